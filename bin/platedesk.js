@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// The `platedesk` command. Runs the TypeScript sources through tsx so the CLI, the tests and the
+// web mode always run the same code as the checkout (no stale build).
+import { register } from 'tsx/esm/api'
+import { fileURLToPath } from 'node:url'
+
+register()
+const entry = fileURLToPath(new URL('../src/main/cli/index.ts', import.meta.url))
+const { main } = await import(entry)
+process.exitCode = await main(process.argv.slice(2))

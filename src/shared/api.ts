@@ -1,0 +1,184 @@
+// The one API contract: every call (request schema → response type) and every event.
+// Electron IPC (preload) and web mode (HTTP + WebSocket) both implement `Api` from this file, and the
+// backend validates every request against these zod schemas before a service sees it.
+import { z } from 'zod'
+import type {
+  EngineStatus,
+  EvalReport,
+  ExportProgress,
+  HistoryEntry,
+  ImportFailure,
+  ImportProgress,
+  LibraryStats,
+  MediaSummary,
+  ModelStatus,
+  PlateDetail,
+  PlateRow,
+  Settings,
+  TrackFrame,
+  TrackSummary
+} from './types'
+
+const box = z.object({ x1: z.number(), y1: z.number(), x2: z.number(), y2: z.number() })
+const reviewState = z.enum(['unreviewed', 'confirmed', 'corrected', 'rejected', 'manual'])
+export const plateFilterSchema = z.object({
+  state: z.union([reviewState, z.literal('reviewed'), z.literal('all')]).optional(),
+  maxConfidence: z.number().min(0).max(1).optional(),
+  minConfidence: z.number().min(0).max(1).optional(),
+  region: z.string().max(100).optional(),
+  folder: z.string().max(4096).optional(),
+  mediaId: z.number().int().optional(),
+  dateFrom: z.string().max(40).optional(),
+  dateTo: z.string().max(40).optional(),
+  text: z.string().max(100).optional()
+})
+const plateText = z
+  .string()
+  .max(16)
+  .transform((s) => s.toUpperCase().replace(/[^0-9A-Z]/g, ''))
+const id = z.number().int().positive()
+const page = { offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }
+
+export const exportOptionsSchema = z.object({
+  format: z.enum(['yolo', 'coco', 'voc', 'ocr', 'paddleocr', 'csv', 'json']),
+  outDir: z.string().min(1).max(4096),
+  includeUnreviewedAbove: z.number().min(0).max(1).optional(),
+  videoFrames: z.union([z.literal('best'), z.object({ everyNth: z.number().int().min(1) })]).optional(),
+  cropPadding: z.number().min(0).max(1).optional(),
+  cropWidth: z.number().int().min(8).max(1024).optional(),
+  cropHeight: z.number().int().min(8).max(1024).optional(),
+  split: z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)]).optional(),
+  overwrite: z.boolean().optional()
+})
+
+export const settingsSchema = z.object({
+  detectorId: z.string(),
+  recognizerId: z.string(),
+  detectionThreshold: z.number().min(0.01).max(1),
+  lowConfidence: z.number().min(0).max(1),
+  provider: z.enum(['cpu', 'cuda', 'dml', 'coreml']),
+  videoFps: z.number().min(0).max(120),
+  theme: z.enum(['light', 'dark', 'system'])
+})
+
+/** name → request schema. The response type for each lives in `Responses` below. */
+export const requests = {
+  'app.info': z.object({}),
+  'models.status': z.object({}),
+  'library.stats': z.object({}),
+  /** paths are files or folders on the backend's machine; fps = video sampling (0 = every frame) */
+  'library.import': z.object({ paths: z.array(z.string().min(1).max(4096)).min(1), fps: z.number().min(0).max(120).optional() }),
+  'import.status': z.object({}),
+  'import.pause': z.object({ jobId: id }),
+  'import.resume': z.object({ jobId: id }),
+  'import.cancel': z.object({ jobId: id }),
+  'import.failures': z.object({ jobId: id.optional(), ...page }),
+  'media.list': z.object({ folder: z.string().optional(), ...page }),
+  /** a JPEG of a frame (or a crop of it), scaled to fit maxSize, as a data: URL */
+  'media.image': z.object({
+    mediaId: id,
+    frameIdx: z.number().int().min(0).default(0),
+    crop: box.optional(),
+    maxSize: z.number().int().min(16).max(4096).default(1280)
+  }),
+  'plates.list': z.object({
+    filter: plateFilterSchema.default({}),
+    sort: z.enum(['confidence', 'recent', 'media']).default('confidence'),
+    ...page
+  }),
+  'plates.get': z.object({ id }),
+  'plates.confirm': z.object({ id }),
+  'plates.correct': z.object({ id, text: plateText }),
+  'plates.reject': z.object({ id }),
+  'plates.setBox': z.object({ id, box }),
+  'plates.add': z.object({ mediaId: id, frameIdx: z.number().int().min(0).default(0), box, text: plateText }),
+  /** confirm every unreviewed plate matching the filter with confidence >= minConfidence */
+  'plates.bulkConfirm': z.object({ filter: plateFilterSchema.default({}), minConfidence: z.number().min(0).max(1) }),
+  /** undo one history entry (or the latest undoable one when absent); bulk entries undo as a batch */
+  'history.undo': z.object({ historyId: id.optional() }),
+  'history.list': z.object({ plateId: id.optional(), ...page }),
+  'tracks.list': z.object({ mediaId: id }),
+  'tracks.frames': z.object({ trackId: id }),
+  'settings.get': z.object({}),
+  'settings.set': settingsSchema.partial(),
+  'export.run': exportOptionsSchema,
+  'export.status': z.object({ jobId: z.string() }),
+  'eval.run': z.object({}),
+  /** Electron only: native folder picker. Web mode answers { paths: [] }. */
+  'dialog.openFolder': z.object({})
+} as const
+
+export interface AppInfo {
+  version: string
+  mode: 'electron' | 'web'
+  dbPath: string
+  engine: EngineStatus
+}
+
+export interface Page<T> {
+  items: T[]
+  total: number
+}
+
+export interface Responses {
+  'app.info': AppInfo
+  'models.status': ModelStatus[]
+  'library.stats': LibraryStats
+  'library.import': { jobId: number }
+  'import.status': ImportProgress | null
+  'import.pause': ImportProgress
+  'import.resume': ImportProgress
+  'import.cancel': ImportProgress
+  'import.failures': Page<ImportFailure>
+  'media.list': Page<MediaSummary>
+  'media.image': { dataUrl: string; width: number; height: number }
+  'plates.list': Page<PlateRow>
+  'plates.get': PlateDetail
+  'plates.confirm': PlateRow
+  'plates.correct': PlateRow
+  'plates.reject': PlateRow
+  'plates.setBox': PlateRow
+  'plates.add': PlateRow
+  'plates.bulkConfirm': { count: number; batchId: string }
+  'history.undo': { undone: number; plateIds: number[] }
+  'history.list': Page<HistoryEntry>
+  'tracks.list': TrackSummary[]
+  'tracks.frames': TrackFrame[]
+  'settings.get': Settings
+  'settings.set': Settings
+  'export.run': { jobId: string }
+  'export.status': ExportProgress
+  'eval.run': EvalReport
+  'dialog.openFolder': { paths: string[] }
+}
+
+export type Channel = keyof typeof requests
+/** What the caller passes (defaults may be omitted). */
+export type Request<C extends Channel> = z.input<(typeof requests)[C]>
+/** What the handler receives after validation. */
+export type ParsedRequest<C extends Channel> = z.output<(typeof requests)[C]>
+export type Response<C extends Channel> = Responses[C]
+
+export interface Events {
+  'import.progress': ImportProgress
+  /** something in the library changed: the UI refetches what it shows */
+  'library.changed': { reason: 'import' | 'review' | 'undo' | 'settings'; plateIds?: number[] }
+  'export.progress': ExportProgress
+}
+export type EventName = keyof Events
+export const eventNames: EventName[] = ['import.progress', 'library.changed', 'export.progress']
+
+/** The surface the renderer sees, whether over Electron IPC or web mode. */
+export interface Api {
+  call<C extends Channel>(channel: C, req: Request<C>): Promise<Response<C>>
+  on<E extends EventName>(event: E, cb: (payload: Events[E]) => void): () => void
+}
+
+/** Backend side: one handler per channel, given the validated request. */
+export type Handlers = { [C in Channel]: (req: ParsedRequest<C>) => Promise<Response<C>> | Response<C> }
+
+/** Errors cross the boundary as { code, message } so the UI can show the cause. */
+export interface ApiErrorPayload {
+  code: 'invalid-request' | 'not-found' | 'conflict' | 'engine' | 'io' | 'internal' | 'unauthorized'
+  message: string
+}

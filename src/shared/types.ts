@@ -1,0 +1,281 @@
+// Plain data types shared by main, preload and renderer. No runtime code, no Node imports.
+
+/** Axis-aligned box in source-image pixel coordinates (x2/y2 exclusive edge). */
+export interface Box {
+  x1: number
+  y1: number
+  x2: number
+  y2: number
+}
+
+export interface Point {
+  x: number
+  y: number
+}
+
+export interface Candidate {
+  plate: string
+  /** 0..1 */
+  confidence: number
+}
+
+/** One OCR reading of one plate crop. Confidences are 0..1 here; the OpenALPR JSON scales to 0..100. */
+export interface PlateRead {
+  text: string
+  confidence: number
+  charConfidences: number[]
+  candidates: Candidate[]
+  region: string | null
+  regionConfidence: number | null
+  modelId: string
+}
+
+export interface Detection {
+  box: Box
+  /** detector score 0..1 */
+  score: number
+  classId: number
+}
+
+export interface RecognizedPlate {
+  detection: Detection
+  /** null when OCR produced nothing usable */
+  read: PlateRead | null
+}
+
+export interface StageTimings {
+  decodeMs: number
+  detectMs: number
+  ocrMs: number
+  totalMs: number
+}
+
+export interface ImageRecognition {
+  width: number
+  height: number
+  plates: RecognizedPlate[]
+  timings: StageTimings
+}
+
+/** OpenALPR-compatible output (confidence 0..100). */
+export interface OpenAlprResult {
+  plate: string
+  confidence: number
+  coordinates: Point[]
+  candidates: Candidate[]
+  region: string | null
+  region_confidence: number | null
+  matches_template?: number
+}
+
+export interface OpenAlprImage {
+  file: string
+  img_width: number
+  img_height: number
+  processing_time_ms: number
+  results: OpenAlprResult[]
+  error?: string
+}
+
+export type ExecutionProvider = 'cpu' | 'cuda' | 'dml' | 'coreml'
+
+export type ModelTask = 'detector' | 'recognizer'
+
+export interface ModelStatus {
+  id: string
+  task: ModelTask
+  file: string
+  path: string | null
+  state: 'ok' | 'missing' | 'corrupt'
+  message: string
+}
+
+export interface EngineStatus {
+  ready: boolean
+  detector: string | null
+  recognizer: string | null
+  provider: ExecutionProvider
+  workers: number
+  error: string | null
+  models: ModelStatus[]
+}
+
+// ---------------------------------------------------------------- library
+
+export type MediaKind = 'image' | 'video'
+export type MediaStatus = 'pending' | 'processing' | 'done' | 'error'
+export type ReviewState = 'unreviewed' | 'confirmed' | 'corrected' | 'rejected' | 'manual'
+
+export interface MediaSummary {
+  id: number
+  path: string
+  folder: string
+  kind: MediaKind
+  size: number
+  width: number | null
+  height: number | null
+  durationS: number | null
+  capturedAt: string | null
+  status: MediaStatus
+  error: string | null
+  plates: number
+}
+
+/** The review unit: one plate in an image, or one track in a video. */
+export interface PlateRow {
+  id: number
+  mediaId: number
+  mediaPath: string
+  mediaKind: MediaKind
+  frameIdx: number
+  frameTimeS: number | null
+  trackId: number | null
+  box: Box
+  text: string
+  modelText: string | null
+  confidence: number
+  region: string | null
+  reviewState: ReviewState
+  reviewedAt: string | null
+  updatedAt: string
+}
+
+export interface PlateDetail extends PlateRow {
+  charConfidences: number[]
+  candidates: Candidate[]
+  regionConfidence: number | null
+  detectorScore: number | null
+  frameWidth: number
+  frameHeight: number
+  history: HistoryEntry[]
+}
+
+export interface HistoryEntry {
+  id: number
+  plateId: number
+  action: 'confirm' | 'correct' | 'reject' | 'add' | 'box' | 'undo' | 'bulk-confirm'
+  oldValue: unknown
+  newValue: unknown
+  at: string
+  by: string
+  batchId: string | null
+  undoneBy: number | null
+}
+
+export interface TrackFrame {
+  detectionId: number
+  frameIdx: number
+  timeS: number | null
+  box: Box
+  score: number
+  text: string | null
+  confidence: number | null
+}
+
+export interface TrackSummary {
+  id: number
+  mediaId: number
+  plateId: number | null
+  text: string
+  confidence: number
+  firstFrame: number
+  lastFrame: number
+  firstTimeS: number | null
+  lastTimeS: number | null
+  bestFrame: number
+  detections: number
+}
+
+export interface ImportProgress {
+  jobId: number
+  state: 'queued' | 'running' | 'paused' | 'done' | 'cancelled' | 'error'
+  filesTotal: number
+  filesDone: number
+  filesFailed: number
+  platesFound: number
+  currentFile: string | null
+  filesPerSecond: number
+  etaSeconds: number | null
+}
+
+export interface ImportFailure {
+  path: string
+  error: string
+}
+
+export interface LibraryStats {
+  media: number
+  images: number
+  videos: number
+  frames: number
+  detections: number
+  plates: number
+  tracks: number
+  reviewed: number
+  errors: number
+}
+
+export interface PlateFilter {
+  state?: ReviewState | 'reviewed' | 'all'
+  /** only plates with confidence below this (0..1) */
+  maxConfidence?: number
+  minConfidence?: number
+  region?: string
+  /** source folder prefix */
+  folder?: string
+  mediaId?: number
+  /** ISO dates on capture time (or import time when no EXIF) */
+  dateFrom?: string
+  dateTo?: string
+  /** text search; * and ? wildcards */
+  text?: string
+}
+
+export type PlateSort = 'confidence' | 'recent' | 'media'
+
+export interface Settings {
+  detectorId: string
+  recognizerId: string
+  detectionThreshold: number
+  lowConfidence: number
+  provider: ExecutionProvider
+  videoFps: number
+  theme: 'light' | 'dark' | 'system'
+}
+
+export type ExportFormat = 'yolo' | 'coco' | 'voc' | 'ocr' | 'paddleocr' | 'csv' | 'json'
+
+export interface ExportOptions {
+  format: ExportFormat
+  outDir: string
+  /** include unreviewed reads at or above this confidence (0..1); absent = reviewed only */
+  includeUnreviewedAbove?: number
+  /** video tracks: export the best frame only, or every Nth frame of the track */
+  videoFrames?: 'best' | { everyNth: number }
+  /** OCR crops */
+  cropPadding?: number
+  cropWidth?: number
+  cropHeight?: number
+  /** YOLO split ratios (train, val, test) */
+  split?: [number, number, number]
+  overwrite?: boolean
+}
+
+export interface ExportProgress {
+  jobId: string
+  done: number
+  total: number
+  state: 'running' | 'done' | 'error' | 'cancelled'
+  outDir: string
+  error: string | null
+}
+
+export interface EvalReport {
+  plates: number
+  exactAccuracy: number
+  charAccuracy: number
+  detection: { precision: number; recall: number; truePositives: number; falsePositives: number; falseNegatives: number }
+  confusion: { truth: string; read: string; count: number }[]
+  byRegion: { key: string; plates: number; exactAccuracy: number }[]
+  bySource: { key: string; plates: number; exactAccuracy: number }[]
+}
