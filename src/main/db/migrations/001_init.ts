@@ -1,4 +1,5 @@
--- 001: the library. Times are ISO-8601 UTC text. Boxes are source-image pixels.
+// 001: the library. Times are ISO-8601 UTC text. Boxes are source-image pixels.
+export default /* sql */ `
 
 CREATE TABLE media (
   id          INTEGER PRIMARY KEY,
@@ -151,3 +152,4 @@ CREATE TABLE settings (
   key   TEXT PRIMARY KEY,
   value TEXT NOT NULL  -- JSON
 );
+`

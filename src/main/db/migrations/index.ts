@@ -1,0 +1,12 @@
+// Numbered migrations, applied in order inside one transaction each at open (see db/index.ts).
+// They are TS modules holding SQL text so the electron-vite bundle carries them without file copies.
+// Numbering: the library owns 002-009, training data/eval 010-019.
+import init from './001_init'
+
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export const migrations: Migration[] = [{ version: 1, name: 'init', sql: init }]
