@@ -2,6 +2,7 @@
 // They are TS modules holding SQL text so the electron-vite bundle carries them without file copies.
 // Numbering: the library owns 002-009, training data/eval 010-019.
 import init from './001_init'
+import libraryIndexes from './002_library_indexes'
 
 export interface Migration {
   version: number
@@ -9,4 +10,7 @@ export interface Migration {
   sql: string
 }
 
-export const migrations: Migration[] = [{ version: 1, name: 'init', sql: init }]
+export const migrations: Migration[] = [
+  { version: 1, name: 'init', sql: init },
+  { version: 2, name: 'library_indexes', sql: libraryIndexes }
+]

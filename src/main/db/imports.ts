@@ -1,0 +1,369 @@
+// The persisted import queue (import_jobs / import_items) and the one-transaction commit of a processed
+// file: media + media_paths + frames + detections + reads + tracks + plates + the item's state land
+// together or not at all, so a process killed at any instant leaves each file either absent or whole.
+import type Database from 'better-sqlite3'
+import type { Box, ImportProgress, MediaKind, PlateRead } from '../../shared/types'
+
+export type JobState = ImportProgress['state']
+export type ItemState = 'pending' | 'done' | 'duplicate' | 'error' | 'cancelled'
+
+export interface ImportOptions {
+  /** video sampling rate, frames per second; 0 = every frame */
+  fps: number
+}
+
+export interface JobRecord {
+  id: number
+  roots: string[]
+  options: ImportOptions
+  state: JobState
+  createdAt: string
+  finishedAt: string | null
+}
+
+export interface ItemRecord {
+  id: number
+  jobId: number
+  path: string
+  root: string
+  state: ItemState
+}
+
+export interface JobCounts {
+  total: number
+  pending: number
+  done: number
+  duplicate: number
+  failed: number
+  cancelled: number
+  plates: number
+}
+
+export interface FileDetection {
+  box: Box
+  score: number
+  detector: string
+  read: PlateRead | null
+  /** index into FileResult.tracks (videos) */
+  track?: number
+}
+
+export interface FileFrame {
+  idx: number
+  timeS: number | null
+  width: number
+  height: number
+  detections: FileDetection[]
+}
+
+export interface FileTrack {
+  text: string
+  confidence: number
+  region: string | null
+  firstFrame: number
+  lastFrame: number
+  firstTimeS: number | null
+  lastTimeS: number | null
+  /** the best detection: index into frames, then into that frame's detections */
+  best: { frame: number; detection: number }
+  detections: number
+}
+
+export interface FileResult {
+  path: string
+  /** the import root it was found under */
+  folder: string
+  size: number
+  mtimeMs: number
+  sha256: string
+  kind: MediaKind
+  width: number | null
+  height: number | null
+  durationS: number | null
+  fps: number | null
+  capturedAt: string | null
+  gpsLat: number | null
+  gpsLon: number | null
+  /** 'error' keeps what could be read (e.g. the frames of a truncated video) with the message */
+  status: 'done' | 'error'
+  error: string | null
+  frames: FileFrame[]
+  tracks: FileTrack[]
+}
+
+export interface CommitOutcome {
+  state: 'done' | 'duplicate' | 'error'
+  mediaId: number
+  plates: number
+}
+
+export class ImportStore {
+  private cache = new Map<string, Database.Statement>()
+  constructor(
+    readonly db: Database.Database,
+    readonly readonly = false
+  ) {}
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.cache.get(sql)
+    if (!s) {
+      s = this.db.prepare(sql)
+      this.cache.set(sql, s)
+    }
+    return s
+  }
+
+  // ------------------------------------------------------------------ jobs and items
+
+  /** creates a job with all its items in one transaction (a crash leaves no half-scanned job) */
+  createJob(roots: string[], options: ImportOptions, items: { path: string; root: string }[]): number {
+    return this.db.transaction(() => {
+      const r = this.stmt(`INSERT INTO import_jobs (roots, options, state) VALUES (?, ?, 'running')`).run(
+        JSON.stringify(roots),
+        JSON.stringify(options)
+      )
+      const jobId = Number(r.lastInsertRowid)
+      const ins = this.stmt('INSERT OR IGNORE INTO import_items (job_id, path, root) VALUES (?, ?, ?)')
+      for (const it of items) ins.run(jobId, it.path, it.root)
+      return jobId
+    })()
+  }
+
+  /** an item that failed before it could be queued as a file (e.g. an unreadable folder) */
+  addFailedItem(jobId: number, path: string, root: string, error: string): void {
+    this.stmt(
+      `INSERT INTO import_items (job_id, path, root, state, error) VALUES (?, ?, ?, 'error', ?)
+       ON CONFLICT (job_id, path) DO UPDATE SET state = 'error', error = excluded.error`
+    ).run(jobId, path, root, error)
+  }
+
+  getJob(id: number): JobRecord | null {
+    const r = this.stmt('SELECT * FROM import_jobs WHERE id = ?').get(id) as Record<string, unknown> | undefined
+    return r ? toJob(r) : null
+  }
+
+  /** jobs that were running (or queued) when the process stopped, oldest first */
+  unfinishedJobs(): JobRecord[] {
+    return (this.stmt(`SELECT * FROM import_jobs WHERE state IN ('queued', 'running') ORDER BY id`).all() as Record<string, unknown>[]).map(toJob)
+  }
+
+  latestJob(): JobRecord | null {
+    const r = this.stmt('SELECT * FROM import_jobs ORDER BY id DESC LIMIT 1').get() as Record<string, unknown> | undefined
+    return r ? toJob(r) : null
+  }
+
+  setJobState(id: number, state: JobState): void {
+    const final = state === 'done' || state === 'cancelled' || state === 'error'
+    this.stmt(`UPDATE import_jobs SET state = ?, finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE NULL END WHERE id = ?`).run(
+      state,
+      final ? 1 : 0,
+      id
+    )
+  }
+
+  /** pending items after `afterId`, in queue order */
+  pendingItems(jobId: number, afterId: number, limit: number): ItemRecord[] {
+    return (
+      this.stmt(`SELECT id, job_id, path, root, state FROM import_items WHERE job_id = ? AND state = 'pending' AND id > ? ORDER BY id LIMIT ?`).all(
+        jobId,
+        afterId,
+        limit
+      ) as { id: number; job_id: number; path: string; root: string; state: ItemState }[]
+    ).map((r) => ({ id: r.id, jobId: r.job_id, path: r.path, root: r.root, state: r.state }))
+  }
+
+  counts(jobId: number): JobCounts {
+    const r = this.stmt(
+      `SELECT COUNT(*) AS total,
+        COALESCE(SUM(state = 'pending'), 0) AS pending,
+        COALESCE(SUM(state = 'done'), 0) AS done,
+        COALESCE(SUM(state = 'duplicate'), 0) AS duplicate,
+        COALESCE(SUM(state = 'error'), 0) AS failed,
+        COALESCE(SUM(state = 'cancelled'), 0) AS cancelled,
+        COALESCE(SUM(plates), 0) AS plates
+       FROM import_items WHERE job_id = ?`
+    ).get(jobId) as JobCounts
+    return r
+  }
+
+  cancelPending(jobId: number): number {
+    return this.stmt(`UPDATE import_items SET state = 'cancelled' WHERE job_id = ? AND state = 'pending'`).run(jobId).changes
+  }
+
+  /** media already imported from exactly this path, size and mtime (the re-import fast path) */
+  knownPath(path: string, size: number, mtimeMs: number): number | null {
+    const r = this.stmt(
+      `SELECT mp.media_id FROM media_paths mp JOIN media m ON m.id = mp.media_id
+       WHERE mp.path = ? AND mp.size = ? AND mp.mtime_ms = ? AND m.status = 'done'`
+    ).get(path, size, Math.trunc(mtimeMs)) as { media_id: number } | undefined
+    return r ? r.media_id : null
+  }
+
+  /** a finished media with these bytes (errored media are retried, unless someone reviewed their plates) */
+  existingByHash(sha256: string): number | null {
+    const r = this.stmt(
+      `SELECT id, status, (SELECT COUNT(*) FROM plates p WHERE p.media_id = media.id AND p.review_state <> 'unreviewed') AS reviewed
+       FROM media WHERE sha256 = ?`
+    ).get(sha256) as { id: number; status: string; reviewed: number } | undefined
+    if (!r) return null
+    return r.status === 'done' || r.reviewed > 0 ? r.id : null
+  }
+
+  // ------------------------------------------------------------------ commits (one transaction each)
+
+  /** the same bytes are already in the library: remember this path, mark the item */
+  commitDuplicate(itemId: number, mediaId: number, path: string, size: number, mtimeMs: number): CommitOutcome {
+    return this.db.transaction(() => {
+      this.upsertPath(path, mediaId, size, mtimeMs)
+      this.stmt(`UPDATE import_items SET state = 'duplicate', media_id = ?, plates = 0, error = NULL WHERE id = ?`).run(mediaId, itemId)
+      return { state: 'duplicate' as const, mediaId, plates: 0 }
+    })()
+  }
+
+  /** a file that could not even be read/hashed */
+  commitItemError(itemId: number, error: string): void {
+    this.stmt(`UPDATE import_items SET state = 'error', error = ? WHERE id = ?`).run(error, itemId)
+  }
+
+  commitFile(itemId: number, f: FileResult): CommitOutcome {
+    return this.db.transaction((): CommitOutcome => {
+      const existing = this.stmt(
+        `SELECT id, status, (SELECT COUNT(*) FROM plates p WHERE p.media_id = media.id AND p.review_state <> 'unreviewed') AS reviewed
+         FROM media WHERE sha256 = ?`
+      ).get(f.sha256) as { id: number; status: string; reviewed: number } | undefined
+      if (existing) {
+        // another in-flight file with the same bytes committed first, or an earlier attempt failed
+        if (existing.status === 'done' || existing.reviewed > 0) return this.commitDuplicate(itemId, existing.id, f.path, f.size, f.mtimeMs)
+        this.stmt('DELETE FROM media WHERE id = ?').run(existing.id)
+      }
+      const m = this.stmt(
+        `INSERT INTO media (path, folder, sha256, kind, size, width, height, duration_s, fps, captured_at, gps_lat, gps_lon, status, error)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+      ).run(f.path, f.folder, f.sha256, f.kind, f.size, f.width, f.height, f.durationS, f.fps, f.capturedAt, f.gpsLat, f.gpsLon, f.status, f.error)
+      const mediaId = Number(m.lastInsertRowid)
+      this.upsertPath(f.path, mediaId, f.size, f.mtimeMs)
+
+      const insFrame = this.stmt('INSERT INTO frames (media_id, idx, time_s, width, height) VALUES (?, ?, ?, ?, ?)')
+      const insDet = this.stmt(
+        'INSERT INTO detections (frame_id, media_id, track_id, x1, y1, x2, y2, score, detector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'
+      )
+      const insRead = this.stmt(
+        `INSERT INTO reads (detection_id, text, confidence, char_confidences, candidates, region, region_confidence, recognizer)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+      )
+      const insTrack = this.stmt(
+        `INSERT INTO tracks (media_id, voted_text, vote_confidence, first_frame, last_frame, first_time_s, last_time_s, n_detections)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+      )
+      const insPlate = this.stmt(
+        `INSERT INTO plates (media_id, frame_id, detection_id, track_id, x1, y1, x2, y2, text, model_text, confidence, region)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+      )
+
+      const trackIds = f.tracks.map(
+        (t) =>
+          Number(
+            insTrack.run(mediaId, t.text, t.confidence, t.firstFrame, t.lastFrame, t.firstTimeS, t.lastTimeS, t.detections).lastInsertRowid
+          )
+      )
+      const frameIds: number[] = []
+      const detIds: number[][] = []
+      let plates = 0
+      for (const fr of f.frames) {
+        const frameId = Number(insFrame.run(mediaId, fr.idx, fr.timeS, fr.width, fr.height).lastInsertRowid)
+        frameIds.push(frameId)
+        const ids: number[] = []
+        for (const d of fr.detections) {
+          const trackId = d.track != null ? trackIds[d.track] : null
+          const detId = Number(insDet.run(frameId, mediaId, trackId, d.box.x1, d.box.y1, d.box.x2, d.box.y2, d.score, d.detector).lastInsertRowid)
+          ids.push(detId)
+          if (d.read) {
+            insRead.run(
+              detId,
+              d.read.text,
+              d.read.confidence,
+              JSON.stringify(d.read.charConfidences),
+              JSON.stringify(d.read.candidates),
+              d.read.region,
+              d.read.regionConfidence,
+              d.read.modelId
+            )
+          }
+          // images: every detection is a plate; videos: one plate per track (below)
+          if (f.kind === 'image' || d.track == null) {
+            insPlate.run(
+              mediaId,
+              frameId,
+              detId,
+              null,
+              d.box.x1,
+              d.box.y1,
+              d.box.x2,
+              d.box.y2,
+              d.read?.text ?? '',
+              d.read?.text ?? null,
+              d.read?.confidence ?? 0,
+              d.read?.region ?? null
+            )
+            plates++
+          }
+        }
+        detIds.push(ids)
+      }
+      f.tracks.forEach((t, i) => {
+        const fr = f.frames[t.best.frame]
+        const d = fr.detections[t.best.detection]
+        const bestDet = detIds[t.best.frame][t.best.detection]
+        this.stmt('UPDATE tracks SET best_detection_id = ? WHERE id = ?').run(bestDet, trackIds[i])
+        insPlate.run(
+          mediaId,
+          frameIds[t.best.frame],
+          bestDet,
+          trackIds[i],
+          d.box.x1,
+          d.box.y1,
+          d.box.x2,
+          d.box.y2,
+          t.text,
+          t.text || null,
+          t.confidence,
+          t.region
+        )
+        plates++
+      })
+      const state = f.status === 'error' ? 'error' : 'done'
+      this.stmt('UPDATE import_items SET state = ?, media_id = ?, plates = ?, error = ? WHERE id = ?').run(state, mediaId, plates, f.error, itemId)
+      return { state, mediaId, plates }
+    })()
+  }
+
+  private upsertPath(path: string, mediaId: number, size: number, mtimeMs: number): void {
+    this.stmt(
+      `INSERT INTO media_paths (path, media_id, size, mtime_ms) VALUES (?, ?, ?, ?)
+       ON CONFLICT (path) DO UPDATE SET media_id = excluded.media_id, size = excluded.size, mtime_ms = excluded.mtime_ms`
+    ).run(path, mediaId, size, Math.trunc(mtimeMs))
+  }
+}
+
+function toJob(r: Record<string, unknown>): JobRecord {
+  let roots: string[] = []
+  let options: ImportOptions = { fps: 0 }
+  try {
+    roots = JSON.parse(r.roots as string)
+  } catch {
+    /* keep [] */
+  }
+  try {
+    options = { fps: 0, ...JSON.parse(r.options as string) }
+  } catch {
+    /* keep defaults */
+  }
+  return {
+    id: r.id as number,
+    roots,
+    options,
+    state: r.state as JobState,
+    createdAt: r.created_at as string,
+    finishedAt: (r.finished_at as string | null) ?? null
+  }
+}

@@ -1,0 +1,557 @@
+// Every SELECT the UI and the CLI need. Paginated, and each list query walks an index.
+import type Database from 'better-sqlite3'
+import type {
+  Box,
+  Candidate,
+  HistoryEntry,
+  ImportFailure,
+  LibraryStats,
+  MediaKind,
+  MediaStatus,
+  MediaSummary,
+  PlateDetail,
+  PlateFilter,
+  PlateRow,
+  PlateSort,
+  ReviewState,
+  Settings,
+  TrackFrame,
+  TrackSummary
+} from '../../shared/types'
+
+export interface Page<T> {
+  items: T[]
+  total: number
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  detectorId: 'yolo-v9-t-416-license-plates-end2end1',
+  recognizerId: 'cct_xs_v2_global',
+  detectionThreshold: 0.4,
+  lowConfidence: 0.8,
+  provider: 'cpu',
+  videoFps: 4,
+  theme: 'system'
+}
+
+/** Fields of a plate that review edits and history records. */
+export interface PlateState {
+  text: string
+  reviewState: ReviewState
+  reviewedAt: string | null
+  reviewedBy: string | null
+  box: Box
+}
+
+export interface MediaRecord {
+  id: number
+  path: string
+  folder: string
+  sha256: string
+  kind: MediaKind
+  size: number
+  width: number | null
+  height: number | null
+  durationS: number | null
+  fps: number | null
+  capturedAt: string | null
+  status: MediaStatus
+  error: string | null
+}
+
+export interface FrameRecord {
+  id: number
+  mediaId: number
+  idx: number
+  timeS: number | null
+  width: number
+  height: number
+}
+
+const PLATE_COLUMNS = /* sql */ `
+  p.id, p.media_id, m.path AS media_path, m.kind AS media_kind, f.idx AS frame_idx, f.time_s AS frame_time_s,
+  p.track_id, p.x1, p.y1, p.x2, p.y2, p.text, p.model_text, p.confidence, p.region, p.review_state,
+  p.reviewed_at, p.updated_at`
+const PLATE_FROM = /* sql */ `FROM plates p JOIN media m ON m.id = p.media_id JOIN frames f ON f.id = p.frame_id`
+
+interface PlateSqlRow {
+  id: number
+  media_id: number
+  media_path: string
+  media_kind: MediaKind
+  frame_idx: number
+  frame_time_s: number | null
+  track_id: number | null
+  x1: number
+  y1: number
+  x2: number
+  y2: number
+  text: string
+  model_text: string | null
+  confidence: number
+  region: string | null
+  review_state: ReviewState
+  reviewed_at: string | null
+  updated_at: string
+}
+
+function toPlateRow(r: PlateSqlRow): PlateRow {
+  return {
+    id: r.id,
+    mediaId: r.media_id,
+    mediaPath: r.media_path,
+    mediaKind: r.media_kind,
+    frameIdx: r.frame_idx,
+    frameTimeS: r.frame_time_s,
+    trackId: r.track_id,
+    box: { x1: r.x1, y1: r.y1, x2: r.x2, y2: r.y2 },
+    text: r.text,
+    modelText: r.model_text,
+    confidence: r.confidence,
+    region: r.region,
+    reviewState: r.review_state,
+    reviewedAt: r.reviewed_at,
+    updatedAt: r.updated_at
+  }
+}
+
+function parseJson(s: string | null): unknown {
+  if (s == null) return null
+  try {
+    return JSON.parse(s)
+  } catch {
+    return null
+  }
+}
+
+interface HistorySqlRow {
+  id: number
+  plate_id: number
+  action: HistoryEntry['action']
+  old_value: string | null
+  new_value: string | null
+  at: string
+  by: string
+  batch_id: string | null
+  undone_by: number | null
+}
+
+export function toHistoryEntry(r: HistorySqlRow): HistoryEntry {
+  return {
+    id: r.id,
+    plateId: r.plate_id,
+    action: r.action,
+    oldValue: parseJson(r.old_value),
+    newValue: parseJson(r.new_value),
+    at: r.at,
+    by: r.by,
+    batchId: r.batch_id,
+    undoneBy: r.undone_by
+  }
+}
+
+/** Turns a user's search into a GLOB pattern on the upper-case plate text: `B*12?` → `B*12?`,
+ *  plain text `12AB` → `*12AB*` (substring). Only 0-9, A-Z, * and ? survive. */
+export function textPattern(text: string): string | null {
+  const t = text.toUpperCase().replace(/[^0-9A-Z*?]/g, '')
+  if (!t) return null
+  return /[*?]/.test(t) ? t : `*${t}*`
+}
+
+/** ISO date or date-time → the inclusive upper bound as text comparable with stored ISO times. */
+function dateUpper(s: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T23:59:59.999Z` : s
+}
+
+export function plateWhere(filter: PlateFilter): { where: string; params: unknown[] } {
+  const clauses: string[] = []
+  const params: unknown[] = []
+  const state = filter.state ?? 'all'
+  if (state === 'reviewed') clauses.push(`p.review_state <> 'unreviewed'`)
+  else if (state !== 'all') {
+    clauses.push('p.review_state = ?')
+    params.push(state)
+  }
+  if (filter.maxConfidence != null) {
+    clauses.push('p.confidence < ?')
+    params.push(filter.maxConfidence)
+  }
+  if (filter.minConfidence != null) {
+    clauses.push('p.confidence >= ?')
+    params.push(filter.minConfidence)
+  }
+  if (filter.region) {
+    clauses.push('p.region = ?')
+    params.push(filter.region)
+  }
+  if (filter.mediaId != null) {
+    clauses.push('p.media_id = ?')
+    params.push(filter.mediaId)
+  }
+  if (filter.folder) {
+    const prefix = filter.folder
+    clauses.push('(m.folder = ? OR substr(m.path, 1, length(?)) = ?)')
+    params.push(prefix, prefix, prefix)
+  }
+  if (filter.dateFrom) {
+    clauses.push('COALESCE(m.captured_at, m.created_at) >= ?')
+    params.push(filter.dateFrom)
+  }
+  if (filter.dateTo) {
+    clauses.push('COALESCE(m.captured_at, m.created_at) <= ?')
+    params.push(dateUpper(filter.dateTo))
+  }
+  if (filter.text) {
+    const pat = textPattern(filter.text)
+    if (pat) {
+      clauses.push('p.text GLOB ?')
+      params.push(pat)
+    }
+  }
+  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params }
+}
+
+const SORTS: Record<PlateSort, string> = {
+  confidence: 'p.confidence ASC, p.id ASC',
+  recent: 'p.updated_at DESC, p.id DESC',
+  media: 'p.media_id ASC, f.idx ASC, p.id ASC'
+}
+
+export class Reader {
+  private cache = new Map<string, Database.Statement>()
+  constructor(readonly db: Database.Database) {}
+
+  /** Prepared-statement cache: each distinct SQL text is compiled once. */
+  protected stmt(sql: string): Database.Statement {
+    let s = this.cache.get(sql)
+    if (!s) {
+      s = this.db.prepare(sql)
+      this.cache.set(sql, s)
+    }
+    return s
+  }
+
+  // ------------------------------------------------------------------ plates
+
+  listPlates(filter: PlateFilter = {}, sort: PlateSort = 'confidence', offset = 0, limit = 100): Page<PlateRow> {
+    const { where, params } = plateWhere(filter)
+    const total = (this.stmt(`SELECT COUNT(*) AS n ${PLATE_FROM} ${where}`).get(...params) as { n: number }).n
+    const rows = this.stmt(`SELECT ${PLATE_COLUMNS} ${PLATE_FROM} ${where} ORDER BY ${SORTS[sort]} LIMIT ? OFFSET ?`).all(
+      ...params,
+      limit,
+      offset
+    ) as PlateSqlRow[]
+    return { items: rows.map(toPlateRow), total }
+  }
+
+  /** ids of plates matching a filter (bulk operations) */
+  plateIds(filter: PlateFilter): number[] {
+    const { where, params } = plateWhere(filter)
+    return (this.stmt(`SELECT p.id ${PLATE_FROM} ${where} ORDER BY p.id`).all(...params) as { id: number }[]).map((r) => r.id)
+  }
+
+  getPlate(id: number): PlateRow | null {
+    const r = this.stmt(`SELECT ${PLATE_COLUMNS} ${PLATE_FROM} WHERE p.id = ?`).get(id) as PlateSqlRow | undefined
+    return r ? toPlateRow(r) : null
+  }
+
+  getPlateDetail(id: number): PlateDetail | null {
+    const row = this.getPlate(id)
+    if (!row) return null
+    const extra = this.stmt(
+      `SELECT r.char_confidences, r.candidates, r.region_confidence, d.score, f.width, f.height
+       FROM plates p JOIN frames f ON f.id = p.frame_id
+       LEFT JOIN detections d ON d.id = p.detection_id
+       LEFT JOIN reads r ON r.detection_id = p.detection_id
+       WHERE p.id = ?`
+    ).get(id) as {
+      char_confidences: string | null
+      candidates: string | null
+      region_confidence: number | null
+      score: number | null
+      width: number
+      height: number
+    }
+    return {
+      ...row,
+      charConfidences: (parseJson(extra.char_confidences) as number[] | null) ?? [],
+      candidates: (parseJson(extra.candidates) as Candidate[] | null) ?? [],
+      regionConfidence: extra.region_confidence,
+      detectorScore: extra.score,
+      frameWidth: extra.width,
+      frameHeight: extra.height,
+      history: this.listHistory(id, 0, 1000).items
+    }
+  }
+
+  plateState(id: number): PlateState | null {
+    const r = this.stmt(
+      'SELECT text, review_state, reviewed_at, reviewed_by, x1, y1, x2, y2 FROM plates WHERE id = ?'
+    ).get(id) as
+      | { text: string; review_state: ReviewState; reviewed_at: string | null; reviewed_by: string | null; x1: number; y1: number; x2: number; y2: number }
+      | undefined
+    if (!r) return null
+    return {
+      text: r.text,
+      reviewState: r.review_state,
+      reviewedAt: r.reviewed_at,
+      reviewedBy: r.reviewed_by,
+      box: { x1: r.x1, y1: r.y1, x2: r.x2, y2: r.y2 }
+    }
+  }
+
+  plateModelText(id: number): string | null | undefined {
+    const r = this.stmt('SELECT model_text FROM plates WHERE id = ?').get(id) as { model_text: string | null } | undefined
+    return r ? r.model_text : undefined
+  }
+
+  // ------------------------------------------------------------------ media
+
+  listMedia(folder: string | undefined, offset = 0, limit = 100): Page<MediaSummary> {
+    const where = folder ? 'WHERE (m.folder = ? OR substr(m.path, 1, length(?)) = ?)' : ''
+    const params = folder ? [folder, folder, folder] : []
+    const total = (this.stmt(`SELECT COUNT(*) AS n FROM media m ${where}`).get(...params) as { n: number }).n
+    const rows = this.stmt(
+      `SELECT m.id, m.path, m.folder, m.kind, m.size, m.width, m.height, m.duration_s, m.captured_at, m.status, m.error,
+        (SELECT COUNT(*) FROM plates p WHERE p.media_id = m.id AND p.review_state <> 'rejected') AS plates
+       FROM media m ${where} ORDER BY m.path, m.id LIMIT ? OFFSET ?`
+    ).all(...params, limit, offset) as {
+      id: number
+      path: string
+      folder: string
+      kind: MediaKind
+      size: number
+      width: number | null
+      height: number | null
+      duration_s: number | null
+      captured_at: string | null
+      status: MediaStatus
+      error: string | null
+      plates: number
+    }[]
+    return {
+      total,
+      items: rows.map((r) => ({
+        id: r.id,
+        path: r.path,
+        folder: r.folder,
+        kind: r.kind,
+        size: r.size,
+        width: r.width,
+        height: r.height,
+        durationS: r.duration_s,
+        capturedAt: r.captured_at,
+        status: r.status,
+        error: r.error,
+        plates: r.plates
+      }))
+    }
+  }
+
+  getMedia(id: number): MediaRecord | null {
+    const r = this.stmt(
+      `SELECT id, path, folder, sha256, kind, size, width, height, duration_s, fps, captured_at, status, error
+       FROM media WHERE id = ?`
+    ).get(id) as Record<string, unknown> | undefined
+    return r ? toMedia(r) : null
+  }
+
+  mediaByHash(sha256: string): MediaRecord | null {
+    const r = this.stmt(
+      `SELECT id, path, folder, sha256, kind, size, width, height, duration_s, fps, captured_at, status, error
+       FROM media WHERE sha256 = ?`
+    ).get(sha256) as Record<string, unknown> | undefined
+    return r ? toMedia(r) : null
+  }
+
+  /** every path a media file was seen under */
+  mediaPaths(mediaId: number): string[] {
+    return (this.stmt('SELECT path FROM media_paths WHERE media_id = ? ORDER BY path').all(mediaId) as { path: string }[]).map(
+      (r) => r.path
+    )
+  }
+
+  getFrame(mediaId: number, idx: number): FrameRecord | null {
+    const r = this.stmt('SELECT id, media_id, idx, time_s, width, height FROM frames WHERE media_id = ? AND idx = ?').get(
+      mediaId,
+      idx
+    ) as { id: number; media_id: number; idx: number; time_s: number | null; width: number; height: number } | undefined
+    return r ? { id: r.id, mediaId: r.media_id, idx: r.idx, timeS: r.time_s, width: r.width, height: r.height } : null
+  }
+
+  // ------------------------------------------------------------------ stats, history, tracks
+
+  stats(): LibraryStats {
+    const m = this.stmt(
+      `SELECT COUNT(*) AS media,
+        COALESCE(SUM(kind = 'image'), 0) AS images,
+        COALESCE(SUM(kind = 'video'), 0) AS videos,
+        COALESCE(SUM(status = 'error'), 0) AS errors
+       FROM media`
+    ).get() as { media: number; images: number; videos: number; errors: number }
+    const count = (sql: string) => (this.stmt(sql).get() as { n: number }).n
+    const unhashedErrors = count(
+      `SELECT COUNT(DISTINCT path) AS n FROM import_items WHERE state = 'error' AND media_id IS NULL
+         AND path NOT IN (SELECT path FROM media_paths)`
+    )
+    return {
+      media: m.media,
+      images: m.images,
+      videos: m.videos,
+      frames: count('SELECT COUNT(*) AS n FROM frames'),
+      detections: count('SELECT COUNT(*) AS n FROM detections'),
+      plates: count('SELECT COUNT(*) AS n FROM plates'),
+      tracks: count('SELECT COUNT(*) AS n FROM tracks'),
+      reviewed: count(`SELECT COUNT(*) AS n FROM plates WHERE review_state <> 'unreviewed'`),
+      errors: m.errors + unhashedErrors
+    }
+  }
+
+  listHistory(plateId: number | undefined, offset = 0, limit = 100): Page<HistoryEntry> {
+    const where = plateId != null ? 'WHERE plate_id = ?' : ''
+    const params = plateId != null ? [plateId] : []
+    const total = (this.stmt(`SELECT COUNT(*) AS n FROM history ${where}`).get(...params) as { n: number }).n
+    const rows = this.stmt(`SELECT * FROM history ${where} ORDER BY id DESC LIMIT ? OFFSET ?`).all(
+      ...params,
+      limit,
+      offset
+    ) as HistorySqlRow[]
+    return { total, items: rows.map(toHistoryEntry) }
+  }
+
+  getHistory(id: number): HistoryEntry | null {
+    const r = this.stmt('SELECT * FROM history WHERE id = ?').get(id) as HistorySqlRow | undefined
+    return r ? toHistoryEntry(r) : null
+  }
+
+  historyBatch(batchId: string): HistoryEntry[] {
+    return (this.stmt('SELECT * FROM history WHERE batch_id = ? ORDER BY id').all(batchId) as HistorySqlRow[]).map(toHistoryEntry)
+  }
+
+  /** the newest review change that is not itself an undo and has not been undone */
+  latestUndoable(): HistoryEntry | null {
+    const r = this.stmt(
+      `SELECT * FROM history WHERE undone_by IS NULL AND action <> 'undo' ORDER BY id DESC LIMIT 1`
+    ).get() as HistorySqlRow | undefined
+    return r ? toHistoryEntry(r) : null
+  }
+
+  listTracks(mediaId: number): TrackSummary[] {
+    const rows = this.stmt(
+      `SELECT t.id, t.media_id, t.voted_text, t.vote_confidence, t.first_frame, t.last_frame, t.first_time_s,
+         t.last_time_s, t.n_detections, bf.idx AS best_frame,
+         (SELECT p.id FROM plates p WHERE p.track_id = t.id ORDER BY p.id LIMIT 1) AS plate_id
+       FROM tracks t
+       LEFT JOIN detections bd ON bd.id = t.best_detection_id
+       LEFT JOIN frames bf ON bf.id = bd.frame_id
+       WHERE t.media_id = ? ORDER BY t.first_frame, t.id`
+    ).all(mediaId) as {
+      id: number
+      media_id: number
+      voted_text: string
+      vote_confidence: number
+      first_frame: number
+      last_frame: number
+      first_time_s: number | null
+      last_time_s: number | null
+      n_detections: number
+      best_frame: number | null
+      plate_id: number | null
+    }[]
+    return rows.map((r) => ({
+      id: r.id,
+      mediaId: r.media_id,
+      plateId: r.plate_id,
+      text: r.voted_text,
+      confidence: r.vote_confidence,
+      firstFrame: r.first_frame,
+      lastFrame: r.last_frame,
+      firstTimeS: r.first_time_s,
+      lastTimeS: r.last_time_s,
+      bestFrame: r.best_frame ?? r.first_frame,
+      detections: r.n_detections
+    }))
+  }
+
+  trackExists(trackId: number): boolean {
+    return !!this.stmt('SELECT 1 FROM tracks WHERE id = ?').get(trackId)
+  }
+
+  trackFrames(trackId: number): TrackFrame[] {
+    const rows = this.stmt(
+      `SELECT d.id, f.idx, f.time_s, d.x1, d.y1, d.x2, d.y2, d.score, r.text, r.confidence
+       FROM detections d JOIN frames f ON f.id = d.frame_id LEFT JOIN reads r ON r.detection_id = d.id
+       WHERE d.track_id = ? ORDER BY f.idx, d.id`
+    ).all(trackId) as {
+      id: number
+      idx: number
+      time_s: number | null
+      x1: number
+      y1: number
+      x2: number
+      y2: number
+      score: number
+      text: string | null
+      confidence: number | null
+    }[]
+    return rows.map((r) => ({
+      detectionId: r.id,
+      frameIdx: r.idx,
+      timeS: r.time_s,
+      box: { x1: r.x1, y1: r.y1, x2: r.x2, y2: r.y2 },
+      score: r.score,
+      text: r.text,
+      confidence: r.confidence
+    }))
+  }
+
+  // ------------------------------------------------------------------ import failures, settings
+
+  importFailures(jobId: number | undefined, offset = 0, limit = 100): Page<ImportFailure> {
+    const where = jobId != null ? `WHERE state = 'error' AND job_id = ?` : `WHERE state = 'error'`
+    const params = jobId != null ? [jobId] : []
+    const total = (this.stmt(`SELECT COUNT(*) AS n FROM import_items ${where}`).get(...params) as { n: number }).n
+    const rows = this.stmt(`SELECT path, error FROM import_items ${where} ORDER BY id LIMIT ? OFFSET ?`).all(
+      ...params,
+      limit,
+      offset
+    ) as { path: string; error: string | null }[]
+    return { total, items: rows.map((r) => ({ path: r.path, error: r.error ?? 'unknown error' })) }
+  }
+
+  settings(): Settings {
+    const rows = this.stmt('SELECT key, value FROM settings').all() as { key: string; value: string }[]
+    const out: Record<string, unknown> = { ...DEFAULT_SETTINGS }
+    for (const r of rows) {
+      if (r.key in DEFAULT_SETTINGS) {
+        const v = parseJson(r.value)
+        if (v != null) out[r.key] = v
+      }
+    }
+    return out as unknown as Settings
+  }
+
+  /** a raw setting by key (other features may keep their own keys in the table) */
+  setting(key: string): unknown {
+    const r = this.stmt('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined
+    return r ? parseJson(r.value) : undefined
+  }
+}
+
+function toMedia(r: Record<string, unknown>): MediaRecord {
+  return {
+    id: r.id as number,
+    path: r.path as string,
+    folder: r.folder as string,
+    sha256: r.sha256 as string,
+    kind: r.kind as MediaKind,
+    size: r.size as number,
+    width: r.width as number | null,
+    height: r.height as number | null,
+    durationS: r.duration_s as number | null,
+    fps: r.fps as number | null,
+    capturedAt: r.captured_at as string | null,
+    status: r.status as MediaStatus,
+    error: r.error as string | null
+  }
+}

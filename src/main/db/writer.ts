@@ -1,0 +1,266 @@
+// Review edits and settings. Every change to a plate happens in one transaction together with the
+// history row that records it (old and new values of exactly the fields it touched), so the log and
+// the data never disagree.
+//
+// Undo: undoing entry E restores E's old values, appends an 'undo' entry (old = the values before the
+// undo, new = the restored values) and sets E.undone_by. Entries sharing a batch_id (bulk-confirm) are
+// undone together, under a fresh batch id. Undoing an 'undo' entry re-applies what it undid (redo).
+// Undo of 'add' rejects the hand-drawn plate (the row and its history stay, so the undo is itself
+// undoable); if a plate's fields changed since E, undoing E is a 'conflict' (single entry) or that plate
+// is skipped (batch).
+import type Database from 'better-sqlite3'
+import { randomUUID } from 'node:crypto'
+import type { Box, HistoryEntry, PlateFilter, PlateRow, ReviewState, Settings } from '../../shared/types'
+import { DEFAULT_SETTINGS, type PlateState, type Reader } from './reader'
+
+export class LibraryError extends Error {
+  constructor(
+    readonly code: 'not-found' | 'conflict' | 'invalid-request' | 'io' | 'internal',
+    message: string
+  ) {
+    super(message)
+    this.name = 'LibraryError'
+  }
+}
+
+type Fields = Partial<PlateState>
+
+const now = () => new Date().toISOString()
+
+export class Writer {
+  private cache = new Map<string, Database.Statement>()
+  constructor(
+    readonly db: Database.Database,
+    readonly reader: Reader
+  ) {}
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.cache.get(sql)
+    if (!s) {
+      s = this.db.prepare(sql)
+      this.cache.set(sql, s)
+    }
+    return s
+  }
+
+  private mustState(id: number): PlateState {
+    const s = this.reader.plateState(id)
+    if (!s) throw new LibraryError('not-found', `plate ${id} not found`)
+    return s
+  }
+
+  private mustRow(id: number): PlateRow {
+    const r = this.reader.getPlate(id)
+    if (!r) throw new LibraryError('not-found', `plate ${id} not found`)
+    return r
+  }
+
+  /** writes the given fields of a plate (and updated_at) */
+  private apply(id: number, f: Fields, at: string): void {
+    const sets: string[] = []
+    const params: unknown[] = []
+    if (f.text !== undefined) (sets.push('text = ?'), params.push(f.text))
+    if (f.reviewState !== undefined) (sets.push('review_state = ?'), params.push(f.reviewState))
+    if (f.reviewedAt !== undefined) (sets.push('reviewed_at = ?'), params.push(f.reviewedAt))
+    if (f.reviewedBy !== undefined) (sets.push('reviewed_by = ?'), params.push(f.reviewedBy))
+    if (f.box !== undefined) {
+      sets.push('x1 = ?', 'y1 = ?', 'x2 = ?', 'y2 = ?')
+      params.push(f.box.x1, f.box.y1, f.box.x2, f.box.y2)
+    }
+    sets.push('updated_at = ?')
+    params.push(at)
+    this.stmt(`UPDATE plates SET ${sets.join(', ')} WHERE id = ?`).run(...params, id)
+  }
+
+  private log(
+    plateId: number,
+    action: HistoryEntry['action'],
+    oldValue: unknown,
+    newValue: unknown,
+    at: string,
+    by: string,
+    batchId: string | null
+  ): number {
+    const r = this.stmt(
+      'INSERT INTO history (plate_id, action, old_value, new_value, at, by, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?)'
+    ).run(plateId, action, oldValue == null ? null : JSON.stringify(oldValue), newValue == null ? null : JSON.stringify(newValue), at, by, batchId)
+    return Number(r.lastInsertRowid)
+  }
+
+  /** one review change: pick the touched fields, write them, log old/new */
+  private change(id: number, action: HistoryEntry['action'], next: Fields, by: string, batchId: string | null = null): void {
+    const cur = this.mustState(id)
+    const at = now()
+    const old: Fields = {}
+    for (const k of Object.keys(next) as (keyof PlateState)[]) (old as Record<string, unknown>)[k] = cur[k]
+    this.apply(id, next, at)
+    this.log(id, action, old, next, at, by, batchId)
+  }
+
+  confirm(id: number, by: string): PlateRow {
+    this.db.transaction(() => {
+      this.mustState(id)
+      this.change(id, 'confirm', { reviewState: 'confirmed', reviewedAt: now(), reviewedBy: by }, by)
+    })()
+    return this.mustRow(id)
+  }
+
+  correct(id: number, text: string, by: string): PlateRow {
+    const clean = text.toUpperCase().replace(/[^0-9A-Z]/g, '')
+    if (!clean) throw new LibraryError('invalid-request', 'corrected text is empty')
+    this.db.transaction(() => {
+      const model = this.reader.plateModelText(id)
+      if (model === undefined) throw new LibraryError('not-found', `plate ${id} not found`)
+      const state: ReviewState = model == null ? 'manual' : clean === model ? 'confirmed' : 'corrected'
+      this.change(id, 'correct', { text: clean, reviewState: state, reviewedAt: now(), reviewedBy: by }, by)
+    })()
+    return this.mustRow(id)
+  }
+
+  reject(id: number, by: string): PlateRow {
+    this.db.transaction(() => {
+      this.mustState(id)
+      this.change(id, 'reject', { reviewState: 'rejected', reviewedAt: now(), reviewedBy: by }, by)
+    })()
+    return this.mustRow(id)
+  }
+
+  setBox(id: number, box: Box, by: string): PlateRow {
+    const b = normBox(box)
+    this.db.transaction(() => {
+      this.mustState(id)
+      this.change(id, 'box', { box: b }, by)
+    })()
+    return this.mustRow(id)
+  }
+
+  /** a hand-drawn plate on a frame (state 'manual'); for a video frame that was not sampled, the
+   *  frame row is created from the media's size and fps */
+  add(mediaId: number, frameIdx: number, box: Box, text: string, by: string): PlateRow {
+    const clean = text.toUpperCase().replace(/[^0-9A-Z]/g, '')
+    const b = normBox(box)
+    const id = this.db.transaction(() => {
+      const media = this.reader.getMedia(mediaId)
+      if (!media) throw new LibraryError('not-found', `media ${mediaId} not found`)
+      let frame = this.reader.getFrame(mediaId, frameIdx)
+      if (!frame) {
+        if (media.kind !== 'video' || media.width == null || media.height == null || frameIdx < 0)
+          throw new LibraryError('not-found', `frame ${frameIdx} of media ${mediaId} not found`)
+        const timeS = media.fps ? frameIdx / media.fps : null
+        if (media.durationS != null && timeS != null && timeS > media.durationS)
+          throw new LibraryError('not-found', `frame ${frameIdx} is past the end of media ${mediaId}`)
+        this.stmt('INSERT INTO frames (media_id, idx, time_s, width, height) VALUES (?, ?, ?, ?, ?)').run(
+          mediaId,
+          frameIdx,
+          timeS,
+          media.width,
+          media.height
+        )
+        frame = this.reader.getFrame(mediaId, frameIdx)!
+      }
+      const at = now()
+      const r = this.stmt(
+        `INSERT INTO plates (media_id, frame_id, detection_id, track_id, x1, y1, x2, y2, text, model_text, confidence,
+           region, review_state, reviewed_at, reviewed_by, updated_at)
+         VALUES (?, ?, NULL, NULL, ?, ?, ?, ?, ?, NULL, 1, NULL, 'manual', ?, ?, ?)`
+      ).run(mediaId, frame.id, b.x1, b.y1, b.x2, b.y2, clean, at, by, at)
+      const pid = Number(r.lastInsertRowid)
+      this.log(pid, 'add', null, { text: clean, reviewState: 'manual', reviewedAt: at, reviewedBy: by, box: b }, at, by, null)
+      return pid
+    })()
+    return this.mustRow(id)
+  }
+
+  /** confirms every unreviewed plate matching the filter with confidence >= minConfidence, as one batch */
+  bulkConfirm(filter: PlateFilter, minConfidence: number, by: string): { count: number; batchId: string } {
+    const batchId = randomUUID()
+    let count = 0
+    this.db.transaction(() => {
+      const ids = this.reader.plateIds({ ...filter, state: 'unreviewed', minConfidence: Math.max(minConfidence, filter.minConfidence ?? 0) })
+      const at = now()
+      for (const id of ids) {
+        this.change(id, 'bulk-confirm', { reviewState: 'confirmed', reviewedAt: at, reviewedBy: by }, by, batchId)
+        count++
+      }
+    })()
+    return { count, batchId }
+  }
+
+  /** undo one entry (or the newest undoable one); a batch entry undoes its whole batch */
+  undo(historyId: number | undefined, by: string): { undone: number; plateIds: number[] } {
+    return this.db.transaction(() => {
+      const target = historyId != null ? this.reader.getHistory(historyId) : this.reader.latestUndoable()
+      if (!target) {
+        if (historyId != null) throw new LibraryError('not-found', `history entry ${historyId} not found`)
+        return { undone: 0, plateIds: [] }
+      }
+      if (target.undoneBy != null) throw new LibraryError('conflict', `history entry ${target.id} was already undone`)
+      const entries = target.batchId ? this.reader.historyBatch(target.batchId).filter((e) => e.undoneBy == null) : [target]
+      const single = !target.batchId
+      const batchId = entries.length > 1 || target.batchId ? randomUUID() : null
+      const at = now()
+      const plateIds: number[] = []
+      for (const e of entries) {
+        const cur = this.reader.plateState(e.plateId)
+        if (!cur) continue
+        let restore: Fields
+        if (e.action === 'add') {
+          restore = { reviewState: 'rejected', reviewedAt: at, reviewedBy: by }
+        } else {
+          restore = (e.oldValue ?? {}) as Fields
+        }
+        const expected = (e.newValue ?? {}) as Fields
+        if (!matches(cur, expected)) {
+          if (single) throw new LibraryError('conflict', `plate ${e.plateId} changed after history entry ${e.id}; undo the later change first`)
+          continue
+        }
+        const old: Fields = {}
+        for (const k of Object.keys(restore) as (keyof PlateState)[]) (old as Record<string, unknown>)[k] = cur[k]
+        this.apply(e.plateId, restore, at)
+        const uid = this.log(e.plateId, 'undo', old, restore, at, by, batchId)
+        this.stmt('UPDATE history SET undone_by = ? WHERE id = ?').run(uid, e.id)
+        plateIds.push(e.plateId)
+      }
+      return { undone: plateIds.length, plateIds }
+    })()
+  }
+
+  // ------------------------------------------------------------------ settings
+
+  setSettings(patch: Partial<Settings>): Settings {
+    this.db.transaction(() => {
+      for (const [k, v] of Object.entries(patch)) {
+        if (v === undefined || !(k in DEFAULT_SETTINGS)) continue
+        this.setSetting(k, v)
+      }
+    })()
+    return this.reader.settings()
+  }
+
+  setSetting(key: string, value: unknown): void {
+    this.stmt('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
+      key,
+      JSON.stringify(value)
+    )
+  }
+}
+
+/** the review-meaningful fields (text, state, box) of `cur` equal those recorded in `expected` */
+function matches(cur: PlateState, expected: Fields): boolean {
+  if (expected.text !== undefined && expected.text !== cur.text) return false
+  if (expected.reviewState !== undefined && expected.reviewState !== cur.reviewState) return false
+  if (expected.box !== undefined) {
+    const a = expected.box
+    const b = cur.box
+    if (a.x1 !== b.x1 || a.y1 !== b.y1 || a.x2 !== b.x2 || a.y2 !== b.y2) return false
+  }
+  return true
+}
+
+function normBox(b: Box): Box {
+  const vals = [b.x1, b.y1, b.x2, b.y2]
+  if (!vals.every((v) => Number.isFinite(v))) throw new LibraryError('invalid-request', 'box coordinates must be finite numbers')
+  const box = { x1: Math.min(b.x1, b.x2), y1: Math.min(b.y1, b.y2), x2: Math.max(b.x1, b.x2), y2: Math.max(b.y1, b.y2) }
+  if (box.x2 - box.x1 < 1 || box.y2 - box.y1 < 1) throw new LibraryError('invalid-request', 'box is empty')
+  return box
+}

@@ -1,0 +1,245 @@
+// The library database on real SQLite files: migrations, queue queries with filters, and every review
+// operation with its history and undo. Plates are committed through the same import commit the
+// importer uses (ImportStore.commitFile), with synthetic detections instead of the engine.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openLibrary, type Library } from '../../src/main/db/index'
+import type { FileResult } from '../../src/main/db/imports'
+import { migrations } from '../../src/main/db/migrations/index'
+
+let dir: string
+let lib: Library
+
+function read(text: string, confidence: number, region = 'ro') {
+  return {
+    text,
+    confidence,
+    charConfidences: [...text].map(() => confidence),
+    candidates: [{ plate: text, confidence }],
+    region,
+    regionConfidence: 0.9,
+    modelId: 'test-ocr'
+  }
+}
+
+function imageFile(name: string, folder: string, plates: [string, number][], capturedAt: string | null = null): FileResult {
+  return {
+    path: join(folder, name),
+    folder,
+    size: 1000,
+    mtimeMs: 1_700_000_000_000,
+    sha256: `sha-${folder}-${name}`,
+    kind: 'image',
+    width: 1280,
+    height: 720,
+    durationS: null,
+    fps: null,
+    capturedAt,
+    gpsLat: null,
+    gpsLon: null,
+    status: 'done',
+    error: null,
+    frames: [
+      {
+        idx: 0,
+        timeS: null,
+        width: 1280,
+        height: 720,
+        detections: plates.map(([t, c], i) => ({
+          box: { x1: 100 * i, y1: 10, x2: 100 * i + 80, y2: 40 },
+          score: 0.9,
+          detector: 'test-det',
+          read: read(t, c)
+        }))
+      }
+    ],
+    tracks: []
+  }
+}
+
+function commit(f: FileResult): number {
+  const jobId = lib.imports.createJob([f.folder], { fps: 0 }, [{ path: f.path, root: f.folder }])
+  const item = lib.imports.pendingItems(jobId, 0, 1)[0]
+  return lib.imports.commitFile(item.id, f).mediaId
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'platedesk-db-'))
+  lib = openLibrary(join(dir, 'lib.db'))
+  commit(imageFile('a.jpg', '/photos/2024', [['B21GSB', 0.95], ['CJ10ABC', 0.4]], '2024-05-01T10:00:00.000Z'))
+  commit(imageFile('b.jpg', '/photos/2024', [['B123XYZ', 0.7]], '2024-06-01T10:00:00.000Z'))
+  commit(imageFile('c.jpg', '/other', [['IS99ZZZ', 0.99]]))
+})
+afterEach(() => {
+  lib.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const ids = (l: Library, filter = {}) => l.reader.listPlates(filter, 'confidence', 0, 100).items.map((p) => p.text)
+
+describe('openLibrary', () => {
+  it('applies every migration once, in WAL mode with foreign keys on', () => {
+    const max = Math.max(...migrations.map((m) => m.version))
+    expect(lib.version).toBe(max)
+    expect(lib.db.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(lib.db.pragma('foreign_keys', { simple: true })).toBe(1)
+    lib.close()
+    lib = openLibrary(join(dir, 'lib.db')) // re-open: nothing re-applied, data kept
+    expect(lib.version).toBe(max)
+    expect(lib.reader.stats().plates).toBe(4)
+    expect(lib.integrityCheck().ok).toBe(true)
+    const ro = openLibrary(join(dir, 'lib.db'), { readonly: true })
+    expect(ro.reader.stats().media).toBe(3)
+    expect(() => ro.writer.confirm(1, 'x')).toThrow(/readonly/i)
+    ro.close()
+  })
+
+  it('refuses a file that is not a library when read-only', () => {
+    expect(() => openLibrary(join(dir, 'missing.db'), { readonly: true })).toThrow(/missing\.db/)
+  })
+})
+
+describe('plate queue', () => {
+  it('sorts by confidence and filters by state, confidence, region, folder, date, media and text', () => {
+    expect(ids(lib)).toEqual(['CJ10ABC', 'B123XYZ', 'B21GSB', 'IS99ZZZ'])
+    expect(ids(lib, { maxConfidence: 0.8 })).toEqual(['CJ10ABC', 'B123XYZ'])
+    expect(ids(lib, { minConfidence: 0.9 })).toEqual(['B21GSB', 'IS99ZZZ'])
+    expect(ids(lib, { folder: '/photos' })).toEqual(['CJ10ABC', 'B123XYZ', 'B21GSB'])
+    expect(ids(lib, { folder: '/other' })).toEqual(['IS99ZZZ'])
+    expect(ids(lib, { dateFrom: '2024-05-15', dateTo: '2024-06-01' })).toEqual(['B123XYZ'])
+    expect(ids(lib, { dateTo: '2024-05-01' })).toEqual(['CJ10ABC', 'B21GSB'])
+    expect(ids(lib, { text: 'B*' })).toEqual(['B123XYZ', 'B21GSB'])
+    expect(ids(lib, { text: 'b?1*' })).toEqual(['B21GSB'])
+    expect(ids(lib, { text: '10a' })).toEqual(['CJ10ABC'])
+    expect(ids(lib, { text: '*Z' })).toEqual(['B123XYZ', 'IS99ZZZ'])
+    expect(ids(lib, { region: 'ro' })).toHaveLength(4)
+    expect(ids(lib, { region: 'md' })).toHaveLength(0)
+    const page = lib.reader.listPlates({}, 'confidence', 1, 2)
+    expect(page.total).toBe(4)
+    expect(page.items.map((p) => p.text)).toEqual(['B123XYZ', 'B21GSB'])
+    const media = lib.reader.listMedia('/photos', 0, 10)
+    expect(media.total).toBe(2)
+    expect(media.items[0].plates).toBe(2)
+    // the queue query walks the review index
+    const plan = lib.db
+      .prepare(`EXPLAIN QUERY PLAN SELECT id FROM plates WHERE review_state = 'unreviewed' ORDER BY confidence LIMIT 10`)
+      .all() as { detail: string }[]
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/plates_queue/)
+  })
+})
+
+describe('review operations', () => {
+  const plateId = (text: string) => lib.reader.listPlates({ text }, 'confidence', 0, 1).items[0].id
+
+  it('confirm / correct / reject / setBox write history with old and new values', () => {
+    const a = plateId('B21GSB')
+    const c = lib.writer.confirm(a, 'ana')
+    expect(c.reviewState).toBe('confirmed')
+    const b = plateId('CJ10ABC')
+    const cor = lib.writer.correct(b, 'cj 10 abd', 'ana')
+    expect(cor.text).toBe('CJ10ABD')
+    expect(cor.reviewState).toBe('corrected')
+    expect(cor.modelText).toBe('CJ10ABC')
+    const r = lib.writer.reject(plateId('IS99ZZZ'), 'dan')
+    expect(r.reviewState).toBe('rejected')
+    const bx = lib.writer.setBox(a, { x1: 50, y1: 60, x2: 5, y2: 6 }, 'ana')
+    expect(bx.box).toEqual({ x1: 5, y1: 6, x2: 50, y2: 60 })
+
+    const detail = lib.reader.getPlateDetail(b)!
+    expect(detail.charConfidences).toHaveLength(7)
+    expect(detail.detectorScore).toBeCloseTo(0.9)
+    expect(detail.history).toHaveLength(1)
+    expect(detail.history[0]).toMatchObject({
+      action: 'correct',
+      by: 'ana',
+      oldValue: { text: 'CJ10ABC', reviewState: 'unreviewed' },
+      newValue: { text: 'CJ10ABD', reviewState: 'corrected' }
+    })
+    const hist = lib.reader.listHistory(undefined, 0, 10)
+    expect(hist.total).toBe(4)
+    expect(hist.items.map((h) => h.action)).toEqual(['box', 'reject', 'correct', 'confirm'])
+    expect(lib.reader.stats().reviewed).toBe(3)
+    expect(ids(lib, { state: 'reviewed' })).toHaveLength(3)
+    expect(ids(lib, { state: 'unreviewed' })).toEqual(['B123XYZ'])
+    expect(() => lib.writer.confirm(9999, 'x')).toThrow(expect.objectContaining({ code: 'not-found' }))
+  })
+
+  it('undo restores the old values, marks undone_by, and walks back newest first', () => {
+    const a = plateId('B21GSB')
+    lib.writer.confirm(a, 'ana')
+    lib.writer.correct(a, 'B21GSX', 'ana')
+    const u1 = lib.writer.undo(undefined, 'ana')
+    expect(u1).toEqual({ undone: 1, plateIds: [a] })
+    let p = lib.reader.getPlate(a)!
+    expect(p.text).toBe('B21GSB')
+    expect(p.reviewState).toBe('confirmed')
+    lib.writer.undo(undefined, 'ana')
+    p = lib.reader.getPlate(a)!
+    expect(p.reviewState).toBe('unreviewed')
+    expect(p.reviewedAt).toBeNull()
+    const h = lib.reader.listHistory(a, 0, 10).items
+    expect(h.map((e) => e.action)).toEqual(['undo', 'undo', 'correct', 'confirm'])
+    expect(h[2].undoneBy).toBe(h[1].id)
+    expect(h[3].undoneBy).toBe(h[0].id)
+    expect(lib.writer.undo(undefined, 'ana')).toEqual({ undone: 0, plateIds: [] })
+    expect(() => lib.writer.undo(h[2].id, 'ana')).toThrow(expect.objectContaining({ code: 'conflict' }))
+    // undoing an undo entry re-applies the change (redo)
+    lib.writer.undo(h[0].id, 'ana')
+    expect(lib.reader.getPlate(a)!.reviewState).toBe('confirmed')
+  })
+
+  it('refuses to undo an entry whose plate changed since (conflict), leaving data intact', () => {
+    const a = plateId('B21GSB')
+    lib.writer.confirm(a, 'ana')
+    const first = lib.reader.listHistory(a, 0, 1).items[0]
+    lib.writer.correct(a, 'B21GSX', 'bob')
+    expect(() => lib.writer.undo(first.id, 'ana')).toThrow(expect.objectContaining({ code: 'conflict' }))
+    expect(lib.reader.getPlate(a)!.text).toBe('B21GSX')
+  })
+
+  it('bulkConfirm confirms matching unreviewed plates as one batch, and undo reverts the whole batch', () => {
+    lib.writer.reject(plateId('IS99ZZZ'), 'ana')
+    const res = lib.writer.bulkConfirm({ folder: '/photos' }, 0.6, 'ana')
+    expect(res.count).toBe(2) // B21GSB 0.95, B123XYZ 0.7; CJ10ABC 0.4 below
+    expect(ids(lib, { state: 'confirmed' }).sort()).toEqual(['B123XYZ', 'B21GSB'])
+    const batch = lib.reader.historyBatch(res.batchId)
+    expect(batch.map((e) => e.action)).toEqual(['bulk-confirm', 'bulk-confirm'])
+    // undo by any entry of the batch undoes all of it
+    const u = lib.writer.undo(batch[1].id, 'ana')
+    expect(u.undone).toBe(2)
+    expect(ids(lib, { state: 'confirmed' })).toEqual([])
+    expect(ids(lib, { state: 'rejected' })).toEqual(['IS99ZZZ'])
+    expect(lib.reader.historyBatch(res.batchId).every((e) => e.undoneBy != null)).toBe(true)
+  })
+
+  it('add creates a manual plate; undo of add rejects it and is itself undoable', () => {
+    const mediaId = lib.reader.listMedia('/other', 0, 1).items[0].id
+    const added = lib.writer.add(mediaId, 0, { x1: 10, y1: 10, x2: 90, y2: 40 }, 'ab-12-cde', 'ana')
+    expect(added).toMatchObject({ text: 'AB12CDE', reviewState: 'manual', modelText: null, trackId: null, frameIdx: 0 })
+    expect(lib.reader.getPlateDetail(added.id)!.history[0].action).toBe('add')
+    const u = lib.writer.undo(undefined, 'ana')
+    expect(u.plateIds).toEqual([added.id])
+    expect(lib.reader.getPlate(added.id)!.reviewState).toBe('rejected')
+    const undoEntry = lib.reader.listHistory(added.id, 0, 1).items[0]
+    lib.writer.undo(undoEntry.id, 'ana')
+    expect(lib.reader.getPlate(added.id)!.reviewState).toBe('manual')
+    expect(() => lib.writer.add(mediaId, 5, { x1: 1, y1: 1, x2: 9, y2: 9 }, 'X', 'ana')).toThrow(
+      expect.objectContaining({ code: 'not-found' })
+    )
+    expect(() => lib.writer.add(mediaId, 0, { x1: 1, y1: 1, x2: 1, y2: 9 }, 'X', 'ana')).toThrow(
+      expect.objectContaining({ code: 'invalid-request' })
+    )
+  })
+
+  it('settings round-trip over defaults', () => {
+    expect(lib.reader.settings().theme).toBe('system')
+    const s = lib.writer.setSettings({ theme: 'dark', videoFps: 2 })
+    expect(s.theme).toBe('dark')
+    expect(s.videoFps).toBe(2)
+    lib.close()
+    lib = openLibrary(join(dir, 'lib.db'))
+    expect(lib.reader.settings()).toMatchObject({ theme: 'dark', videoFps: 2 })
+  })
+})
