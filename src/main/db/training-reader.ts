@@ -1,0 +1,348 @@
+// Read side for training-data export and evaluation: the SQL over the library schema (001_init).
+// Everything is paged: each page is drained from a better-sqlite3 `.iterate()` before it is yielded, so
+// no statement stays open while the caller awaits file writes (the connection stays free for review
+// writes) and memory stays bounded by the page size, never by the library size.
+import type Database from 'better-sqlite3'
+import type { Box, MediaKind, ReviewState } from '../../shared/types'
+
+export type Db = Database.Database
+
+export interface SelectionOptions {
+  /** include unreviewed plates with confidence >= this (0..1); absent = reviewed plates only */
+  includeUnreviewedAbove?: number
+}
+
+/** Reviewed (confirmed, corrected, manual) always; unreviewed above the threshold; rejected never. */
+export function selectionWhere(alias = 'p'): string {
+  return `(${alias}.review_state IN ('confirmed', 'corrected', 'manual') OR (${alias}.review_state = 'unreviewed' AND ${alias}.confidence >= @minConf))`
+}
+
+export function selectionParams(opts: SelectionOptions): { minConf: number } {
+  // 2 is above any confidence (0..1): no unreviewed plate passes
+  return { minConf: opts.includeUnreviewedAbove ?? 2 }
+}
+
+export function countSelectedPlates(db: Db, opts: SelectionOptions): number {
+  const row = db.prepare(`SELECT COUNT(*) AS n FROM plates p WHERE ${selectionWhere()}`).get(selectionParams(opts)) as { n: number }
+  return row.n
+}
+
+export interface ExportLabel {
+  plateId: number
+  trackId: number | null
+  box: Box
+  text: string
+  region: string | null
+  reviewState: ReviewState
+  confidence: number
+}
+
+/** One frame to export (an image, or one frame of a video) with every selected plate visible on it. */
+export interface ExportFrame {
+  mediaId: number
+  sha256: string
+  mediaPath: string
+  folder: string
+  kind: MediaKind
+  fps: number | null
+  frameId: number
+  frameIdx: number
+  timeS: number | null
+  width: number
+  height: number
+  labels: ExportLabel[]
+  /** selected plates whose export is complete once this frame is written (for progress) */
+  platesDone: number
+}
+
+export type VideoFrameMode = 'best' | { everyNth: number }
+
+interface PlateRowSql {
+  plateId: number
+  mediaId: number
+  frameId: number
+  trackId: number | null
+  x1: number
+  y1: number
+  x2: number
+  y2: number
+  text: string
+  confidence: number
+  region: string | null
+  reviewState: ReviewState
+  path: string
+  folder: string
+  sha256: string
+  kind: MediaKind
+  fps: number | null
+  frameIdx: number
+  timeS: number | null
+  width: number
+  height: number
+}
+
+const PLATE_COLUMNS = `p.id AS plateId, p.media_id AS mediaId, p.frame_id AS frameId, p.track_id AS trackId,
+  p.x1, p.y1, p.x2, p.y2, p.text, p.confidence, p.region, p.review_state AS reviewState,
+  m.path, m.folder, m.sha256, m.kind, m.fps, f.idx AS frameIdx, f.time_s AS timeS, f.width, f.height`
+
+function label(r: { plateId: number; trackId: number | null; text: string; region: string | null; reviewState: ReviewState; confidence: number }, box: Box): ExportLabel {
+  return { plateId: r.plateId, trackId: r.trackId, box, text: r.text, region: r.region, reviewState: r.reviewState, confidence: r.confidence }
+}
+
+function frameOf(r: PlateRowSql, f: { frameId: number; frameIdx: number; timeS: number | null; width: number; height: number }): ExportFrame {
+  return {
+    mediaId: r.mediaId,
+    sha256: r.sha256,
+    mediaPath: r.path,
+    folder: r.folder,
+    kind: r.kind,
+    fps: r.fps,
+    frameId: f.frameId,
+    frameIdx: f.frameIdx,
+    timeS: f.timeS,
+    width: f.width,
+    height: f.height,
+    labels: [],
+    platesDone: 0
+  }
+}
+
+/**
+ * Every frame to export, media by media (images first, then videos), with its selected plates. Images:
+ * one frame each. Videos: per selected track plate its best frame (the plate row's frame, with the
+ * reviewed box), or every Nth detection of the track (detection boxes; the reviewed box on the plate's own
+ * frame); each chosen frame also carries every other selected plate visible on it, so frames are labelled
+ * completely (as far as the selection goes).
+ */
+export function* iterateExportFrames(db: Db, opts: SelectionOptions & { videoFrames?: VideoFrameMode }, pageSize = 1000): Generator<ExportFrame> {
+  const params = selectionParams(opts)
+  const imagePage = db.prepare(`SELECT ${PLATE_COLUMNS}
+    FROM plates p JOIN media m ON m.id = p.media_id JOIN frames f ON f.id = p.frame_id
+    WHERE m.kind = 'image' AND ${selectionWhere()} AND (p.media_id, p.id) > (@lastMedia, @lastId)
+    ORDER BY p.media_id, p.id LIMIT @limit`)
+  let lastMedia = -1
+  let lastId = -1
+  let pending: ExportFrame[] = []
+  let pendingMedia = -1
+  for (;;) {
+    const rows: PlateRowSql[] = []
+    for (const r of imagePage.iterate({ ...params, lastMedia, lastId, limit: pageSize })) rows.push(r as PlateRowSql)
+    const out: ExportFrame[] = []
+    for (const r of rows) {
+      if (r.mediaId !== pendingMedia) {
+        out.push(...pending)
+        pending = []
+        pendingMedia = r.mediaId
+      }
+      let fr = pending.find((x) => x.frameId === r.frameId)
+      if (!fr) pending.push((fr = frameOf(r, r)))
+      fr.labels.push(label(r, { x1: r.x1, y1: r.y1, x2: r.x2, y2: r.y2 }))
+      fr.platesDone++
+      lastMedia = r.mediaId
+      lastId = r.plateId
+    }
+    yield* out
+    if (rows.length < pageSize) break
+  }
+  yield* pending
+
+  const videoPage = db.prepare(`SELECT DISTINCT p.media_id AS id FROM plates p JOIN media m ON m.id = p.media_id
+    WHERE m.kind = 'video' AND ${selectionWhere()} AND p.media_id > @last ORDER BY p.media_id LIMIT @limit`)
+  let last = -1
+  for (;;) {
+    const ids: number[] = []
+    for (const r of videoPage.iterate({ ...params, last, limit: 100 })) ids.push((r as { id: number }).id)
+    for (const id of ids) yield* videoFrames(db, id, opts)
+    if (ids.length < 100) break
+    last = ids[ids.length - 1]
+  }
+}
+
+interface TrackDetSql {
+  trackId: number
+  frameId: number
+  frameIdx: number
+  timeS: number | null
+  width: number
+  height: number
+  x1: number
+  y1: number
+  x2: number
+  y2: number
+}
+
+/** The frames of one video to export (memory bounded by that video's selected plates and track detections). */
+export function videoFrames(db: Db, mediaId: number, opts: SelectionOptions & { videoFrames?: VideoFrameMode }): ExportFrame[] {
+  const plates = db
+    .prepare(`SELECT ${PLATE_COLUMNS} FROM plates p JOIN media m ON m.id = p.media_id JOIN frames f ON f.id = p.frame_id
+      WHERE p.media_id = @mediaId AND ${selectionWhere()} ORDER BY p.id`)
+    .all({ ...selectionParams(opts), mediaId }) as PlateRowSql[]
+  if (plates.length === 0) return []
+  const trackIds = new Set(plates.filter((p) => p.trackId != null).map((p) => p.trackId as number))
+  const dets: TrackDetSql[] = []
+  if (trackIds.size > 0) {
+    const stmt = db.prepare(`SELECT d.track_id AS trackId, d.frame_id AS frameId, f.idx AS frameIdx, f.time_s AS timeS,
+        f.width, f.height, d.x1, d.y1, d.x2, d.y2
+      FROM detections d JOIN frames f ON f.id = d.frame_id
+      WHERE d.media_id = ? AND d.track_id IS NOT NULL ORDER BY f.idx, d.id`)
+    for (const d of stmt.iterate(mediaId)) if (trackIds.has((d as TrackDetSql).trackId)) dets.push(d as TrackDetSql)
+  }
+  const mode = opts.videoFrames ?? 'best'
+  const chosen = new Map<number, ExportFrame>()
+  const choose = (r: PlateRowSql, f: { frameId: number; frameIdx: number; timeS: number | null; width: number; height: number }): void => {
+    if (!chosen.has(f.frameId)) chosen.set(f.frameId, frameOf(r, f))
+  }
+  const detsByTrack = new Map<number, TrackDetSql[]>()
+  for (const d of dets) {
+    const list = detsByTrack.get(d.trackId) ?? []
+    list.push(d)
+    detsByTrack.set(d.trackId, list)
+  }
+  for (const p of plates) {
+    const track = p.trackId != null ? detsByTrack.get(p.trackId) ?? [] : []
+    if (mode === 'best' || track.length === 0) choose(p, p)
+    else {
+      const n = Math.max(1, Math.floor(mode.everyNth))
+      for (let k = 0; k < track.length; k += n) choose(p, track[k])
+    }
+  }
+  // label every chosen frame with every selected plate visible on it
+  const detByTrackFrame = new Map<string, TrackDetSql>()
+  for (const d of dets) if (!detByTrackFrame.has(`${d.trackId}:${d.frameId}`)) detByTrackFrame.set(`${d.trackId}:${d.frameId}`, d)
+  for (const fr of chosen.values()) {
+    for (const p of plates) {
+      if (p.frameId === fr.frameId) fr.labels.push(label(p, { x1: p.x1, y1: p.y1, x2: p.x2, y2: p.y2 }))
+      else if (p.trackId != null) {
+        const d = detByTrackFrame.get(`${p.trackId}:${fr.frameId}`)
+        if (d) fr.labels.push(label(p, { x1: d.x1, y1: d.y1, x2: d.x2, y2: d.y2 }))
+      }
+    }
+  }
+  const frames = [...chosen.values()].sort((a, b) => a.frameIdx - b.frameIdx)
+  if (frames.length > 0) frames[frames.length - 1].platesDone = plates.length
+  return frames
+}
+
+/** Other paths the same media was seen at (moved or duplicated files), newest knowledge last. */
+export function mediaAlternativePaths(db: Db, mediaId: number): string[] {
+  return (db.prepare('SELECT path FROM media_paths WHERE media_id = ? ORDER BY mtime_ms DESC').all(mediaId) as { path: string }[]).map((r) => r.path)
+}
+
+// ------------------------------------------------------------------ report rows
+
+export interface ReportRow {
+  plateId: number
+  mediaId: number
+  frameId: number
+  mediaPath: string
+  folder: string
+  kind: MediaKind
+  frameIdx: number
+  timeS: number | null
+  frameWidth: number
+  frameHeight: number
+  trackId: number | null
+  x1: number
+  y1: number
+  x2: number
+  y2: number
+  text: string
+  modelText: string | null
+  confidence: number
+  region: string | null
+  regionConfidence: number | null
+  candidates: string | null
+  reviewState: ReviewState
+  reviewedAt: string | null
+  reviewedBy: string | null
+  capturedAt: string | null
+  detectorScore: number | null
+}
+
+/** Selected plates one by one (one row per image plate or per video track), by media, frame, id; paged. */
+export function* iterateReportRows(db: Db, opts: SelectionOptions, pageSize = 2000): Generator<ReportRow> {
+  const stmt = db.prepare(`SELECT p.id AS plateId, p.media_id AS mediaId, p.frame_id AS frameId, m.path AS mediaPath, m.folder, m.kind,
+      f.idx AS frameIdx, f.time_s AS timeS, f.width AS frameWidth, f.height AS frameHeight, p.track_id AS trackId,
+      p.x1, p.y1, p.x2, p.y2, p.text, p.model_text AS modelText, p.confidence, p.region,
+      r.region_confidence AS regionConfidence, r.candidates, p.review_state AS reviewState,
+      p.reviewed_at AS reviewedAt, p.reviewed_by AS reviewedBy, m.captured_at AS capturedAt, d.score AS detectorScore
+    FROM plates p JOIN media m ON m.id = p.media_id JOIN frames f ON f.id = p.frame_id
+      LEFT JOIN detections d ON d.id = p.detection_id LEFT JOIN reads r ON r.detection_id = p.detection_id
+    WHERE ${selectionWhere()} AND (p.media_id, p.frame_id, p.id) > (@m, @f, @p)
+    ORDER BY p.media_id, p.frame_id, p.id LIMIT @limit`)
+  const params = selectionParams(opts)
+  let last = { m: -1, f: -1, p: -1 }
+  for (;;) {
+    const rows: ReportRow[] = []
+    for (const r of stmt.iterate({ ...params, ...last, limit: pageSize })) rows.push(r as ReportRow)
+    yield* rows
+    if (rows.length < pageSize) break
+    const r = rows[rows.length - 1]
+    last = { m: r.mediaId, f: r.frameId, p: r.plateId }
+  }
+}
+
+// ------------------------------------------------------------------ evaluation rows
+
+export interface EvalPlateRow {
+  plateId: number
+  frameId: number
+  mediaId: number
+  folder: string
+  reviewState: ReviewState
+  box: Box
+  text: string
+  /** what the model read: plates.model_text, else the read of its detection */
+  modelText: string | null
+  region: string | null
+  /** the detector's box; null for hand-drawn plates */
+  detBox: Box | null
+}
+
+/**
+ * Plates of every frame that has at least one reviewed plate (confirmed/corrected/manual/rejected),
+ * grouped by frame, paged by media id (walks the plates_media index once).
+ */
+export function* iterateEvalFrames(db: Db, mediaPerPage = 500): Generator<EvalPlateRow[]> {
+  const mediaPage = db.prepare(`SELECT DISTINCT media_id AS id FROM plates
+    WHERE review_state <> 'unreviewed' AND media_id > ? ORDER BY media_id LIMIT ?`)
+  const platesOf = db.prepare(`SELECT p.id AS plateId, p.frame_id AS frameId, p.media_id AS mediaId, m.folder,
+      p.review_state AS reviewState, p.x1, p.y1, p.x2, p.y2, p.text, COALESCE(p.model_text, r.text) AS modelText,
+      COALESCE(p.region, r.region) AS region, d.id AS detId, d.x1 AS dx1, d.y1 AS dy1, d.x2 AS dx2, d.y2 AS dy2
+    FROM plates p JOIN media m ON m.id = p.media_id
+      LEFT JOIN detections d ON d.id = p.detection_id LEFT JOIN reads r ON r.detection_id = p.detection_id
+    WHERE p.media_id BETWEEN ? AND ? ORDER BY p.media_id, p.frame_id, p.id`)
+  let last = -1
+  for (;;) {
+    const ids: number[] = []
+    for (const r of mediaPage.iterate(last, mediaPerPage)) ids.push((r as { id: number }).id)
+    if (ids.length === 0) break
+    const kept: EvalPlateRow[][] = []
+    let cur: EvalPlateRow[] = []
+    const flush = (): void => {
+      if (cur.some((p) => p.reviewState !== 'unreviewed')) kept.push(cur)
+      cur = []
+    }
+    for (const raw of platesOf.iterate(ids[0], ids[ids.length - 1])) {
+      const r = raw as Record<string, unknown> & { frameId: number }
+      const row: EvalPlateRow = {
+        plateId: r.plateId as number,
+        frameId: r.frameId,
+        mediaId: r.mediaId as number,
+        folder: r.folder as string,
+        reviewState: r.reviewState as ReviewState,
+        box: { x1: r.x1 as number, y1: r.y1 as number, x2: r.x2 as number, y2: r.y2 as number },
+        text: r.text as string,
+        modelText: (r.modelText as string | null) ?? null,
+        region: (r.region as string | null) ?? null,
+        detBox: r.detId == null ? null : { x1: r.dx1 as number, y1: r.dy1 as number, x2: r.dx2 as number, y2: r.dy2 as number }
+      }
+      if (cur.length > 0 && cur[0].frameId !== row.frameId) flush()
+      cur.push(row)
+    }
+    flush()
+    yield* kept
+    if (ids.length < mediaPerPage) break
+    last = ids[ids.length - 1]
+  }
+}

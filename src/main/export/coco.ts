@@ -1,0 +1,104 @@
+// COCO detection dataset: images/X.jpg and one annotations.json with images, annotations (bbox [x, y, w, h]
+// in pixels; the plate text and review facts in `attributes`, as CVAT writes them) and categories.
+// Streamed: images and annotations go to two part files while frames are written, and are joined into
+// the final JSON at the end, so memory never holds the whole list.
+import { createReadStream } from 'node:fs'
+import { mkdir, rm } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import type { ExportOptions } from '../../shared/types'
+import { countSelectedPlates, iterateExportFrames, type Db } from '../db/training-reader'
+import {
+  PLATE_CLASS,
+  FrameSource,
+  TextWriter,
+  checkAbort,
+  clipBox,
+  errorMessage,
+  frameStem,
+  prepareOutDir,
+  splitOf,
+  type ExportHooks,
+  type ExportResult
+} from './common'
+
+export const COCO_OWNED = ['images', 'annotations.json', '.images.part', '.annotations.part']
+
+const r2 = (n: number): number => Math.round(n * 100) / 100
+
+export async function exportCoco(db: Db, opts: ExportOptions, hooks: ExportHooks = {}): Promise<ExportResult> {
+  const out = await prepareOutDir(opts.outDir, opts.overwrite, COCO_OWNED)
+  await mkdir(join(out, 'images'), { recursive: true })
+  const total = countSelectedPlates(db, opts)
+  const source = new FrameSource(db)
+  const result: ExportResult = { format: 'coco', outDir: out, images: 0, labels: 0, total, failures: [], files: ['annotations.json'] }
+  const imagesPart = new TextWriter(join(out, '.images.part'))
+  const annPart = new TextWriter(join(out, '.annotations.part'))
+  let imageId = 0
+  let annId = 0
+  let done = 0
+  hooks.onProgress?.({ done, total })
+  try {
+    for (const frame of iterateExportFrames(db, opts)) {
+      checkAbort(hooks.signal)
+      try {
+        const file = await source.writeFrame(frame, join(out, 'images', frameStem(frame)))
+        imageId++
+        const image = {
+          id: imageId,
+          file_name: basename(file),
+          width: frame.width,
+          height: frame.height,
+          media_id: frame.mediaId,
+          frame_idx: frame.frameIdx,
+          time_s: frame.timeS,
+          source: frame.mediaPath,
+          split: splitOf(frame.sha256, opts.split)
+        }
+        await imagesPart.write((imageId > 1 ? ',\n' : '') + JSON.stringify(image))
+        for (const l of frame.labels) {
+          const b = clipBox(l.box, frame.width, frame.height)
+          if (!b) continue
+          annId++
+          const w = b.x2 - b.x1
+          const h = b.y2 - b.y1
+          const ann = {
+            id: annId,
+            image_id: imageId,
+            category_id: 1,
+            bbox: [r2(b.x1), r2(b.y1), r2(w), r2(h)],
+            area: r2(w * h),
+            iscrowd: 0,
+            segmentation: [],
+            attributes: { text: l.text, region: l.region, review_state: l.reviewState, confidence: l.confidence, plate_id: l.plateId, track_id: l.trackId }
+          }
+          await annPart.write((annId > 1 ? ',\n' : '') + JSON.stringify(ann))
+          result.labels++
+        }
+        result.images++
+      } catch (err) {
+        result.failures.push({ path: frame.mediaPath, error: errorMessage(err) })
+      }
+      done += frame.platesDone
+      hooks.onProgress?.({ done, total })
+    }
+  } finally {
+    await imagesPart.close()
+    await annPart.close()
+  }
+  const json = new TextWriter(join(out, 'annotations.json'))
+  const info = { description: 'License plates exported by PlateDesk', date_created: new Date().toISOString(), version: '1.0' }
+  await json.write(`{\n"info": ${JSON.stringify(info)},\n"licenses": [],\n"categories": [${JSON.stringify({ id: 1, name: PLATE_CLASS, supercategory: 'vehicle' })}],\n"images": [\n`)
+  await pipeInto(join(out, '.images.part'), json)
+  await json.write('\n],\n"annotations": [\n')
+  await pipeInto(join(out, '.annotations.part'), json)
+  await json.write('\n]\n}\n')
+  await json.close()
+  await rm(join(out, '.images.part'), { force: true })
+  await rm(join(out, '.annotations.part'), { force: true })
+  hooks.onProgress?.({ done: total, total })
+  return result
+}
+
+async function pipeInto(file: string, w: TextWriter): Promise<void> {
+  for await (const chunk of createReadStream(file, { encoding: 'utf8' })) await w.write(chunk as string)
+}

@@ -1,0 +1,117 @@
+// OCR training data: one crop per plate (per exported frame for video tracks) with padding and an optional
+// fixed size, plus the label lists the OCR trainers read unchanged:
+//   format 'ocr'       → fast-plate-ocr CSV `image_path,plate_text[,plate_region]`: labels.csv (all) and
+//                        train.csv / val.csv / test.csv (source split)
+//   format 'paddleocr' → PaddleOCR recognition list `path<TAB>text`: rec_gt.txt (all) and
+//                        rec_gt_train.txt / rec_gt_val.txt / rec_gt_test.txt
+// Paths in the lists are relative to the list file (crops/X.jpg). Plates without text are skipped.
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import sharp from 'sharp'
+import type { Box, ExportOptions } from '../../shared/types'
+import { countSelectedPlates, iterateExportFrames, selectionParams, selectionWhere, type Db } from '../db/training-reader'
+import {
+  SPLITS,
+  FrameSource,
+  TextWriter,
+  checkAbort,
+  errorMessage,
+  prepareOutDir,
+  splitOf,
+  type ExportHooks,
+  type ExportResult,
+  type Split
+} from './common'
+
+export const OCR_OWNED = ['crops', 'labels.csv', 'train.csv', 'val.csv', 'test.csv', 'rec_gt.txt', 'rec_gt_train.txt', 'rec_gt_val.txt', 'rec_gt_test.txt']
+export const DEFAULT_CROP_PADDING = 0.05
+
+/** The crop rectangle: the box grown by `padding` × its size on each side, rounded outward, clipped. */
+export function cropRect(box: Box, padding: number, width: number, height: number): { left: number; top: number; width: number; height: number } | null {
+  const w = box.x2 - box.x1
+  const h = box.y2 - box.y1
+  const left = Math.max(0, Math.floor(box.x1 - padding * w))
+  const top = Math.max(0, Math.floor(box.y1 - padding * h))
+  const right = Math.min(width, Math.ceil(box.x2 + padding * w))
+  const bottom = Math.min(height, Math.ceil(box.y2 + padding * h))
+  if (right - left < 1 || bottom - top < 1) return null
+  return { left, top, width: right - left, height: bottom - top }
+}
+
+function csvField(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+export async function exportOcr(db: Db, opts: ExportOptions, hooks: ExportHooks = {}): Promise<ExportResult> {
+  const paddle = opts.format === 'paddleocr'
+  const out = await prepareOutDir(opts.outDir, opts.overwrite, OCR_OWNED)
+  await mkdir(join(out, 'crops'), { recursive: true })
+  const total = countSelectedPlates(db, opts)
+  const withRegion =
+    !paddle &&
+    !!db.prepare(`SELECT 1 FROM plates p WHERE ${selectionWhere()} AND p.region IS NOT NULL AND p.region <> '' LIMIT 1`).get(selectionParams(opts))
+  const allName = paddle ? 'rec_gt.txt' : 'labels.csv'
+  const splitName = (s: Split): string => (paddle ? `rec_gt_${s}.txt` : `${s}.csv`)
+  const all = new TextWriter(join(out, allName))
+  const lists = Object.fromEntries(SPLITS.map((s) => [s, new TextWriter(join(out, splitName(s)))])) as Record<Split, TextWriter>
+  const header = withRegion ? 'image_path,plate_text,plate_region\n' : 'image_path,plate_text\n'
+  if (!paddle) {
+    await all.write(header)
+    for (const w of Object.values(lists)) await w.write(header)
+  }
+  const result: ExportResult = {
+    format: opts.format,
+    outDir: out,
+    images: 0,
+    labels: 0,
+    total,
+    failures: [],
+    files: [allName, ...SPLITS.map(splitName)]
+  }
+  const padding = opts.cropPadding ?? DEFAULT_CROP_PADDING
+  const source = new FrameSource(db)
+  let done = 0
+  hooks.onProgress?.({ done, total })
+  try {
+    for (const frame of iterateExportFrames(db, opts)) {
+      checkAbort(hooks.signal)
+      const labels = frame.labels.filter((l) => l.text.length > 0)
+      if (labels.length > 0) {
+        try {
+          const px = await source.decode(frame)
+          // boxes are in frame pixels; the decoded raster should match, scale if it does not
+          const sx = px.width / frame.width
+          const sy = px.height / frame.height
+          const split = splitOf(frame.sha256, opts.split)
+          for (const l of labels) {
+            const box = { x1: l.box.x1 * sx, y1: l.box.y1 * sy, x2: l.box.x2 * sx, y2: l.box.y2 * sy }
+            const rect = cropRect(box, padding, px.width, px.height)
+            if (!rect) continue
+            const rel = `crops/p${l.plateId}_f${frame.frameIdx}.jpg`
+            let img = sharp(px.data, { raw: { width: px.width, height: px.height, channels: 3 } }).extract(rect)
+            if (opts.cropWidth || opts.cropHeight) {
+              img = img.resize({ width: opts.cropWidth, height: opts.cropHeight, fit: opts.cropWidth && opts.cropHeight ? 'fill' : 'inside' })
+            }
+            await img.jpeg({ quality: 95 }).toFile(join(out, rel))
+            const line = paddle
+              ? `${rel}\t${l.text}\n`
+              : [rel, l.text, ...(withRegion ? [l.region ?? ''] : [])].map(csvField).join(',') + '\n'
+            await all.write(line)
+            await lists[split].write(line)
+            result.images++
+            result.labels++
+          }
+        } catch (err) {
+          result.failures.push({ path: frame.mediaPath, error: errorMessage(err) })
+        }
+      }
+      done += frame.platesDone
+      hooks.onProgress?.({ done, total })
+    }
+  } finally {
+    await all.close()
+    for (const w of Object.values(lists)) await w.close()
+  }
+  hooks.onProgress?.({ done: total, total })
+  return result
+}

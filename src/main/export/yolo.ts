@@ -1,0 +1,80 @@
+// YOLO detection dataset (Ultralytics layout): images/{train,val,test}/X.jpg, labels/{train,val,test}/X.txt
+// with `0 cx cy w h` normalised to the frame, and data.yaml. The split is by source media (hash of its
+// sha256), so frames of one video never straddle splits.
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { ExportOptions } from '../../shared/types'
+import { countSelectedPlates, iterateExportFrames, type Db } from '../db/training-reader'
+import {
+  PLATE_CLASS,
+  SPLITS,
+  FrameSource,
+  TextWriter,
+  checkAbort,
+  clipBox,
+  errorMessage,
+  frameStem,
+  prepareOutDir,
+  splitOf,
+  type ExportHooks,
+  type ExportResult
+} from './common'
+
+export const YOLO_OWNED = ['images', 'labels', 'data.yaml']
+
+export async function exportYolo(db: Db, opts: ExportOptions, hooks: ExportHooks = {}): Promise<ExportResult> {
+  const out = await prepareOutDir(opts.outDir, opts.overwrite, YOLO_OWNED)
+  for (const s of SPLITS) {
+    await mkdir(join(out, 'images', s), { recursive: true })
+    await mkdir(join(out, 'labels', s), { recursive: true })
+  }
+  const total = countSelectedPlates(db, opts)
+  const source = new FrameSource(db)
+  const result: ExportResult = { format: 'yolo', outDir: out, images: 0, labels: 0, total, failures: [], files: ['data.yaml'] }
+  let done = 0
+  hooks.onProgress?.({ done, total })
+  for (const frame of iterateExportFrames(db, opts)) {
+    checkAbort(hooks.signal)
+    const split = splitOf(frame.sha256, opts.split)
+    const stem = frameStem(frame)
+    try {
+      const lines: string[] = []
+      for (const l of frame.labels) {
+        const b = clipBox(l.box, frame.width, frame.height)
+        if (!b) continue
+        const cx = (b.x1 + b.x2) / 2 / frame.width
+        const cy = (b.y1 + b.y2) / 2 / frame.height
+        const w = (b.x2 - b.x1) / frame.width
+        const h = (b.y2 - b.y1) / frame.height
+        lines.push(`0 ${cx.toFixed(6)} ${cy.toFixed(6)} ${w.toFixed(6)} ${h.toFixed(6)}`)
+      }
+      await source.writeFrame(frame, join(out, 'images', split, stem))
+      // the label file is written after its image, so a failed image leaves no orphan label
+      await writeFile(join(out, 'labels', split, `${stem}.txt`), lines.length ? lines.join('\n') + '\n' : '')
+      result.images++
+      result.labels += lines.length
+    } catch (err) {
+      result.failures.push({ path: frame.mediaPath, error: errorMessage(err) })
+    }
+    done += frame.platesDone
+    hooks.onProgress?.({ done, total })
+  }
+  const yaml = new TextWriter(join(out, 'data.yaml'))
+  await yaml.write(
+    [
+      `# YOLO dataset exported by PlateDesk (${new Date().toISOString()})`,
+      `path: ${JSON.stringify(out)}`,
+      'train: images/train',
+      'val: images/val',
+      'test: images/test',
+      'nc: 1',
+      'names:',
+      `  0: ${PLATE_CLASS}`,
+      ''
+    ].join('\n')
+  )
+  await yaml.close()
+  hooks.onProgress?.({ done: total, total })
+  return result
+}
+

@@ -1,0 +1,117 @@
+// Training-data service: exports run as background jobs (progress as 'export.progress' events and via
+// 'export.status'), and 'eval.run' scores the model's reads against the review.
+import { randomUUID } from 'node:crypto'
+import type { Handlers } from '../../shared/api'
+import type { ExportOptions, ExportProgress } from '../../shared/types'
+import type { Db } from '../db/training-reader'
+import { evaluateLibraryAsync } from '../eval/library'
+import { ExportCancelled, prepareOutDir, runExport, type ExportResult } from '../export/index'
+import { COCO_OWNED } from '../export/coco'
+import { OCR_OWNED } from '../export/ocr'
+import { REPORT_OWNED } from '../export/report'
+import { VOC_OWNED } from '../export/voc'
+import { YOLO_OWNED } from '../export/yolo'
+import type { Emit } from './types'
+
+export type TrainingHandlers = Pick<Handlers, 'export.run' | 'export.status' | 'eval.run'>
+
+export interface TrainingContext {
+  /** the open library (only its better-sqlite3 handle is used) */
+  library: { db: Db }
+  emit: Emit
+}
+
+export interface TrainingService extends TrainingHandlers {
+  /** the full result of a finished export job (failures listed per file) */
+  result(jobId: string): ExportResult | null
+  /** cancels running exports (app shutdown) */
+  close(): void
+}
+
+const OWNED: Record<ExportOptions['format'], string[]> = {
+  yolo: YOLO_OWNED,
+  coco: COCO_OWNED,
+  voc: VOC_OWNED,
+  ocr: OCR_OWNED,
+  paddleocr: OCR_OWNED,
+  csv: REPORT_OWNED,
+  json: REPORT_OWNED
+}
+
+const KEEP_JOBS = 20
+
+export function createTrainingHandlers(ctx: TrainingContext): TrainingService {
+  const jobs = new Map<string, { progress: ExportProgress; abort: AbortController; result: ExportResult | null }>()
+
+  const publish = (jobId: string, patch: Partial<ExportProgress>): void => {
+    const job = jobs.get(jobId)
+    if (!job) return
+    job.progress = { ...job.progress, ...patch }
+    ctx.emit('export.progress', job.progress)
+  }
+
+  return {
+    async 'export.run'(req) {
+      const opts = req as ExportOptions
+      // refuse a non-empty folder now, so the caller gets the error instead of a failed job
+      const outDir = await prepareOutDir(opts.outDir, opts.overwrite, OWNED[opts.format])
+      const jobId = randomUUID()
+      const abort = new AbortController()
+      jobs.set(jobId, { progress: { jobId, done: 0, total: 0, state: 'running', outDir, error: null }, abort, result: null })
+      while (jobs.size > KEEP_JOBS) {
+        const oldest = [...jobs.entries()].find(([, j]) => j.progress.state !== 'running')
+        if (!oldest) break
+        jobs.delete(oldest[0])
+      }
+      let lastEmit = 0
+      void runExport(ctx.library.db, { ...opts, outDir }, {
+        signal: abort.signal,
+        onProgress: ({ done, total }) => {
+          const now = Date.now()
+          if (now - lastEmit < 100 && done < total) {
+            const job = jobs.get(jobId)
+            if (job) job.progress = { ...job.progress, done, total }
+            return
+          }
+          lastEmit = now
+          publish(jobId, { done, total })
+        }
+      }).then(
+        (result) => {
+          const job = jobs.get(jobId)
+          if (job) job.result = result
+          const failed = result.failures.length
+          publish(jobId, {
+            state: 'done',
+            done: result.total,
+            total: result.total,
+            error: failed ? `${failed} file(s) failed, e.g. ${result.failures[0].path}: ${result.failures[0].error}` : null
+          })
+        },
+        (err: unknown) => {
+          if (err instanceof ExportCancelled) publish(jobId, { state: 'cancelled', error: null })
+          else publish(jobId, { state: 'error', error: err instanceof Error ? err.message : String(err) })
+        }
+      )
+      return { jobId }
+    },
+
+    'export.status'(req) {
+      const job = jobs.get(req.jobId)
+      if (!job) throw Object.assign(new Error(`export job ${req.jobId} not found`), { code: 'not-found' })
+      return job.progress
+    },
+
+    async 'eval.run'() {
+      return evaluateLibraryAsync(ctx.library.db)
+    },
+
+    result(jobId) {
+      return jobs.get(jobId)?.result ?? null
+    },
+
+    close() {
+      for (const j of jobs.values()) if (j.progress.state === 'running') j.abort.abort()
+    }
+  }
+}
