@@ -1,0 +1,500 @@
+// The import queue. A job (roots + options) and its items (files) live in the database; each file is
+// processed and then committed in ONE transaction with everything found in it and its item state, so a
+// process killed at any moment leaves each file either absent or whole, and the next start resumes the
+// job from its pending items. Jobs run one after another; inside a job several files are in flight so
+// the engine's worker pool stays busy.
+import { stat } from 'node:fs/promises'
+import type { Engine, RawImage } from '../engine/types'
+import type { Library } from '../db/index'
+import type { CommitOutcome, FileDetection, FileFrame, FileResult, FileTrack, ImportOptions, ItemRecord, JobRecord } from '../db/imports'
+import type { ImageRecognition, ImportProgress } from '../../shared/types'
+import { sha256File } from '../media/hash'
+import { readExif } from '../media/exif'
+import { probeVideo } from '../media/probe'
+import { decodeVideo } from '../media/video'
+import { trackSequence } from '../tracking/tracker'
+import { bestIndex, voteText } from '../tracking/vote'
+import { mediaKind, scanPaths } from './scan'
+
+export interface ImportQueueOptions {
+  library: Library
+  engine: () => Promise<Engine>
+  /** progress of the running job (throttled) and on every state change */
+  onProgress?: (p: ImportProgress) => void
+  /** files were committed (throttled) */
+  onCommitted?: () => void
+  /** one line per finished file, for logs and the CLI */
+  onFile?: (e: { jobId: number; path: string; state: CommitOutcome['state']; plates: number; error: string | null }) => void
+  /** a job could not run (engine failed to start) */
+  onError?: (err: Error) => void
+  /** files in flight; default 2 x engine workers (at least 2) */
+  concurrency?: number
+  /** ms between throttled progress events; default 250 */
+  progressIntervalMs?: number
+}
+
+interface RunState {
+  job: JobRecord
+  stop: 'pause' | 'cancel' | 'close' | null
+  abort: AbortController
+  total: number
+  processed: number
+  failed: number
+  plates: number
+  doneThisRun: number
+  startedAt: number
+  currentFile: string | null
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err))
+
+/** errors name the file: prefix the path unless the message already contains it */
+function fileError(path: string, err: unknown): string {
+  const m = messageOf(err)
+  return m.includes(path) ? m : `${path}: ${m}`
+}
+
+export class ImportQueue {
+  private run: RunState | null = null
+  private loop: Promise<void> | null = null
+  private closed = false
+  /** why the last job could not run (e.g. the engine failed to start) */
+  lastError: Error | null = null
+  private lastEmit = 0
+  private lastCommitEmit = 0
+  private videoLock: Promise<void> = Promise.resolve()
+
+  constructor(private readonly o: ImportQueueOptions) {}
+
+  private get lib(): Library {
+    return this.o.library
+  }
+
+  /** Scans the paths, persists a job with one item per file (one transaction) and starts it. */
+  async enqueue(paths: string[], options: Partial<ImportOptions> = {}): Promise<number> {
+    if (this.closed) throw new Error('import queue is closed')
+    const fps = options.fps ?? this.lib.reader.settings().videoFps
+    const scan = await scanPaths(paths)
+    const roots = paths.map((p) => p)
+    const jobId = this.lib.imports.createJob(roots, { fps }, scan.files)
+    for (const f of scan.failures) this.lib.imports.addFailedItem(jobId, f.path, f.root, f.error)
+    this.lib.imports.setJobState(jobId, 'queued')
+    this.kick()
+    return jobId
+  }
+
+  /** Resumes every job that was queued or running when the process stopped. Returns their ids. */
+  resumeUnfinished(): number[] {
+    const ids = this.lib.imports.unfinishedJobs().map((j) => j.id)
+    if (ids.length) this.kick()
+    return ids
+  }
+
+  pause(jobId: number): ImportProgress {
+    const job = this.mustJob(jobId)
+    if (this.run?.job.id === jobId) this.run.stop = 'pause'
+    if (job.state === 'queued' || job.state === 'running') this.lib.imports.setJobState(jobId, 'paused')
+    const p = this.progress(jobId)
+    this.o.onProgress?.(p)
+    return p
+  }
+
+  resume(jobId: number): ImportProgress {
+    const job = this.mustJob(jobId)
+    if (job.state === 'paused' || job.state === 'error') {
+      if (this.run?.job.id === jobId && this.run.stop === 'pause') {
+        this.run.stop = null // resumed before the in-flight files drained: keep going
+        this.lib.imports.setJobState(jobId, 'running')
+      } else this.lib.imports.setJobState(jobId, 'queued')
+      this.lastError = null
+      this.kick()
+    }
+    const p = this.progress(jobId)
+    this.o.onProgress?.(p)
+    return p
+  }
+
+  cancel(jobId: number): ImportProgress {
+    const job = this.mustJob(jobId)
+    if (this.run?.job.id === jobId) {
+      this.run.stop = 'cancel'
+      this.run.abort.abort()
+    }
+    if (job.state !== 'done' && job.state !== 'cancelled') {
+      this.lib.imports.cancelPending(jobId)
+      this.lib.imports.setJobState(jobId, 'cancelled')
+    }
+    const p = this.progress(jobId)
+    this.o.onProgress?.(p)
+    return p
+  }
+
+  /** progress of the running job, else of the newest job, else null */
+  status(): ImportProgress | null {
+    if (this.run) return this.progress(this.run.job.id)
+    const job = this.lib.imports.latestJob()
+    return job ? this.progress(job.id) : null
+  }
+
+  progress(jobId: number): ImportProgress {
+    const job = this.mustJob(jobId)
+    const r = this.run?.job.id === jobId ? this.run : null
+    if (r) {
+      const elapsed = (Date.now() - r.startedAt) / 1000
+      const fps = elapsed > 0 ? r.doneThisRun / elapsed : 0
+      const left = r.total - r.processed
+      return {
+        jobId,
+        state: job.state,
+        filesTotal: r.total,
+        filesDone: r.processed,
+        filesFailed: r.failed,
+        platesFound: r.plates,
+        currentFile: r.currentFile,
+        filesPerSecond: Math.round(fps * 100) / 100,
+        etaSeconds: fps > 0 ? Math.round(left / fps) : null
+      }
+    }
+    const c = this.lib.imports.counts(jobId)
+    return {
+      jobId,
+      state: job.state,
+      filesTotal: c.total,
+      filesDone: c.total - c.pending,
+      filesFailed: c.failed,
+      platesFound: c.plates,
+      currentFile: null,
+      filesPerSecond: 0,
+      etaSeconds: null
+    }
+  }
+
+  /** resolves when no job is left to run */
+  async idle(): Promise<void> {
+    while (this.loop) await this.loop
+  }
+
+  /** stops after the files in flight (the running job stays 'running' and resumes on the next start) */
+  async close(): Promise<void> {
+    this.closed = true
+    if (this.run) {
+      this.run.stop = 'close'
+      this.run.abort.abort()
+    }
+    await this.idle()
+  }
+
+  private mustJob(jobId: number): JobRecord {
+    const job = this.lib.imports.getJob(jobId)
+    if (!job) throw Object.assign(new Error(`import job ${jobId} not found`), { code: 'not-found' })
+    return job
+  }
+
+  private kick(): void {
+    if (this.loop || this.closed) return
+    this.loop = (async () => {
+      try {
+        for (;;) {
+          if (this.closed) break
+          const next = this.lib.imports.unfinishedJobs()[0]
+          if (!next) break
+          await this.runJob(next)
+        }
+      } catch (err) {
+        // the engine could not start: the job is marked 'error' (resumable); stop here
+        this.lastError = err instanceof Error ? err : new Error(String(err))
+        this.o.onError?.(this.lastError)
+      } finally {
+        this.loop = null
+      }
+    })()
+  }
+
+  private emit(force = false): void {
+    if (!this.run || !this.o.onProgress) return
+    const now = Date.now()
+    if (!force && now - this.lastEmit < (this.o.progressIntervalMs ?? 250)) return
+    this.lastEmit = now
+    this.o.onProgress(this.progress(this.run.job.id))
+  }
+
+  private committed(): void {
+    const now = Date.now()
+    if (now - this.lastCommitEmit < 1000) return
+    this.lastCommitEmit = now
+    this.o.onCommitted?.()
+  }
+
+  private async runJob(job: JobRecord): Promise<void> {
+    const lib = this.lib
+    lib.imports.setJobState(job.id, 'running')
+    const c = lib.imports.counts(job.id)
+    const r: RunState = {
+      job,
+      stop: null,
+      abort: new AbortController(),
+      total: c.total,
+      processed: c.total - c.pending,
+      failed: c.failed,
+      plates: c.plates,
+      doneThisRun: 0,
+      startedAt: Date.now(),
+      currentFile: null
+    }
+    this.run = r
+    this.emit(true)
+    let engine: Engine
+    try {
+      engine = await this.o.engine()
+    } catch (err) {
+      lib.imports.setJobState(job.id, 'error')
+      this.emit(true)
+      this.run = null
+      throw err
+    }
+    const workers = Math.max(1, engine.status().workers || 1)
+    const concurrency = Math.max(1, this.o.concurrency ?? Math.max(2, workers * 2))
+    const inFlight = new Set<Promise<void>>()
+    let cursor = 0
+    let buffer: ItemRecord[] = []
+    let exhausted = false
+    try {
+      while (!r.stop) {
+        while (inFlight.size < concurrency && !r.stop) {
+          if (!buffer.length && !exhausted) {
+            buffer = lib.imports.pendingItems(job.id, cursor, 256)
+            if (!buffer.length) exhausted = true
+            else cursor = buffer[buffer.length - 1].id
+          }
+          const item = buffer.shift()
+          if (!item) break
+          const p: Promise<void> = this.processItem(engine, job, item, r).finally(() => inFlight.delete(p))
+          inFlight.add(p)
+        }
+        if (!inFlight.size) break
+        await Promise.race(inFlight)
+      }
+      await Promise.allSettled([...inFlight])
+    } finally {
+      const stop = r.stop
+      const state = lib.imports.getJob(job.id)?.state
+      if (stop === 'cancel' || state === 'cancelled') {
+        lib.imports.cancelPending(job.id)
+        lib.imports.setJobState(job.id, 'cancelled')
+      } else if (stop === 'pause') {
+        lib.imports.setJobState(job.id, 'paused')
+      } else if (stop === 'close') {
+        // leave it 'running': the next start resumes it
+      } else if (lib.imports.counts(job.id).pending === 0) {
+        lib.imports.setJobState(job.id, 'done')
+      }
+      this.emit(true)
+      this.o.onCommitted?.()
+      this.run = null
+    }
+  }
+
+  private async processItem(engine: Engine, job: JobRecord, item: ItemRecord, r: RunState): Promise<void> {
+    r.currentFile = item.path
+    let outcome: { state: CommitOutcome['state']; plates: number; error: string | null } | null
+    try {
+      outcome = await this.importFile(engine, job, item, r)
+      if (!outcome) return // interrupted by cancel/close: nothing committed, the item stays pending
+    } catch (err) {
+      // a bug or a database error: record it on the item, never stop the batch
+      const error = fileError(item.path, err)
+      try {
+        this.lib.imports.commitItemError(item.id, error)
+      } catch {
+        /* database gone (closing): the item stays pending and is retried next start */
+      }
+      outcome = { state: 'error', plates: 0, error }
+    }
+    r.processed++
+    r.doneThisRun++
+    if (outcome.state === 'error') r.failed++
+    r.plates += outcome.plates
+    this.o.onFile?.({ jobId: job.id, path: item.path, ...outcome })
+    this.emit()
+    this.committed()
+  }
+
+  private async importFile(
+    engine: Engine,
+    job: JobRecord,
+    item: ItemRecord,
+    r: RunState
+  ): Promise<{ state: CommitOutcome['state']; plates: number; error: string | null } | null> {
+    const store = this.lib.imports
+    const path = item.path
+    let st
+    try {
+      st = await stat(path)
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException
+      const error = `${path}: cannot read (${e.code === 'ENOENT' ? 'file no longer exists' : e.code ?? e.message})`
+      store.commitItemError(item.id, error)
+      return { state: 'error', plates: 0, error }
+    }
+    if (!st.isFile()) {
+      const error = `${path}: not a regular file`
+      store.commitItemError(item.id, error)
+      return { state: 'error', plates: 0, error }
+    }
+    const known = store.knownPath(path, st.size, st.mtimeMs)
+    if (known != null) {
+      store.commitDuplicate(item.id, known, path, st.size, st.mtimeMs)
+      return { state: 'duplicate', plates: 0, error: null }
+    }
+    const kind = mediaKind(path)
+    if (!kind) {
+      const error = `${path}: unsupported file type`
+      store.commitItemError(item.id, error)
+      return { state: 'error', plates: 0, error }
+    }
+    let sha: string
+    try {
+      sha = await sha256File(path)
+    } catch (err) {
+      const error = fileError(path, err)
+      store.commitItemError(item.id, error)
+      return { state: 'error', plates: 0, error }
+    }
+    const existing = store.existingByHash(sha)
+    if (existing != null) {
+      store.commitDuplicate(item.id, existing, path, st.size, st.mtimeMs)
+      return { state: 'duplicate', plates: 0, error: null }
+    }
+    const f: FileResult = {
+      path,
+      folder: item.root,
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      sha256: sha,
+      kind,
+      width: null,
+      height: null,
+      durationS: null,
+      fps: null,
+      capturedAt: null,
+      gpsLat: null,
+      gpsLon: null,
+      status: 'done',
+      error: null,
+      frames: [],
+      tracks: []
+    }
+    const detector = engine.status().detector ?? 'detector'
+    try {
+      if (kind === 'image') await this.image(engine, f, detector)
+      else await this.video(engine, f, detector, job.options.fps, r.abort.signal)
+    } catch (err) {
+      f.status = 'error'
+      f.error = fileError(path, err)
+    }
+    // interrupted mid-video: commit nothing for it, it stays pending (resume) or becomes cancelled
+    if (f.status === 'error' && r.abort.signal.aborted) return null
+    const out = store.commitFile(item.id, f)
+    return { state: out.state, plates: out.plates, error: f.error }
+  }
+
+  private async image(engine: Engine, f: FileResult, detector: string): Promise<void> {
+    const [exif, rec] = await Promise.all([readExif(f.path), engine.recognizeFile(f.path)])
+    f.capturedAt = exif.capturedAt
+    f.gpsLat = exif.lat
+    f.gpsLon = exif.lon
+    f.width = rec.width
+    f.height = rec.height
+    f.frames = [{ idx: 0, timeS: null, width: rec.width, height: rec.height, detections: toDetections(rec, detector) }]
+  }
+
+  /** decodes (one video at a time), recognises a few frames in parallel, tracks and votes */
+  private async video(engine: Engine, f: FileResult, detector: string, fps: number, signal: AbortSignal): Promise<void> {
+    const info = await probeVideo(f.path)
+    f.width = info.width
+    f.height = info.height
+    f.durationS = info.durationS
+    f.fps = fps > 0 ? fps : info.fps
+    f.capturedAt = info.createdAt
+    let release!: () => void
+    const prev = this.videoLock
+    this.videoLock = new Promise<void>((res) => (release = res))
+    await prev
+    let decodeError: unknown = null
+    let frameError: unknown = null
+    try {
+      const window: Promise<void>[] = []
+      const depth = Math.max(2, engine.status().workers + 1)
+      try {
+        for await (const fr of decodeVideo(f.path, { fps, info, signal })) {
+          const slot: FileFrame = { idx: fr.idx, timeS: fr.timeS, width: fr.image.width, height: fr.image.height, detections: [] }
+          f.frames.push(slot)
+          const img: RawImage = fr.image
+          window.push(
+            engine.recognizeRaw(img).then(
+              (rec) => void (slot.detections = toDetections(rec, detector)),
+              (err) => void (frameError ??= err)
+            )
+          )
+          if (window.length >= depth) await window.shift()
+        }
+      } catch (err) {
+        decodeError = err
+      }
+      await Promise.all(window)
+    } finally {
+      release()
+    }
+    if (signal.aborted) throw decodeError ?? new Error('cancelled')
+    if (!f.frames.length) throw decodeError ?? new Error('no frames')
+    buildTracks(f)
+    if (decodeError) {
+      f.status = 'error'
+      f.error = fileError(f.path, decodeError)
+    } else if (frameError) {
+      f.status = 'error'
+      f.error = fileError(f.path, frameError)
+    }
+  }
+}
+
+function toDetections(rec: ImageRecognition, detector: string): FileDetection[] {
+  return rec.plates.map((p) => ({ box: p.detection.box, score: p.detection.score, detector, read: p.read }))
+}
+
+/** tracks the detections of a video's frames, votes each track's text, picks its best detection */
+export function buildTracks(f: FileResult): void {
+  const outs = trackSequence(
+    f.frames.map((fr) => ({
+      frame: fr.idx,
+      detections: fr.detections.map((d) => ({ box: d.box, score: d.score, text: d.read?.text ?? null, confidence: d.read?.confidence ?? null }))
+    }))
+  )
+  const tracks: FileTrack[] = []
+  for (const t of outs) {
+    const members = [...t.members].sort((a, b) => a.frameIndex - b.frameIndex || a.detection - b.detection)
+    const dets = members.map((m) => f.frames[m.frameIndex].detections[m.detection])
+    const vote = voteText(
+      dets
+        .filter((d) => d.read && d.read.text)
+        .map((d) => ({ text: d.read!.text, confidence: d.read!.confidence, charConfidences: d.read!.charConfidences, weight: d.score, region: d.read!.region }))
+    )
+    const bi = bestIndex(dets.map((d) => ({ score: d.score, confidence: d.read ? d.read.confidence : null })))
+    const first = f.frames[members[0].frameIndex]
+    const last = f.frames[members[members.length - 1].frameIndex]
+    const ti = tracks.length
+    for (const m of members) f.frames[m.frameIndex].detections[m.detection].track = ti
+    tracks.push({
+      text: vote.text,
+      confidence: vote.confidence,
+      region: vote.region,
+      firstFrame: first.idx,
+      lastFrame: last.idx,
+      firstTimeS: first.timeS,
+      lastTimeS: last.timeS,
+      best: { frame: members[bi].frameIndex, detection: members[bi].detection },
+      detections: members.length
+    })
+  }
+  f.tracks = tracks
+}

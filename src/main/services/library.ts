@@ -1,0 +1,199 @@
+// The library service: import queue, media previews, the review queue and its edits, history/undo,
+// tracks and settings, as handlers for the channels of src/shared/api.ts. The web server and the
+// Electron IPC both route to these (requests arrive already validated by the zod schemas).
+// Errors carry a `code` from ApiErrorPayload ('not-found', 'conflict', 'invalid-request', 'io', ...).
+import { existsSync } from 'node:fs'
+import { userInfo } from 'node:os'
+import sharp from 'sharp'
+import type { Handlers } from '../../shared/api'
+import type { Box } from '../../shared/types'
+import type { Library } from '../db/index'
+import type { Engine } from '../engine/types'
+import { ImportQueue } from '../importer/queue'
+import { grabFrame } from '../media/video'
+import type { Emit } from './types'
+
+export type LibraryChannel =
+  | 'library.stats'
+  | 'library.import'
+  | 'import.status'
+  | 'import.pause'
+  | 'import.resume'
+  | 'import.cancel'
+  | 'import.failures'
+  | 'media.list'
+  | 'media.image'
+  | 'plates.list'
+  | 'plates.get'
+  | 'plates.confirm'
+  | 'plates.correct'
+  | 'plates.reject'
+  | 'plates.setBox'
+  | 'plates.add'
+  | 'plates.bulkConfirm'
+  | 'history.undo'
+  | 'history.list'
+  | 'tracks.list'
+  | 'tracks.frames'
+  | 'settings.get'
+  | 'settings.set'
+
+export type LibraryHandlers = Pick<Handlers, LibraryChannel>
+
+export interface LibraryContext {
+  library: Library
+  /** the engine, started on first use (an import) */
+  engine: () => Promise<Engine>
+  emit: Emit
+  /** recorded as `by` in history; default: the OS user name */
+  user?: string
+  /** resume jobs left unfinished by a previous run (default true) */
+  resume?: boolean
+  /** files in flight during an import (default: 2 x engine workers) */
+  concurrency?: number
+}
+
+export interface LibraryService {
+  handlers: LibraryHandlers
+  queue: ImportQueue
+  /** stops imports after their files in flight (they resume on the next start) */
+  dispose(): Promise<void>
+}
+
+export function apiError(code: 'not-found' | 'conflict' | 'invalid-request' | 'io' | 'engine' | 'internal', message: string): Error {
+  return Object.assign(new Error(message), { code })
+}
+
+function defaultUser(): string {
+  try {
+    return userInfo().username || 'local'
+  } catch {
+    return 'local'
+  }
+}
+
+export function createLibraryService(ctx: LibraryContext): LibraryService {
+  const { library, emit } = ctx
+  const { reader, writer } = library
+  const by = ctx.user ?? defaultUser()
+  const queue = new ImportQueue({
+    library,
+    engine: ctx.engine,
+    concurrency: ctx.concurrency,
+    onProgress: (p) => emit('import.progress', p),
+    onCommitted: () => emit('library.changed', { reason: 'import' })
+  })
+  if (ctx.resume !== false) queue.resumeUnfinished()
+
+  const reviewed = <T extends { id: number }>(row: T): T => {
+    emit('library.changed', { reason: 'review', plateIds: [row.id] })
+    return row
+  }
+
+  const handlers: LibraryHandlers = {
+    'library.stats': () => reader.stats(),
+    'library.import': async (req) => {
+      const jobId = await queue.enqueue(req.paths, req.fps != null ? { fps: req.fps } : {})
+      return { jobId }
+    },
+    'import.status': () => queue.status(),
+    'import.pause': (req) => queue.pause(req.jobId),
+    'import.resume': (req) => queue.resume(req.jobId),
+    'import.cancel': (req) => queue.cancel(req.jobId),
+    'import.failures': (req) => reader.importFailures(req.jobId, req.offset, req.limit),
+    'media.list': (req) => reader.listMedia(req.folder, req.offset, req.limit),
+    'media.image': (req) => mediaImage(library, req.mediaId, req.frameIdx, req.crop, req.maxSize),
+    'plates.list': (req) => reader.listPlates(req.filter, req.sort, req.offset, req.limit),
+    'plates.get': (req) => {
+      const p = reader.getPlateDetail(req.id)
+      if (!p) throw apiError('not-found', `plate ${req.id} not found`)
+      return p
+    },
+    'plates.confirm': (req) => reviewed(writer.confirm(req.id, by)),
+    'plates.correct': (req) => reviewed(writer.correct(req.id, req.text, by)),
+    'plates.reject': (req) => reviewed(writer.reject(req.id, by)),
+    'plates.setBox': (req) => reviewed(writer.setBox(req.id, req.box, by)),
+    'plates.add': (req) => reviewed(writer.add(req.mediaId, req.frameIdx, req.box, req.text, by)),
+    'plates.bulkConfirm': (req) => {
+      const res = writer.bulkConfirm(req.filter, req.minConfidence, by)
+      if (res.count) emit('library.changed', { reason: 'review' })
+      return res
+    },
+    'history.undo': (req) => {
+      const res = writer.undo(req.historyId, by)
+      if (res.undone) emit('library.changed', { reason: 'undo', plateIds: res.plateIds })
+      return res
+    },
+    'history.list': (req) => reader.listHistory(req.plateId, req.offset, req.limit),
+    'tracks.list': (req) => {
+      if (!reader.getMedia(req.mediaId)) throw apiError('not-found', `media ${req.mediaId} not found`)
+      return reader.listTracks(req.mediaId)
+    },
+    'tracks.frames': (req) => {
+      if (!reader.trackExists(req.trackId)) throw apiError('not-found', `track ${req.trackId} not found`)
+      return reader.trackFrames(req.trackId)
+    },
+    'settings.get': () => reader.settings(),
+    'settings.set': (req) => {
+      const s = writer.setSettings(req)
+      emit('library.changed', { reason: 'settings' })
+      return s
+    }
+  }
+  return { handlers, queue, dispose: () => queue.close() }
+}
+
+export function createLibraryHandlers(ctx: LibraryContext): LibraryHandlers {
+  return createLibraryService(ctx).handlers
+}
+
+/** the first of the media's known paths that still exists */
+function existingPath(library: Library, mediaId: number, path: string): string {
+  if (existsSync(path)) return path
+  for (const p of library.reader.mediaPaths(mediaId)) if (existsSync(p)) return p
+  throw apiError('io', `${path}: file not found (moved or deleted since import)`)
+}
+
+/** A frame of an image or video (optionally a crop of it, in source pixels) as a JPEG data: URL that
+ *  fits in maxSize x maxSize. */
+export async function mediaImage(
+  library: Library,
+  mediaId: number,
+  frameIdx = 0,
+  crop?: Box,
+  maxSize = 1280
+): Promise<{ dataUrl: string; width: number; height: number }> {
+  const media = library.reader.getMedia(mediaId)
+  if (!media) throw apiError('not-found', `media ${mediaId} not found`)
+  const path = existingPath(library, mediaId, media.path)
+  let raw: { data: Buffer; width: number; height: number }
+  try {
+    if (media.kind === 'image') {
+      if (frameIdx !== 0) throw apiError('not-found', `image ${mediaId} has only frame 0`)
+      const { data, info } = await sharp(path, { failOn: 'none' }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true })
+      raw = { data, width: info.width, height: info.height }
+    } else {
+      const frame = library.reader.getFrame(mediaId, frameIdx)
+      const timeS = frame?.timeS ?? (media.fps ? frameIdx / media.fps : 0)
+      const img = await grabFrame(path, timeS)
+      raw = { data: Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), width: img.width, height: img.height }
+    }
+  } catch (err) {
+    if ((err as { code?: string }).code) throw err
+    throw apiError('io', `${path}: cannot decode (${(err as Error).message})`)
+  }
+  let img = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: 3 } })
+  if (crop) {
+    const left = Math.max(0, Math.floor(Math.min(crop.x1, crop.x2)))
+    const top = Math.max(0, Math.floor(Math.min(crop.y1, crop.y2)))
+    const right = Math.min(raw.width, Math.ceil(Math.max(crop.x1, crop.x2)))
+    const bottom = Math.min(raw.height, Math.ceil(Math.max(crop.y1, crop.y2)))
+    if (right - left < 1 || bottom - top < 1) throw apiError('invalid-request', `crop lies outside the ${raw.width}x${raw.height} frame`)
+    img = img.extract({ left, top, width: right - left, height: bottom - top })
+  }
+  const { data, info } = await img
+    .resize({ width: maxSize, height: maxSize, fit: 'inside', withoutEnlargement: !crop })
+    .jpeg({ quality: 85 })
+    .toBuffer({ resolveWithObject: true })
+  return { dataUrl: `data:image/jpeg;base64,${data.toString('base64')}`, width: info.width, height: info.height }
+}
