@@ -5,7 +5,10 @@ import type { EngineStatus, ExecutionProvider, ImageRecognition } from '../../sh
 export interface EngineOptions {
   /** directory holding the model files; default: resolved by models.ts (ALPR_MODELS_DIR, then user data) */
   modelsDir?: string
+  /** Electron's app.getPath('userData'); models are then also looked up in <userData>/models */
+  userDataDir?: string
   detectorId?: string
+  /** one recognizer id, or 'a+b' for the cascade ensemble; default: v2+v1 when both are installed, else v2 */
   recognizerId?: string
   /** worker threads; default: number of CPU cores */
   workers?: number

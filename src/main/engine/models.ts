@@ -1,0 +1,279 @@
+// Model management: the manifest (models/manifest.json), where the model files are looked up, their
+// verification (size + sha256) and their download. Pure Node: the Electron main process passes its
+// userData dir in, so this file never imports electron.
+import { createHash } from 'node:crypto'
+import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs'
+import { mkdir, rename, rm, stat } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import http from 'node:http'
+import https from 'node:https'
+import type { ModelStatus, ModelTask } from '../../shared/types'
+
+export interface ModelInputSpec {
+  name: string
+  dtype: 'float32' | 'uint8'
+  layout: 'NCHW' | 'NHWC'
+  width: number
+  height: number
+  channels: number
+  scale?: string
+  resize?: 'letterbox' | 'stretch'
+}
+
+export interface ModelEntry {
+  id: string
+  task: ModelTask
+  file: string
+  sha256: string
+  size: number
+  input: ModelInputSpec
+  output: { layout: string; names: string[] }
+  classes?: string[]
+  slots?: number
+  alphabet?: string
+  padChar?: string
+  regions?: string[]
+  license: string
+  source?: string
+  url: string
+  default?: boolean
+}
+
+export interface Manifest {
+  version: number
+  models: ModelEntry[]
+}
+
+/** Finds models/manifest.json from the source tree (src/main/engine) or the bundle (out/main). */
+function findManifestPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url))
+  const candidates = [
+    process.env.PLATEDESK_MANIFEST,
+    resolve(here, '../../../models/manifest.json'), // src/main/engine → repo root
+    resolve(here, '../../models/manifest.json'), // out/main → repo root
+    resolve(process.cwd(), 'models/manifest.json'),
+    // packaged app: electron-builder extraResources put it next to app.asar
+    (process as unknown as { resourcesPath?: string }).resourcesPath
+      ? join((process as unknown as { resourcesPath: string }).resourcesPath, 'models/manifest.json')
+      : undefined
+  ]
+  for (const c of candidates) if (c && existsSync(c)) return c
+  throw new Error(`models/manifest.json not found (looked in: ${candidates.filter(Boolean).join(', ')})`)
+}
+
+let manifestCache: Manifest | null = null
+
+export function loadManifest(path?: string): Manifest {
+  if (!path && manifestCache) return manifestCache
+  const p = path ?? findManifestPath()
+  const m = JSON.parse(readFileSync(p, 'utf8')) as Manifest
+  if (!Array.isArray(m.models)) throw new Error(`${p}: "models" is not an array`)
+  if (!path) manifestCache = m
+  return m
+}
+
+export function getModel(id: string): ModelEntry {
+  const m = loadManifest().models.find((e) => e.id === id)
+  if (!m) throw new Error(`unknown model id "${id}" (known: ${loadManifest().models.map((e) => e.id).join(', ')})`)
+  return m
+}
+
+export function defaultModel(task: ModelTask): ModelEntry {
+  const models = loadManifest().models.filter((e) => e.task === task)
+  const m = models.find((e) => e.default) ?? models[0]
+  if (!m) throw new Error(`no ${task} model in the manifest`)
+  return m
+}
+
+/** The per-user models dir: Electron's userData/models when given, else the platform's usual place. */
+export function userModelsDir(userDataDir?: string): string {
+  if (userDataDir) return join(userDataDir, 'models')
+  const home = homedir()
+  if (process.platform === 'win32') {
+    return join(process.env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'PlateDesk', 'models')
+  }
+  if (process.platform === 'darwin') return join(home, 'Library', 'Application Support', 'PlateDesk', 'models')
+  return join(process.env.XDG_CONFIG_HOME ?? join(home, '.config'), 'PlateDesk', 'models')
+}
+
+/** Dirs searched, in order: an explicit dir, ALPR_MODELS_DIR, the user-data dir. */
+export function modelSearchDirs(opts: { modelsDir?: string; userDataDir?: string } = {}): string[] {
+  const dirs: string[] = []
+  if (opts.modelsDir) dirs.push(resolve(opts.modelsDir))
+  if (process.env.ALPR_MODELS_DIR) dirs.push(resolve(process.env.ALPR_MODELS_DIR))
+  dirs.push(userModelsDir(opts.userDataDir))
+  return [...new Set(dirs)]
+}
+
+/** Where a downloaded model goes: the explicit dir, else ALPR_MODELS_DIR, else the user-data dir. */
+export function modelsInstallDir(opts: { modelsDir?: string; userDataDir?: string } = {}): string {
+  return modelSearchDirs(opts)[0]!
+}
+
+// Hashing 2-3 MB files costs ~10 ms each; the cache keeps repeated status()/start-up checks free.
+const hashCache = new Map<string, { mtimeMs: number; size: number; sha256: string }>()
+
+export async function sha256File(path: string): Promise<string> {
+  const st = await stat(path)
+  const hit = hashCache.get(path)
+  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.sha256
+  const hash = createHash('sha256')
+  await new Promise<void>((res, rej) => {
+    createReadStream(path)
+      .on('data', (c) => hash.update(c))
+      .on('end', () => res())
+      .on('error', rej)
+  })
+  const sha256 = hash.digest('hex')
+  hashCache.set(path, { mtimeMs: st.mtimeMs, size: st.size, sha256 })
+  return sha256
+}
+
+function howToGet(entry: ModelEntry, dirs: string[]): string {
+  return (
+    `searched: ${dirs.join(', ')}. To fix: set ALPR_MODELS_DIR to a folder holding ${entry.file}, ` +
+    `or let PlateDesk download it from ${entry.url} (Settings → Models, or \`platedesk models --download\`)`
+  )
+}
+
+/** Checks one model: the first dir holding the file wins; a wrong size or checksum is "corrupt". */
+export async function verifyModel(
+  entry: ModelEntry,
+  opts: { modelsDir?: string; userDataDir?: string } = {}
+): Promise<ModelStatus> {
+  const dirs = modelSearchDirs(opts)
+  for (const dir of dirs) {
+    const path = join(dir, entry.file)
+    let size: number
+    try {
+      const st = statSync(path)
+      if (!st.isFile()) continue
+      size = st.size
+    } catch {
+      continue
+    }
+    const base = { id: entry.id, task: entry.task, file: entry.file, path }
+    if (size !== entry.size) {
+      return {
+        ...base,
+        state: 'corrupt',
+        message: `${path}: size ${size} bytes, expected ${entry.size} (incomplete or wrong file); ${howToGet(entry, dirs)}`
+      }
+    }
+    const sum = await sha256File(path)
+    if (sum !== entry.sha256) {
+      return {
+        ...base,
+        state: 'corrupt',
+        message: `${path}: sha256 ${sum} does not match the manifest (${entry.sha256}); ${howToGet(entry, dirs)}`
+      }
+    }
+    return { ...base, state: 'ok', message: `${path}: ok` }
+  }
+  return {
+    id: entry.id,
+    task: entry.task,
+    file: entry.file,
+    path: null,
+    state: 'missing',
+    message: `model ${entry.id} (${entry.file}) not found; ${howToGet(entry, dirs)}`
+  }
+}
+
+export async function verifyModels(opts: { modelsDir?: string; userDataDir?: string } = {}): Promise<ModelStatus[]> {
+  return Promise.all(loadManifest().models.map((e) => verifyModel(e, opts)))
+}
+
+/** Raised when a needed model is missing or corrupt; the message says where we looked and how to fix it. */
+export class ModelError extends Error {
+  constructor(readonly status: ModelStatus) {
+    super(status.message)
+    this.name = 'ModelError'
+  }
+}
+
+/** Resolves a model id (or the task default) to a verified file path, or throws ModelError. */
+export async function resolveModelPath(
+  task: ModelTask,
+  id: string | undefined,
+  opts: { modelsDir?: string; userDataDir?: string } = {}
+): Promise<{ entry: ModelEntry; path: string }> {
+  const entry = id ? getModel(id) : defaultModel(task)
+  if (entry.task !== task) throw new Error(`model ${entry.id} is a ${entry.task}, not a ${task}`)
+  const st = await verifyModel(entry, opts)
+  if (st.state !== 'ok' || !st.path) throw new ModelError(st)
+  return { entry, path: st.path }
+}
+
+export interface DownloadProgress {
+  bytes: number
+  /** null when the server sends no Content-Length */
+  total: number | null
+}
+
+/**
+ * Downloads a model into dir: streams to <file>.part, checks the sha256, then renames atomically, so a
+ * crash or a bad download never leaves a file that looks like a model. Follows up to 5 redirects.
+ */
+export async function downloadModel(
+  entry: ModelEntry,
+  dir: string,
+  onProgress?: (p: DownloadProgress) => void,
+  opts: { url?: string; signal?: AbortSignal } = {}
+): Promise<string> {
+  await mkdir(dir, { recursive: true })
+  const final = join(dir, entry.file)
+  const part = `${final}.part`
+  const url = opts.url ?? entry.url
+  try {
+    const hash = createHash('sha256')
+    let bytes = 0
+    await new Promise<void>((res, rej) => {
+      const get = (u: string, hops: number): void => {
+        const mod = u.startsWith('https:') ? https : u.startsWith('http:') ? http : null
+        if (!mod) return rej(new Error(`download ${entry.file}: unsupported URL ${u}`))
+        const req = mod.get(u, { signal: opts.signal, headers: { 'user-agent': 'PlateDesk' } }, (resp) => {
+          const code = resp.statusCode ?? 0
+          if (code >= 300 && code < 400 && resp.headers.location) {
+            resp.resume()
+            if (hops >= 5) return rej(new Error(`download ${entry.file}: too many redirects`))
+            return get(new URL(resp.headers.location, u).toString(), hops + 1)
+          }
+          if (code !== 200) {
+            resp.resume()
+            return rej(new Error(`download ${entry.file} from ${u}: HTTP ${code}`))
+          }
+          const len = Number(resp.headers['content-length'])
+          const total = Number.isFinite(len) && len > 0 ? len : null
+          const out = createWriteStream(part)
+          onProgress?.({ bytes: 0, total })
+          resp.on('data', (c: Buffer) => {
+            bytes += c.length
+            hash.update(c)
+            onProgress?.({ bytes, total })
+          })
+          resp.on('error', rej)
+          out.on('error', rej)
+          out.on('finish', () => res())
+          resp.pipe(out)
+        })
+        req.on('error', (e) => rej(new Error(`download ${entry.file} from ${u}: ${e.message}`)))
+      }
+      get(url, 0)
+    })
+    const sum = hash.digest('hex')
+    if (sum !== entry.sha256 || bytes !== entry.size) {
+      throw new Error(
+        `download ${entry.file} from ${url}: checksum mismatch (got sha256 ${sum}, ${bytes} bytes; ` +
+          `expected ${entry.sha256}, ${entry.size} bytes); the file was discarded`
+      )
+    }
+    await rename(part, final)
+    return final
+  } catch (err) {
+    await rm(part, { force: true })
+    throw err
+  }
+}

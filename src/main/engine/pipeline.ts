@@ -1,0 +1,208 @@
+// The single-thread recognition pipeline: decode → detect → crop → recognise. One instance per
+// worker thread (pool.ts); also usable directly (tests, one-off scripts) without any threads.
+import * as ort from 'onnxruntime-node'
+import type { ExecutionProvider, ImageRecognition, RecognizedPlate } from '../../shared/types'
+import { decodeImageFile, type DecodedImage } from '../media/images'
+import { DEFAULT_DETECTION_THRESHOLD, Detector } from './detector'
+import { resolveModelPath, type ModelEntry } from './models'
+import { averageSlots, decodeSlots, Recognizer } from './recognizer'
+import type { RawImage } from './types'
+
+export interface PipelineOptions {
+  modelsDir?: string
+  userDataDir?: string
+  detectorId?: string
+  /**
+   * One recognizer id, or several ('a+b' or an array): the first reads every crop, the others also read
+   * the crops the first is unsure of (confidence < ensembleBelow) and their slot probabilities are
+   * averaged. Default: DEFAULT_RECOGNIZERS when all are installed, else the manifest's default.
+   */
+  recognizerId?: string | string[]
+  /** run the extra recognizers only below this primary confidence; 1.01 = always (default 0.9) */
+  ensembleBelow?: number
+  provider?: ExecutionProvider
+  /** intra-op threads per ONNX session; 1 in workers (parallelism comes from the pool) */
+  threads?: number
+  detectionThreshold?: number
+  topN?: number
+  /** OCR crop padding, fractions of the box size */
+  padX?: number
+  padY?: number
+  /** bound on the decoded working image's longest side */
+  maxSide?: number
+}
+
+/**
+ * v2 first (it also gives the region), v1 only for the crops v2 is unsure of. On the 23 clear fixture
+ * plates (end-to-end, detector boxes): v2 alone read 21, v1 alone 22, the average of both on every
+ * crop 23, and this cascade also 23 (with thresholds 0.8 to 0.995). v2 is > 0.9 sure of about 2/3 of
+ * the crops (and right on all of those here), so the cascade costs ~1 extra OCR run per 3 crops.
+ */
+export const DEFAULT_RECOGNIZERS = ['cct-xs-v2-global', 'cct-xs-v1-global']
+export const DEFAULT_ENSEMBLE_BELOW = 0.9
+
+const ORT_PROVIDER: Record<ExecutionProvider, string> = { cpu: 'cpu', cuda: 'cuda', dml: 'dml', coreml: 'coreml' }
+
+export interface SessionResult {
+  session: ort.InferenceSession
+  provider: ExecutionProvider
+  /** set when the requested provider failed and the CPU was used instead */
+  warning: string | null
+}
+
+/** Creates a session on the requested provider; falls back to the CPU (with a warning) when it fails. */
+export async function createSession(
+  path: string,
+  provider: ExecutionProvider = 'cpu',
+  threads?: number
+): Promise<SessionResult> {
+  const base: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: 'all',
+    ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+    // ORT's own warnings (e.g. unused initialisers) are noise on every start-up
+    logSeverityLevel: 3
+  }
+  if (provider !== 'cpu') {
+    try {
+      const session = await ort.InferenceSession.create(path, { ...base, executionProviders: [ORT_PROVIDER[provider], 'cpu'] })
+      return { session, provider, warning: null }
+    } catch (err) {
+      const msg = ((err as Error).message ?? String(err)).split('\n')[0]!.slice(0, 300)
+      const warning = `execution provider "${provider}" is not available (${msg}); using the CPU instead`
+      const session = await ort.InferenceSession.create(path, { ...base, executionProviders: ['cpu'] })
+      return { session, provider: 'cpu', warning }
+    }
+  }
+  return { session: await ort.InferenceSession.create(path, { ...base, executionProviders: ['cpu'] }), provider, warning: null }
+}
+
+export class Pipeline {
+  private constructor(
+    readonly detector: Detector,
+    readonly recognizers: Recognizer[],
+    readonly provider: ExecutionProvider,
+    readonly warning: string | null,
+    private readonly opts: PipelineOptions
+  ) {}
+
+  static async create(opts: PipelineOptions = {}): Promise<Pipeline> {
+    const where = { modelsDir: opts.modelsDir, userDataDir: opts.userDataDir }
+    const det = await resolveModelPath('detector', opts.detectorId, where)
+    const recs: { entry: ModelEntry; path: string }[] = []
+    const ids = Array.isArray(opts.recognizerId) ? opts.recognizerId : opts.recognizerId?.split('+').filter(Boolean)
+    if (ids?.length) {
+      for (const id of ids) recs.push(await resolveModelPath('recognizer', id, where))
+    } else {
+      // the ensemble when every model of it is installed, else the manifest default alone
+      try {
+        for (const id of DEFAULT_RECOGNIZERS) recs.push(await resolveModelPath('recognizer', id, where))
+      } catch {
+        recs.length = 0
+        recs.push(await resolveModelPath('recognizer', undefined, where))
+      }
+    }
+    const provider = opts.provider ?? 'cpu'
+    const d = await createSession(det.path, provider, opts.threads)
+    const rs = await Promise.all(recs.map((r) => createSession(r.path, provider, opts.threads)))
+    const warning = [d, ...rs].map((s) => s.warning).find((w) => w) ?? null
+    return new Pipeline(
+      new Detector(ort, d.session, det.entry),
+      rs.map((s, i) => new Recognizer(ort, s.session, recs[i]!.entry)),
+      d.provider,
+      warning,
+      opts
+    )
+  }
+
+  get detectorId(): string {
+    return this.detector.entry.id
+  }
+
+  get recognizerId(): string {
+    return this.recognizers.map((r) => r.entry.id).join('+')
+  }
+
+  async recognizeFile(path: string): Promise<ImageRecognition> {
+    const t0 = performance.now()
+    const img = await decodeImageFile(path, { maxSide: this.opts.maxSide })
+    return this.recognizeDecoded(img, performance.now() - t0, t0)
+  }
+
+  async recognizeRaw(image: RawImage): Promise<ImageRecognition> {
+    if (image.data.length < image.width * image.height * 3) {
+      throw new Error(`raw frame: ${image.data.length} bytes is too short for ${image.width}x${image.height} RGB`)
+    }
+    const t0 = performance.now()
+    return this.recognizeDecoded(
+      {
+        data: image.data as Buffer,
+        width: image.width,
+        height: image.height,
+        origWidth: image.width,
+        origHeight: image.height,
+        scale: 1,
+        format: 'raw'
+      },
+      0,
+      t0
+    )
+  }
+
+  /** Detect + OCR on a decoded image; boxes come back in original pixels. */
+  async recognizeDecoded(img: DecodedImage, decodeMs: number, t0 = performance.now()): Promise<ImageRecognition> {
+    const t1 = performance.now()
+    const dets = await this.detector.detect(img, { threshold: this.opts.detectionThreshold ?? DEFAULT_DETECTION_THRESHOLD })
+    const t2 = performance.now()
+    const plates: RecognizedPlate[] = []
+    if (dets.length) {
+      const boxes = dets.map((d) => d.box)
+      // crops are taken from the working image (full resolution for anything up to maxSide)
+      const ropts = { padX: this.opts.padX, padY: this.opts.padY }
+      const batch = this.recognizers[0]!.prepare(img, boxes, ropts)
+      const probs = await this.recognizers[0]!.runBatch(batch, boxes.length)
+      if (this.recognizers.length > 1) {
+        const below = this.opts.ensembleBelow ?? DEFAULT_ENSEMBLE_BELOW
+        // an empty primary reading is almost always a false detection: not worth a second model
+        const unsure = probs.flatMap((p, i) => {
+          const r = decodeSlots(p, '', 0)
+          return r.text && r.confidence < below ? [i] : []
+        })
+        if (unsure.length) {
+          const per = batch.length / boxes.length
+          const sub = new Uint8Array(per * unsure.length)
+          unsure.forEach((i, j) => sub.set(batch.subarray(i * per, (i + 1) * per), j * per))
+          for (const r of this.recognizers.slice(1)) {
+            const more = await r.runBatch(sub, unsure.length)
+            unsure.forEach((i, j) => (probs[i] = averageSlots(probs[i]!, more[j]!)))
+          }
+        }
+      }
+      const topN = this.opts.topN ?? 10
+      dets.forEach((d, i) => {
+        const read = decodeSlots(probs[i]!, this.recognizerId, topN)
+        const s = img.scale
+        plates.push({
+          detection: {
+            ...d,
+            box: { x1: d.box.x1 / s, y1: d.box.y1 / s, x2: d.box.x2 / s, y2: d.box.y2 / s }
+          },
+          read: read.text ? read : null
+        })
+      })
+    }
+    const t3 = performance.now()
+    return {
+      width: img.origWidth,
+      height: img.origHeight,
+      plates,
+      timings: { decodeMs, detectMs: t2 - t1, ocrMs: t3 - t2, totalMs: t3 - t0 }
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([
+      this.detector.session.release(),
+      ...this.recognizers.map((r) => r.session.release())
+    ])
+  }
+}

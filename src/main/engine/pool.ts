@@ -1,0 +1,203 @@
+// A pool of engine worker threads. Callers never block: every request is queued and handed to the
+// next idle worker; each worker owns its ONNX sessions, so N workers run N images at once.
+import { existsSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import type { EngineStatus, ExecutionProvider, ImageRecognition, ModelStatus } from '../../shared/types'
+import { ModelError } from './models'
+import type { PipelineOptions } from './pipeline'
+import type { Engine, RawImage } from './types'
+import type { WorkerMessage, WorkerRequest } from './worker'
+
+interface Job {
+  req: WorkerRequest
+  transfer: ArrayBuffer[]
+  resolve: (r: ImageRecognition) => void
+  reject: (e: Error) => void
+}
+
+interface Slot {
+  worker: Worker
+  job: Job | null
+}
+
+/** How to start a worker: the bundled out/main/engine-worker.js when present, else TS source via tsx. */
+function workerSpec(): { url: URL; workerData: Record<string, unknown> } {
+  const bundled = new URL('./engine-worker.js', import.meta.url)
+  if (bundled.protocol === 'file:' && existsSync(fileURLToPath(bundled))) return { url: bundled, workerData: {} }
+  const here = import.meta.url
+  return {
+    url: new URL('./boot.mjs', here),
+    workerData: { entry: pathToFileURL(fileURLToPath(new URL('./worker.ts', here))).href }
+  }
+}
+
+export interface PoolOptions extends PipelineOptions {
+  workers?: number
+}
+
+export class EnginePool implements Engine {
+  private readonly slots: Slot[] = []
+  private readonly queue: Job[] = []
+  private nextId = 1
+  private closed = false
+  private info = { detectorId: null as string | null, recognizerId: null as string | null, provider: 'cpu' as ExecutionProvider }
+  private error: string | null = null
+
+  private constructor(
+    private readonly opts: PoolOptions,
+    private readonly models: ModelStatus[]
+  ) {}
+
+  /** Starts the workers and waits until every one has loaded its models (rejects if any fails). */
+  static async create(opts: PoolOptions, models: ModelStatus[] = []): Promise<EnginePool> {
+    const pool = new EnginePool(opts, models)
+    const n = Math.max(1, opts.workers ?? availableParallelism())
+    try {
+      await Promise.all(Array.from({ length: n }, () => pool.spawn()))
+    } catch (err) {
+      await pool.close()
+      throw err
+    }
+    return pool
+  }
+
+  private spawn(): Promise<void> {
+    const { url, workerData } = workerSpec()
+    const { workers: _w, ...pipelineOpts } = this.opts
+    const worker = new Worker(url, { workerData: { ...workerData, options: pipelineOpts } })
+    const slot: Slot = { worker, job: null }
+    return new Promise<void>((resolve, reject) => {
+      let ready = false
+      worker.on('message', (msg: WorkerMessage) => {
+        if (msg.type === 'ready') {
+          ready = true
+          this.info = { detectorId: msg.detectorId, recognizerId: msg.recognizerId, provider: msg.provider as ExecutionProvider }
+          if (msg.warning && !this.error) {
+            this.error = msg.warning
+            process.stderr.write(`platedesk engine: warning: ${msg.warning}\n`)
+          }
+          this.slots.push(slot)
+          resolve()
+          this.dispatch()
+        } else if (msg.type === 'init-error') {
+          const e = new Error(msg.message)
+          e.name = msg.name
+          const bad = this.models.find((m) => m.state !== 'ok' && msg.message.includes(m.file))
+          reject(msg.name === 'ModelError' && bad ? new ModelError(bad) : e)
+        } else {
+          const job = slot.job
+          slot.job = null
+          if (job && msg.id === job.req.id) {
+            if (msg.type === 'result') job.resolve(msg.result)
+            else {
+              const e = new Error(msg.message)
+              e.name = msg.name
+              job.reject(e)
+            }
+          }
+          this.dispatch()
+        }
+      })
+      worker.on('error', (err) => {
+        if (!ready) return reject(err)
+        this.fail(slot, err)
+      })
+      worker.on('exit', (code) => {
+        if (!ready) return reject(new Error(`engine worker exited during start-up (code ${code})`))
+        if (!this.closed) this.fail(slot, new Error(`engine worker exited unexpectedly (code ${code})`))
+      })
+    })
+  }
+
+  /** A crashed worker fails only its own request; a fresh worker takes its place. */
+  private fail(slot: Slot, err: Error): void {
+    const i = this.slots.indexOf(slot)
+    if (i < 0) return
+    this.slots.splice(i, 1)
+    slot.job?.reject(new Error(`engine worker failed: ${err.message}`))
+    slot.job = null
+    void slot.worker.terminate()
+    if (!this.closed) {
+      this.spawn().catch((e) => {
+        this.error = `could not restart an engine worker: ${(e as Error).message}`
+        // with no worker left, nothing would ever answer the queue
+        if (this.slots.length === 0) for (const j of this.queue.splice(0)) j.reject(new Error(this.error))
+      })
+    }
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (slot.job) continue
+      const job = this.queue.shift()
+      if (!job) return
+      slot.job = job
+      try {
+        slot.worker.postMessage(job.req, job.transfer)
+      } catch {
+        // some buffers (e.g. memory owned by a native addon) cannot be transferred: send a copy
+        const req = job.req.kind === 'raw' ? { ...job.req, data: new Uint8Array(job.req.data) } : job.req
+        slot.worker.postMessage(req, req.kind === 'raw' ? [req.data.buffer as ArrayBuffer] : [])
+      }
+    }
+  }
+
+  private submit(req: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<ImageRecognition> {
+    if (this.closed) return Promise.reject(new Error('engine is closed'))
+    return new Promise((resolve, reject) => {
+      this.queue.push({ req, transfer, resolve, reject })
+      this.dispatch()
+    })
+  }
+
+  /** requests waiting for a worker (not counting the ones running) */
+  get queued(): number {
+    return this.queue.length
+  }
+
+  get size(): number {
+    return this.slots.length
+  }
+
+  recognizeFile(path: string): Promise<ImageRecognition> {
+    return this.submit({ id: this.nextId++, kind: 'file', path })
+  }
+
+  /**
+   * The frame's pixels are transferred (zero-copy) when they own their whole ArrayBuffer, which then
+   * becomes detached in the caller; otherwise (a slice of a bigger buffer) they are copied.
+   */
+  recognizeRaw(image: RawImage): Promise<ImageRecognition> {
+    let data = image.data
+    const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
+    if (!whole || !(data.buffer instanceof ArrayBuffer)) data = new Uint8Array(data)
+    const req: WorkerRequest = { id: this.nextId++, kind: 'raw', data, width: image.width, height: image.height }
+    return this.submit(req, [data.buffer as ArrayBuffer])
+  }
+
+  status(): EngineStatus {
+    return {
+      ready: !this.closed && this.slots.length > 0,
+      detector: this.info.detectorId,
+      recognizer: this.info.recognizerId,
+      provider: this.info.provider,
+      workers: this.slots.length,
+      error: this.error,
+      models: this.models
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    for (const j of this.queue.splice(0)) j.reject(new Error('engine closed before this request ran'))
+    await Promise.all(
+      this.slots.splice(0).map(async (s) => {
+        s.job?.reject(new Error('engine closed before this request finished'))
+        await s.worker.terminate()
+      })
+    )
+  }
+}

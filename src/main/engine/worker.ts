@@ -1,0 +1,53 @@
+// Engine worker thread: one Pipeline (own 1-thread ONNX sessions, sharp with 1 thread) per worker,
+// answering requests from pool.ts one at a time. Parallelism comes from running several workers.
+import { parentPort, workerData } from 'node:worker_threads'
+import sharp from 'sharp'
+import { ModelError } from './models'
+import { Pipeline, type PipelineOptions } from './pipeline'
+
+export type WorkerRequest =
+  | { id: number; kind: 'file'; path: string }
+  | { id: number; kind: 'raw'; data: Uint8Array; width: number; height: number }
+
+export type WorkerMessage =
+  | { type: 'ready'; detectorId: string; recognizerId: string; provider: string; warning: string | null }
+  | { type: 'init-error'; message: string; name: string }
+  | { type: 'result'; id: number; result: import('../../shared/types').ImageRecognition }
+  | { type: 'error'; id: number; message: string; name: string }
+
+const port = parentPort
+if (!port) throw new Error('engine worker: must run in a worker thread')
+
+// one libvips thread per worker: the pool already uses every core with one worker per core
+sharp.concurrency(1)
+sharp.cache(false)
+
+const opts = (workerData?.options ?? {}) as PipelineOptions
+let pipeline: Pipeline
+try {
+  pipeline = await Pipeline.create({ ...opts, threads: opts.threads ?? 1 })
+  port.postMessage({
+    type: 'ready',
+    detectorId: pipeline.detectorId,
+    recognizerId: pipeline.recognizerId,
+    provider: pipeline.provider,
+    warning: pipeline.warning
+  } satisfies WorkerMessage)
+} catch (err) {
+  const e = err as Error
+  port.postMessage({ type: 'init-error', message: e.message, name: e instanceof ModelError ? 'ModelError' : e.name } satisfies WorkerMessage)
+  process.exit(0)
+}
+
+port.on('message', async (req: WorkerRequest) => {
+  try {
+    const result =
+      req.kind === 'file'
+        ? await pipeline.recognizeFile(req.path)
+        : await pipeline.recognizeRaw({ data: req.data, width: req.width, height: req.height, channels: 3 })
+    port.postMessage({ type: 'result', id: req.id, result } satisfies WorkerMessage)
+  } catch (err) {
+    const e = err as Error
+    port.postMessage({ type: 'error', id: req.id, message: e.message ?? String(err), name: e.name ?? 'Error' } satisfies WorkerMessage)
+  }
+})

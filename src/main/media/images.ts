@@ -1,0 +1,256 @@
+// Still-image decoding for the engine: any supported file → 8-bit, 3-channel sRGB pixels, EXIF-oriented,
+// bounded in size. The detector only needs a 416 letterbox and the OCR only needs plate crops, so a
+// 50 MP photo is decoded straight to a working size (JPEG shrink-on-load) and boxes are mapped back to
+// original pixels with `scale`.
+import { lstat, readFile, stat } from 'node:fs/promises'
+import { extname } from 'node:path'
+import sharp, { type Metadata, type Sharp } from 'sharp'
+
+/** Longest side of the decoded working image. Plates stay legible; memory stays ~20 MB per image. */
+export const DEFAULT_MAX_SIDE = 2560
+
+/** Refuse absurd headers before allocating (sharp trusts the header for this check). 0x3FFF² ≈ 268 MP. */
+export const MAX_INPUT_PIXELS = 0x3fff * 0x3fff
+
+export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.tif', '.tiff', '.bmp', '.gif']
+
+export function isImagePath(path: string): boolean {
+  return IMAGE_EXTENSIONS.includes(extname(path).toLowerCase())
+}
+
+export interface DecodedImage {
+  /** interleaved RGB, 8 bit, width*height*3 bytes */
+  data: Buffer
+  /** working size (after orientation and any downscale) */
+  width: number
+  height: number
+  /** original size after EXIF orientation: what boxes are reported in */
+  origWidth: number
+  origHeight: number
+  /** working / original, <= 1; divide working coordinates by it to get original pixels */
+  scale: number
+  format: string
+}
+
+/** A decode failure; the message always names the file and the cause. */
+export class ImageDecodeError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string
+  ) {
+    super(`${file}: ${reason}`)
+    this.name = 'ImageDecodeError'
+  }
+}
+
+export interface DecodeOptions {
+  /** bound on the longest side of the working image (default 2560) */
+  maxSide?: number
+}
+
+/** Reads and decodes an image file. Rejects with ImageDecodeError (file + cause). */
+export async function decodeImageFile(path: string, opts: DecodeOptions = {}): Promise<DecodedImage> {
+  let buf: Buffer
+  try {
+    const st = await stat(path)
+    if (st.isDirectory()) throw new ImageDecodeError(path, 'is a directory, not an image file')
+    if (!st.isFile()) throw new ImageDecodeError(path, 'is not a regular file')
+    if (st.size === 0) throw new ImageDecodeError(path, 'empty file (0 bytes)')
+    buf = await readFile(path)
+  } catch (err) {
+    if (err instanceof ImageDecodeError) throw err
+    throw new ImageDecodeError(path, await describeFsError(path, err))
+  }
+  return decodeImageBuffer(buf, path, opts)
+}
+
+async function describeFsError(path: string, err: unknown): Promise<string> {
+  const code = (err as NodeJS.ErrnoException).code
+  if (code === 'ENOENT') {
+    // stat follows links; lstat tells a dangling symlink from a missing file
+    const isLink = await lstat(path).then(
+      (s) => s.isSymbolicLink(),
+      () => false
+    )
+    return isLink ? 'broken symbolic link (its target does not exist)' : 'file not found'
+  }
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied (cannot read the file)'
+  if (code === 'EISDIR') return 'is a directory, not an image file'
+  return `cannot read: ${(err as Error).message}`
+}
+
+/** Decodes an in-memory image; `name` is only used in error messages. */
+export async function decodeImageBuffer(buf: Buffer, name: string, opts: DecodeOptions = {}): Promise<DecodedImage> {
+  if (buf.length === 0) throw new ImageDecodeError(name, 'empty file (0 bytes)')
+  const maxSide = opts.maxSide ?? DEFAULT_MAX_SIDE
+  if (isBmp(buf)) {
+    const bmp = decodeBmp(buf, name)
+    return finish(
+      sharp(bmp.data, { raw: { width: bmp.width, height: bmp.height, channels: bmp.channels } }),
+      { width: bmp.width, height: bmp.height, format: 'bmp', hasAlpha: bmp.channels === 4 },
+      name,
+      maxSide
+    )
+  }
+  // 'truncated' aborts on cut-off data (a half-copied JPEG) but tolerates the harmless warnings many
+  // cameras' files raise, which the stricter default 'warning' level would reject.
+  const input = () => sharp(buf, { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS, autoOrient: true })
+  let meta: Metadata
+  try {
+    meta = await input().metadata()
+  } catch (err) {
+    throw new ImageDecodeError(name, describeSharpError(buf, err))
+  }
+  const w = meta.autoOrient?.width ?? meta.width
+  const h = meta.autoOrient?.height ?? meta.height
+  if (!w || !h) throw new ImageDecodeError(name, `no image dimensions in the ${meta.format} header`)
+  return finish(input(), { width: w, height: h, format: meta.format, hasAlpha: !!meta.hasAlpha }, name, maxSide)
+}
+
+async function finish(
+  img: Sharp,
+  meta: { width: number; height: number; format: string; hasAlpha: boolean },
+  name: string,
+  maxSide: number
+): Promise<DecodedImage> {
+  const { width, height } = meta
+  if (Math.max(width, height) > maxSide) {
+    // resize() lets libvips pick JPEG/WebP shrink-on-load, so the full 50 MP raster is never allocated
+    img = img.resize({ width: maxSide, height: maxSide, fit: 'inside', kernel: 'linear' })
+  }
+  // transparent pixels often hold black; flatten on white like an image viewer shows them
+  if (meta.hasAlpha) img = img.flatten({ background: '#ffffff' })
+  try {
+    const { data, info } = await img
+      .toColourspace('srgb') // grey → 3 bands, 16-bit → 8-bit, CMYK → RGB
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true })
+    if (info.channels !== 3) throw new Error(`unexpected ${info.channels} channels after conversion`)
+    return {
+      data,
+      width: info.width,
+      height: info.height,
+      origWidth: width,
+      origHeight: height,
+      scale: info.width / width,
+      format: meta.format
+    }
+  } catch (err) {
+    throw new ImageDecodeError(name, describeSharpError(null, err))
+  }
+}
+
+function describeSharpError(buf: Buffer | null, err: unknown): string {
+  const msg = (err as Error).message ?? String(err)
+  if (/unsupported image format/i.test(msg)) {
+    if (buf && looksLikeText(buf)) return 'not an image: the file contains text (wrong extension?)'
+    return 'not a supported image format (JPEG, PNG, WebP, TIFF, BMP, GIF)'
+  }
+  if (/premature end|truncat|end of file|unexpected end|Invalid SOS|corrupt/i.test(msg)) {
+    return `truncated or corrupt image data (${msg.trim().split('\n')[0]})`
+  }
+  if (/pixel limit/i.test(msg)) return `image too large (over ${MAX_INPUT_PIXELS} pixels)`
+  return `cannot decode: ${msg.trim().split('\n')[0]}`
+}
+
+function looksLikeText(buf: Buffer): boolean {
+  const n = Math.min(buf.length, 512)
+  let printable = 0
+  for (let i = 0; i < n; i++) {
+    const c = buf[i]!
+    if (c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127) || c >= 0xc2) printable++
+  }
+  return printable / n > 0.95
+}
+
+// ------------------------------------------------------------------ BMP
+// libvips (and so sharp) has no BMP loader. Windows tools still write BMPs, so decode the common
+// uncompressed kinds here: 24/32-bit BI_RGB and 32-bit BI_BITFIELDS, plus 8-bit palette.
+
+function isBmp(buf: Buffer): boolean {
+  return buf.length >= 26 && buf[0] === 0x42 && buf[1] === 0x4d
+}
+
+export interface RawPixels {
+  data: Buffer
+  width: number
+  height: number
+  channels: 3 | 4
+}
+
+export function decodeBmp(buf: Buffer, name = 'image.bmp'): RawPixels {
+  const fail = (why: string): never => {
+    throw new ImageDecodeError(name, `unsupported or corrupt BMP: ${why}`)
+  }
+  if (!isBmp(buf)) fail('missing "BM" signature')
+  const dataOffset = buf.readUInt32LE(10)
+  const headerSize = buf.readUInt32LE(14)
+  if (headerSize < 40) fail(`old OS/2 header (${headerSize} bytes) is not supported`)
+  const width = buf.readInt32LE(18)
+  const rawHeight = buf.readInt32LE(22)
+  const bpp = buf.readUInt16LE(28)
+  const compression = buf.readUInt32LE(30)
+  const bottomUp = rawHeight > 0
+  const height = Math.abs(rawHeight)
+  if (width <= 0 || height <= 0) fail(`bad size ${width}x${rawHeight}`)
+  if (width * height > MAX_INPUT_PIXELS) fail('image too large')
+  // BI_RGB = 0, BI_BITFIELDS = 3 (only the standard masks, which is what 32-bit writers emit)
+  if (!(compression === 0 || (compression === 3 && bpp === 32))) fail(`compression ${compression} is not supported`)
+  if (![8, 24, 32].includes(bpp)) fail(`${bpp} bits per pixel is not supported`)
+  const rowSize = Math.ceil((width * bpp) / 32) * 4
+  if (dataOffset + rowSize * height > buf.length) fail('file is truncated')
+
+  let palette: Buffer | null = null
+  if (bpp === 8) {
+    const colours = buf.readUInt32LE(46) || 256
+    palette = buf.subarray(14 + headerSize, 14 + headerSize + colours * 4)
+  }
+  // 32-bit files carry alpha only when a header (v4/v5) declares an alpha mask; otherwise byte 4 is padding
+  const hasAlpha = bpp === 32 && headerSize >= 56 && buf.readUInt32LE(54) !== 0
+  const channels: 3 | 4 = hasAlpha ? 4 : 3
+  const out = Buffer.allocUnsafe(width * height * channels)
+  for (let y = 0; y < height; y++) {
+    const src = dataOffset + (bottomUp ? height - 1 - y : y) * rowSize
+    let o = y * width * channels
+    for (let x = 0; x < width; x++) {
+      if (bpp === 8) {
+        const p = buf[src + x]! * 4
+        out[o++] = palette![p + 2] ?? 0
+        out[o++] = palette![p + 1] ?? 0
+        out[o++] = palette![p] ?? 0
+      } else {
+        const s = src + x * (bpp >> 3)
+        out[o++] = buf[s + 2]!
+        out[o++] = buf[s + 1]!
+        out[o++] = buf[s]!
+        if (hasAlpha) out[o++] = buf[s + 3]!
+      }
+    }
+  }
+  return { data: out, width, height, channels }
+}
+
+/** Writes a 24-bit bottom-up BMP (used by tests and as a reference for the decoder above). */
+export function encodeBmp24(rgb: Uint8Array, width: number, height: number): Buffer {
+  const rowSize = Math.ceil((width * 3) / 4) * 4
+  const buf = Buffer.alloc(54 + rowSize * height)
+  buf.write('BM', 0, 'latin1')
+  buf.writeUInt32LE(buf.length, 2)
+  buf.writeUInt32LE(54, 10)
+  buf.writeUInt32LE(40, 14)
+  buf.writeInt32LE(width, 18)
+  buf.writeInt32LE(height, 22)
+  buf.writeUInt16LE(1, 26)
+  buf.writeUInt16LE(24, 28)
+  buf.writeUInt32LE(rowSize * height, 34)
+  for (let y = 0; y < height; y++) {
+    const dst = 54 + (height - 1 - y) * rowSize
+    for (let x = 0; x < width; x++) {
+      const s = (y * width + x) * 3
+      buf[dst + x * 3] = rgb[s + 2]!
+      buf[dst + x * 3 + 1] = rgb[s + 1]!
+      buf[dst + x * 3 + 2] = rgb[s]!
+    }
+  }
+  return buf
+}
