@@ -1,6 +1,8 @@
 // Text voting over the reads of one track: reads are grouped by Jaro-Winkler similarity, the heaviest
 // group wins, its reads vote on the length and then per character position, each weighted by the
-// detector score and that character's OCR confidence. The best frame of a track is the detection with
+// detector score and that character's OCR confidence. The voted confidence is a joint probability like
+// the OCR's own: the product over positions of the winning share, times the reads' length belief, times
+// the share of the group that agreed on the length. The best frame of a track is the detection with
 // the highest detector score x OCR confidence.
 
 export function jaro(a: string, b: string): number {
@@ -88,29 +90,42 @@ export function voteText(reads: VoteRead[], threshold = 0.8): VoteResult {
   const same = group.filter((r) => r.text.length === len)
   const groupMass = mass(group) || 1
   const lenSupport = (byLen.get(len) ?? 0) / groupMass
-  // per-position vote
+  // per-position vote. A read's character confidences come from the OCR; without them each character
+  // gets confidence^(1/length) so their product is the read's confidence.
+  const charConf = (r: VoteRead, pos: number) =>
+    r.charConfidences && r.charConfidences.length === r.text.length ? r.charConfidences[pos] : Math.pow(r.confidence, 1 / r.text.length)
   let text = ''
-  let confSum = 0
+  let joint = 1
   for (let pos = 0; pos < len; pos++) {
     const votes = new Map<string, number>()
     let total = 0
     for (const r of same) {
       const w = r.weight ?? 1
-      const cc = r.charConfidences && r.charConfidences.length === r.text.length ? r.charConfidences[pos] : r.confidence
-      votes.set(r.text[pos], (votes.get(r.text[pos]) ?? 0) + w * cc)
+      votes.set(r.text[pos], (votes.get(r.text[pos]) ?? 0) + w * charConf(r, pos))
       total += w
     }
     let ch = same[0].text[pos]
     for (const [c, v] of votes) if (v > (votes.get(ch) ?? 0)) ch = c
     text += ch
-    confSum += total > 0 ? (votes.get(ch) ?? 0) / total : 0
+    joint *= total > 0 ? (votes.get(ch) ?? 0) / total : 0
   }
+  // what the OCR's confidence holds beyond its characters (e.g. its belief in the length, through the
+  // padding slots): read confidence / product of its character confidences, weighted over the reads
+  let lfW = 0
+  let lf = 0
+  for (const r of same) {
+    const w = r.weight ?? 1
+    const prod = [...r.text].reduce((p, _, i) => p * charConf(r, i), 1)
+    lf += w * (prod > 0 ? Math.min(1, r.confidence / prod) : 0)
+    lfW += w
+  }
+  const lengthFactor = lfW > 0 ? lf / lfW : 0
   // region: weighted majority in the winning group
   const regions = new Map<string, number>()
   for (const r of group) if (r.region) regions.set(r.region, (regions.get(r.region) ?? 0) + (r.weight ?? 1) * r.confidence)
   let region: string | null = null
   for (const [k, v] of regions) if (region == null || v > (regions.get(region) ?? 0)) region = k
-  const confidence = len ? (confSum / len) * lenSupport : 0
+  const confidence = len ? joint * lengthFactor * lenSupport : 0
   return { text, confidence: Math.max(0, Math.min(1, confidence)), region, support: group.length, groups: groups.length }
 }
 

@@ -1,9 +1,24 @@
+// platedesk stats --db FILE [--json]
 import type { Command } from 'commander'
+import { openLibrary } from '../../db/index'
 
-// TODO: implemented by its owner (see the foundation issues).
 export function registerStats(program: Command): void {
-  program.command('stats').description('(not yet implemented)').action(() => {
-    process.stderr.write('platedesk stats: not implemented yet\n')
-    process.exitCode = 2
-  })
+  program
+    .command('stats')
+    .description('counts of media, frames, detections, plates, tracks, reviews and errors in a library')
+    .requiredOption('--db <file>', 'library database file')
+    .option('--json', 'print JSON')
+    .action((opts: { db: string; json?: boolean }) => {
+      const library = openLibrary(opts.db, { readonly: true })
+      try {
+        const s = library.reader.stats()
+        if (opts.json) process.stdout.write(JSON.stringify(s) + '\n')
+        else {
+          const w = Math.max(...Object.keys(s).map((k) => k.length))
+          for (const [k, v] of Object.entries(s)) process.stdout.write(`${k.padEnd(w)}  ${v}\n`)
+        }
+      } finally {
+        library.close()
+      }
+    })
 }
