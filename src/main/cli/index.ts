@@ -9,6 +9,7 @@ import { registerStats } from './commands/stats'
 import { registerCheck } from './commands/check'
 import { registerServe } from './commands/serve'
 import { registerExport } from './commands/export'
+import { registerImportLabels } from './commands/import-labels'
 
 /** Each register function adds its command; its action sets process.exitCode on failure. */
 export async function main(argv: string[]): Promise<number> {
@@ -24,7 +25,8 @@ export async function main(argv: string[]): Promise<number> {
     registerStats,
     registerCheck,
     registerServe,
-    registerExport
+    registerExport,
+    registerImportLabels
   ]) {
     register(program)
   }

@@ -35,6 +35,9 @@ export interface ExportLabel {
   region: string | null
   reviewState: ReviewState
   confidence: number
+  /** this frame was chosen for this plate (its image, its best frame, or one of its track's Nth frames);
+   *  false = another plate's frame on which this one is also visible */
+  primary: boolean
 }
 
 /** One frame to export (an image, or one frame of a video) with every selected plate visible on it. */
@@ -85,8 +88,12 @@ const PLATE_COLUMNS = `p.id AS plateId, p.media_id AS mediaId, p.frame_id AS fra
   p.x1, p.y1, p.x2, p.y2, p.text, p.confidence, p.region, p.review_state AS reviewState,
   m.path, m.folder, m.sha256, m.kind, m.fps, f.idx AS frameIdx, f.time_s AS timeS, f.width, f.height`
 
-function label(r: { plateId: number; trackId: number | null; text: string; region: string | null; reviewState: ReviewState; confidence: number }, box: Box): ExportLabel {
-  return { plateId: r.plateId, trackId: r.trackId, box, text: r.text, region: r.region, reviewState: r.reviewState, confidence: r.confidence }
+function label(
+  r: { plateId: number; trackId: number | null; text: string; region: string | null; reviewState: ReviewState; confidence: number },
+  box: Box,
+  primary = true
+): ExportLabel {
+  return { plateId: r.plateId, trackId: r.trackId, box, text: r.text, region: r.region, reviewState: r.reviewState, confidence: r.confidence, primary }
 }
 
 function frameOf(r: PlateRowSql, f: { frameId: number; frameIdx: number; timeS: number | null; width: number; height: number }): ExportFrame {
@@ -189,8 +196,12 @@ export function videoFrames(db: Db, mediaId: number, opts: SelectionOptions & { 
   }
   const mode = opts.videoFrames ?? 'best'
   const chosen = new Map<number, ExportFrame>()
+  const chosenFor = new Map<number, Set<number>>()
   const choose = (r: PlateRowSql, f: { frameId: number; frameIdx: number; timeS: number | null; width: number; height: number }): void => {
     if (!chosen.has(f.frameId)) chosen.set(f.frameId, frameOf(r, f))
+    const set = chosenFor.get(f.frameId) ?? new Set<number>()
+    set.add(r.plateId)
+    chosenFor.set(f.frameId, set)
   }
   const detsByTrack = new Map<number, TrackDetSql[]>()
   for (const d of dets) {
@@ -210,11 +221,12 @@ export function videoFrames(db: Db, mediaId: number, opts: SelectionOptions & { 
   const detByTrackFrame = new Map<string, TrackDetSql>()
   for (const d of dets) if (!detByTrackFrame.has(`${d.trackId}:${d.frameId}`)) detByTrackFrame.set(`${d.trackId}:${d.frameId}`, d)
   for (const fr of chosen.values()) {
+    const mine = chosenFor.get(fr.frameId)!
     for (const p of plates) {
-      if (p.frameId === fr.frameId) fr.labels.push(label(p, { x1: p.x1, y1: p.y1, x2: p.x2, y2: p.y2 }))
+      if (p.frameId === fr.frameId) fr.labels.push(label(p, { x1: p.x1, y1: p.y1, x2: p.x2, y2: p.y2 }, mine.has(p.plateId)))
       else if (p.trackId != null) {
         const d = detByTrackFrame.get(`${p.trackId}:${fr.frameId}`)
-        if (d) fr.labels.push(label(p, { x1: d.x1, y1: d.y1, x2: d.x2, y2: d.y2 }))
+        if (d) fr.labels.push(label(p, { x1: d.x1, y1: d.y1, x2: d.x2, y2: d.y2 }, mine.has(p.plateId)))
       }
     }
   }

@@ -4,7 +4,8 @@
 //                        train.csv / val.csv / test.csv (source split)
 //   format 'paddleocr' → PaddleOCR recognition list `path<TAB>text`: rec_gt.txt (all) and
 //                        rec_gt_train.txt / rec_gt_val.txt / rec_gt_test.txt
-// Paths in the lists are relative to the list file (crops/X.jpg). Plates without text are skipped.
+// Paths in the lists are relative to the list file (crops/p<plateId>_f<frameIdx>.jpg). Plates without
+// text are skipped.
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
@@ -75,7 +76,9 @@ export async function exportOcr(db: Db, opts: ExportOptions, hooks: ExportHooks 
   try {
     for (const frame of iterateExportFrames(db, opts)) {
       checkAbort(hooks.signal)
-      const labels = frame.labels.filter((l) => l.text.length > 0)
+      // a crop per plate per frame chosen for it (best frame, or each Nth frame of its track); plates that
+      // merely also appear on another plate's frame are not cropped again
+      const labels = frame.labels.filter((l) => l.primary && l.text.length > 0)
       if (labels.length > 0) {
         try {
           const px = await source.decode(frame)

@@ -1,9 +1,109 @@
 import type { Command } from 'commander'
+import { existsSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { EvalReport } from '../../../shared/types'
+import { openLibrary } from '../../db/index'
+import type { Engine, EngineOptions } from '../../engine/types'
+import { evaluateDataset, formatDatasetReport } from '../../eval/dataset'
+import { evaluateLibrary } from '../../eval/library'
 
-// TODO: implemented by its owner (see the foundation issues).
+interface EvalCliOptions {
+  db?: string
+  workers?: string
+  json?: boolean
+  iou?: string
+}
+
+/** The engine factory, loaded lazily so `eval --db` never loads ONNX. */
+async function loadEngine(opts: EngineOptions): Promise<Engine> {
+  const mod = (await import('../../engine/index')) as { createEngine(o: EngineOptions): Promise<Engine> }
+  return mod.createEngine(opts)
+}
+
+const f3 = (v: number): string => v.toFixed(3)
+
+export function formatLibraryReport(file: string, r: EvalReport): string {
+  const d = r.detection
+  const lines = [
+    `eval ${file}: ${r.plates} reviewed plates with a model read`,
+    `detection  precision ${f3(d.precision)}  recall ${f3(d.recall)}  (TP ${d.truePositives}, FP ${d.falsePositives} incl. rejected, FN ${d.falseNegatives} incl. hand-drawn) at IoU 0.5`,
+    `text       exact ${f3(r.exactAccuracy)}  char ${f3(r.charAccuracy)}`
+  ]
+  if (r.confusion.length) lines.push(`confusions ${r.confusion.slice(0, 12).map((c) => `${c.truth || '∅'}→${c.read || '∅'}×${c.count}`).join('  ')}`)
+  if (r.byRegion.length) lines.push(`by region  ${r.byRegion.map((g) => `${g.key}: ${f3(g.exactAccuracy)} (${g.plates})`).join('  ')}`)
+  for (const g of r.bySource) lines.push(`by source  ${g.key}: exact ${f3(g.exactAccuracy)} over ${g.plates}`)
+  return lines.join('\n')
+}
+
 export function registerEval(program: Command): void {
-  program.command('eval').description('(not yet implemented)').action(() => {
-    process.stderr.write('platedesk eval: not implemented yet\n')
-    process.exitCode = 2
-  })
+  program
+    .command('eval')
+    .description('score the models: on a labelled folder (DIR) or against the review of a library (--db)')
+    .argument('[dir]', 'folder of images with ground truth (X.txt, X.xml, annotations/X.xml, labels/X.txt, plates.tsv)')
+    .option('--db <file>', 'evaluate the model reads of a library against its reviewed plates')
+    .option('--workers <n>', 'engine worker threads (DIR mode)')
+    .option('--iou <t>', 'IoU threshold for a detection match (DIR mode)', '0.5')
+    .option('--json', 'print the full report as JSON')
+    .action(async (dir: string | undefined, o: EvalCliOptions) => {
+      if (!!dir === !!o.db) {
+        process.stderr.write('platedesk eval: give either a folder (platedesk eval DIR) or --db FILE\n')
+        process.exitCode = 2
+        return
+      }
+      if (o.db) {
+        const file = resolve(o.db)
+        if (!existsSync(file)) {
+          process.stderr.write(`platedesk eval: library ${file} not found\n`)
+          process.exitCode = 2
+          return
+        }
+        const lib = openLibrary(file, { readonly: true })
+        try {
+          const report = evaluateLibrary(lib.db)
+          process.stdout.write((o.json ? JSON.stringify(report, null, 2) : formatLibraryReport(file, report)) + '\n')
+        } finally {
+          lib.close()
+        }
+        return
+      }
+      const root = resolve(dir!)
+      if (!existsSync(root) || !statSync(root).isDirectory()) {
+        process.stderr.write(`platedesk eval: ${root} is not a folder\n`)
+        process.exitCode = 2
+        return
+      }
+      const workers = o.workers != null ? Number(o.workers) : undefined
+      if (workers != null && !(Number.isInteger(workers) && workers >= 1)) {
+        process.stderr.write(`platedesk eval: --workers must be a whole number >= 1, got "${o.workers}"\n`)
+        process.exitCode = 2
+        return
+      }
+      const iou = Number(o.iou ?? 0.5)
+      if (!(iou > 0 && iou <= 1)) {
+        process.stderr.write(`platedesk eval: --iou must be in (0, 1], got "${o.iou}"\n`)
+        process.exitCode = 2
+        return
+      }
+      const engine = await loadEngine({ workers })
+      try {
+        const tty = process.stderr.isTTY
+        const report = await evaluateDataset(root, engine, {
+          concurrency: 2 * Math.max(1, engine.status().workers || workers || 1),
+          iouThreshold: iou,
+          onImage: (done, total) => {
+            if (tty) process.stderr.write(`\reval: ${done}/${total} images`)
+          }
+        })
+        if (tty) process.stderr.write('\n')
+        if (report.images === 0 && report.failures.length === 0) {
+          process.stderr.write(`platedesk eval: no labelled images under ${root} (looked for X.txt, X.xml, annotations/X.xml, labels/X.txt, plates.tsv)\n`)
+          process.exitCode = 1
+          return
+        }
+        process.stdout.write((o.json ? JSON.stringify(report, null, 2) : formatDatasetReport(report)) + '\n')
+        if (report.failures.length) process.exitCode = 1
+      } finally {
+        await engine.close()
+      }
+    })
 }
