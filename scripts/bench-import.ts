@@ -1,0 +1,110 @@
+// Import benchmark: generates N distinct images (re-encoded, cropped variants of the fixture frames,
+// so every hash differs) in a temp folder, imports them into a fresh library with the real engine, and
+// prints throughput and memory at 25/50/75/100% so a flat memory curve is visible.
+//
+//   npx tsx scripts/bench-import.ts [N=2000] [--workers W] [--concurrency C] [--keep]
+//   npm run bench:import -- 500
+//
+// Numbers depend on the machine and on what else runs on it; on shared CI cores they are noisy.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import sharp from 'sharp'
+import { openLibrary } from '../src/main/db/index'
+import { createEngine } from '../src/main/engine/index'
+import { ImportQueue } from '../src/main/importer/queue'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const args = process.argv.slice(2)
+const flag = (name: string) => {
+  const i = args.indexOf(name)
+  return i >= 0 ? args[i + 1] : undefined
+}
+const n = Number(args.find((a, i) => /^\d+$/.test(a) && !args[i - 1]?.startsWith('--')) ?? 2000)
+const workers = flag('--workers') ? Number(flag('--workers')) : undefined
+const concurrency = flag('--concurrency') ? Number(flag('--concurrency')) : undefined
+const keep = args.includes('--keep')
+
+const fixtures = join(root, '..', 'shared', 'fixtures', 'romania-dashcam', 'images')
+if (!process.env.ALPR_MODELS_DIR) process.env.ALPR_MODELS_DIR = join(root, '..', 'shared', 'models')
+
+const mb = (b: number) => `${(b / 1048576).toFixed(0)} MB`
+
+async function generate(dir: string): Promise<void> {
+  const sources = readdirSync(fixtures)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()
+  if (!sources.length) throw new Error(`no fixture images in ${fixtures}`)
+  const t0 = Date.now()
+  let next = 0
+  const one = async () => {
+    for (let i = next++; i < n; i = next++) {
+      const src = join(fixtures, sources[i % sources.length])
+      const v = Math.floor(i / sources.length)
+      const left = (v * 7) % 48
+      const top = (v * 5) % 27
+      const sub = join(dir, `batch-${String(Math.floor(i / 500)).padStart(3, '0')}`)
+      mkdirSync(sub, { recursive: true })
+      await sharp(src)
+        .extract({ left, top, width: 1280 - 48, height: 720 - 27 })
+        .jpeg({ quality: 70 + (v % 28) })
+        .toFile(join(sub, `img-${String(i).padStart(6, '0')}.jpg`))
+    }
+  }
+  await Promise.all([one(), one(), one(), one()])
+  console.log(`generated ${n} images in ${((Date.now() - t0) / 1000).toFixed(1)} s under ${dir}`)
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'platedesk-bench-'))
+  const media = join(dir, 'media')
+  try {
+    await generate(media)
+    const lib = openLibrary(join(dir, 'bench.db'))
+    const engine = await createEngine({ workers })
+    console.log(`engine: ${engine.status().workers} workers, provider ${engine.status().provider}`)
+    let peak = process.memoryUsage().rss
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50)
+    const marks = [0.25, 0.5, 0.75, 1]
+    let t0 = 0
+    let done = 0
+    const queue = new ImportQueue({
+      library: lib,
+      engine: async () => engine,
+      concurrency,
+      onFile: () => {
+        done++
+        peak = Math.max(peak, process.memoryUsage().rss)
+        while (marks.length && done >= Math.ceil(marks[0] * n)) {
+          const s = (Date.now() - t0) / 1000
+          console.log(
+            `${String(marks.shift()! * 100).padStart(3)}%  ${String(done).padStart(6)} files  ${s.toFixed(1).padStart(7)} s  ` +
+              `${(done / s).toFixed(1).padStart(6)} files/s  rss ${mb(process.memoryUsage().rss)}  peak rss ${mb(peak)}`
+          )
+        }
+      }
+    })
+    t0 = Date.now()
+    const jobId = await queue.enqueue([media], { fps: 0 })
+    console.log(`scanned ${lib.imports.counts(jobId).total} files in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+    await queue.idle()
+    clearInterval(sampler)
+    const s = lib.reader.stats()
+    const total = (Date.now() - t0) / 1000
+    console.log(
+      `imported ${s.media} media, ${s.detections} detections, ${s.plates} plates, ${s.errors} errors in ${total.toFixed(1)} s: ` +
+        `${(s.media / total).toFixed(1)} files/s, peak rss ${mb(peak)}`
+    )
+    await engine.close()
+    lib.close()
+  } finally {
+    if (keep) console.log(`kept ${dir}`)
+    else rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err)
+  process.exit(1)
+})
