@@ -1,7 +1,7 @@
 // The engine's entry point: createEngine() (a worker pool behind the Engine interface) and the
 // OpenALPR-compatible JSON shape of a result.
 import type { ImageRecognition, OpenAlprImage, OpenAlprResult } from '../../shared/types'
-import { ModelError, defaultModel, verifyModels } from './models'
+import { ModelError, defaultModel, getModel, verifyModels } from './models'
 import { EnginePool } from './pool'
 import type { Engine, EngineOptions } from './types'
 
@@ -20,9 +20,13 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   const where = { modelsDir: opts.modelsDir, userDataDir: opts.userDataDir }
   const models = await verifyModels(where)
   // fail fast in the main thread with the same message the workers would give
-  const needed = [opts.detectorId ?? defaultModel('detector').id, ...(opts.recognizerId?.split('+') ?? [defaultModel('recognizer').id])]
-  for (const id of needed) {
-    const st = models.find((m) => m.id === id)
+  const recIds = opts.recognizerId?.split('+').filter(Boolean) ?? []
+  const needed = [
+    opts.detectorId ? getModel(opts.detectorId) : defaultModel('detector'),
+    ...(recIds.length ? recIds.map(getModel) : [defaultModel('recognizer')])
+  ]
+  for (const entry of needed) {
+    const st = models.find((m) => m.id === entry.id)
     if (st && st.state !== 'ok') throw new ModelError(st)
   }
   return EnginePool.create(
@@ -30,7 +34,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       modelsDir: opts.modelsDir,
       userDataDir: opts.userDataDir,
       detectorId: opts.detectorId,
-      recognizerId: opts.recognizerId,
+      recognizerId: opts.recognizerId || undefined,
       provider: opts.provider,
       detectionThreshold: opts.detectionThreshold,
       topN: opts.topN,

@@ -74,8 +74,11 @@ export function loadManifest(path?: string): Manifest {
   return m
 }
 
+/** Looks a model up by id, or by its file name with or without .onnx (settings may hold either). */
 export function getModel(id: string): ModelEntry {
-  const m = loadManifest().models.find((e) => e.id === id)
+  const models = loadManifest().models
+  const stem = (f: string) => f.replace(/\.onnx$/i, '')
+  const m = models.find((e) => e.id === id) ?? models.find((e) => e.file === id || stem(e.file) === stem(id))
   if (!m) throw new Error(`unknown model id "${id}" (known: ${loadManifest().models.map((e) => e.id).join(', ')})`)
   return m
 }

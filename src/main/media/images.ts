@@ -2,8 +2,9 @@
 // bounded in size. The detector only needs a 416 letterbox and the OCR only needs plate crops, so a
 // 50 MP photo is decoded straight to a working size (JPEG shrink-on-load) and boxes are mapped back to
 // original pixels with `scale`.
-import { lstat, readFile, stat } from 'node:fs/promises'
-import { extname } from 'node:path'
+import type { Dirent, Stats } from 'node:fs'
+import { lstat, readdir, readFile, stat } from 'node:fs/promises'
+import { extname, join, resolve } from 'node:path'
 import sharp, { type Metadata, type Sharp } from 'sharp'
 
 /** Longest side of the decoded working image. Plates stay legible; memory stays ~20 MB per image. */
@@ -253,4 +254,50 @@ export function encodeBmp24(rgb: Uint8Array, width: number, height: number): Buf
     }
   }
   return buf
+}
+
+// ------------------------------------------------------------------ file lists
+
+export interface ImageList {
+  /** image files, in a stable order (sorted per folder, folders walked depth-first) */
+  files: string[]
+  /** paths that could not be listed: missing, unreadable folder, dangling link */
+  errors: { file: string; error: string }[]
+}
+
+/**
+ * Expands files and folders (recursively) into image files. A file named explicitly is kept whatever
+ * its extension (the decoder then says what is wrong with it); inside folders only image extensions
+ * count. Problems are collected, never thrown, so one bad path does not stop a batch.
+ */
+export async function listImageFiles(paths: string[]): Promise<ImageList> {
+  const out: ImageList = { files: [], errors: [] }
+  const walk = async (dir: string): Promise<void> => {
+    let entries: Dirent[]
+    try {
+      entries = await readdir(dir, { withFileTypes: true })
+    } catch (err) {
+      out.errors.push({ file: dir, error: `${dir}: cannot list folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` })
+      return
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    for (const e of entries) {
+      const p = join(dir, e.name)
+      if (e.isDirectory()) await walk(p)
+      else if (isImagePath(p)) out.files.push(p) // files, and links to be resolved by the decoder
+    }
+  }
+  for (const raw of paths) {
+    const p = resolve(raw)
+    let st: Stats
+    try {
+      st = await stat(p)
+    } catch (err) {
+      out.errors.push({ file: p, error: new ImageDecodeError(p, await describeFsError(p, err)).message })
+      continue
+    }
+    if (st.isDirectory()) await walk(p)
+    else out.files.push(p)
+  }
+  return out
 }
