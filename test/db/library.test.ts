@@ -108,6 +108,8 @@ describe('plate queue', () => {
     expect(ids(lib, { minConfidence: 0.9 })).toEqual(['B21GSB', 'IS99ZZZ'])
     expect(ids(lib, { folder: '/photos' })).toEqual(['CJ10ABC', 'B123XYZ', 'B21GSB'])
     expect(ids(lib, { folder: '/other' })).toEqual(['IS99ZZZ'])
+    expect(ids(lib, { folder: '/photos/' })).toHaveLength(3)
+    expect(ids(lib, { folder: '/photos/20' })).toEqual([]) // a prefix of a folder name is not that folder
     expect(ids(lib, { dateFrom: '2024-05-15', dateTo: '2024-06-01' })).toEqual(['B123XYZ'])
     expect(ids(lib, { dateTo: '2024-05-01' })).toEqual(['CJ10ABC', 'B21GSB'])
     expect(ids(lib, { text: 'B*' })).toEqual(['B123XYZ', 'B21GSB'])

@@ -158,6 +158,15 @@ export function textPattern(text: string): string | null {
   return /[*?]/.test(t) ? t : `*${t}*`
 }
 
+/** media under a folder: its import root is that folder, or its path starts with folder + separator
+ *  (so /photos does not match /photos2) */
+export function folderClause(folder: string): { sql: string; params: unknown[] } {
+  const sep = folder.includes('\\') && !folder.includes('/') ? '\\' : '/'
+  const trimmed = folder.length > 1 && folder.endsWith(sep) ? folder.slice(0, -1) : folder
+  const prefix = trimmed.endsWith(sep) ? trimmed : trimmed + sep
+  return { sql: '(m.folder = ? OR substr(m.path, 1, length(?)) = ?)', params: [trimmed, prefix, prefix] }
+}
+
 /** ISO date or date-time → the inclusive upper bound as text comparable with stored ISO times. */
 function dateUpper(s: string): string {
   return /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T23:59:59.999Z` : s
@@ -189,9 +198,9 @@ export function plateWhere(filter: PlateFilter): { where: string; params: unknow
     params.push(filter.mediaId)
   }
   if (filter.folder) {
-    const prefix = filter.folder
-    clauses.push('(m.folder = ? OR substr(m.path, 1, length(?)) = ?)')
-    params.push(prefix, prefix, prefix)
+    const f = folderClause(filter.folder)
+    clauses.push(f.sql)
+    params.push(...f.params)
   }
   if (filter.dateFrom) {
     clauses.push('COALESCE(m.captured_at, m.created_at) >= ?')
@@ -308,8 +317,9 @@ export class Reader {
   // ------------------------------------------------------------------ media
 
   listMedia(folder: string | undefined, offset = 0, limit = 100): Page<MediaSummary> {
-    const where = folder ? 'WHERE (m.folder = ? OR substr(m.path, 1, length(?)) = ?)' : ''
-    const params = folder ? [folder, folder, folder] : []
+    const f = folder ? folderClause(folder) : null
+    const where = f ? `WHERE ${f.sql}` : ''
+    const params = f ? f.params : []
     const total = (this.stmt(`SELECT COUNT(*) AS n FROM media m ${where}`).get(...params) as { n: number }).n
     const rows = this.stmt(
       `SELECT m.id, m.path, m.folder, m.kind, m.size, m.width, m.height, m.duration_s, m.captured_at, m.status, m.error,
