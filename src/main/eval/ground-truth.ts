@@ -308,7 +308,7 @@ export function labelCandidates(image: string): { file: string; kind: 'xml' | 't
 }
 
 export interface FindOptions {
-  /** only this format (import-labels); absent = whatever is found */
+  /** only this kind of label file (import-labels); absent = whatever is found. A root plates.tsv still adds text. */
   format?: 'openalpr' | 'voc' | 'yolo'
 }
 
@@ -328,7 +328,7 @@ export async function findGroundTruth(root: string, opts: FindOptions = {}): Pro
   const errors: FindResult['errors'] = []
   const tsvRows = new Map<string, GtPlate[]>()
   const tsvPath = join(absRoot, 'plates.tsv')
-  if (!opts.format && existsSync(tsvPath)) {
+  if (existsSync(tsvPath)) {
     try {
       for (const row of parsePlatesTsv(readFileSync(tsvPath, 'utf8'), tsvPath)) {
         const key = resolve(absRoot, row.image)

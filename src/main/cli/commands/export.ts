@@ -31,7 +31,7 @@ export function exportOptionsFromCli(o: ExportCliOptions): ExportOptions {
   if (o.videoFrames != null) {
     if (o.videoFrames === 'best') raw.videoFrames = 'best'
     else {
-      const n = num('--video-frames', o.videoFrames)
+      const n = /^\d+$/.test(o.videoFrames.trim()) ? Number(o.videoFrames) : NaN
       if (!Number.isInteger(n) || n < 1) throw new Error(`--video-frames: expected "best" or a whole number N >= 1 (every Nth frame), got "${o.videoFrames}"`)
       raw.videoFrames = { everyNth: n }
     }
