@@ -95,7 +95,9 @@ export function openLibrary(file: string, opts: OpenOptions = {}): Library {
     }
   } catch (err) {
     db.close()
-    throw err
+    const msg = (err as Error).message
+    if (msg.includes(path)) throw err
+    throw Object.assign(new Error(`cannot open library ${path}: ${msg}`), { code: 'io' })
   }
 }
 

@@ -4,6 +4,7 @@
 // job from its pending items. Jobs run one after another; inside a job several files are in flight so
 // the engine's worker pool stays busy.
 import { stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import type { Engine, RawImage } from '../engine/types'
 import type { Library } from '../db/index'
 import type { CommitOutcome, FileDetection, FileFrame, FileResult, FileTrack, ImportOptions, ItemRecord, JobRecord } from '../db/imports'
@@ -75,7 +76,7 @@ export class ImportQueue {
     if (this.closed) throw new Error('import queue is closed')
     const fps = options.fps ?? this.lib.reader.settings().videoFps
     const scan = await scanPaths(paths)
-    const roots = paths.map((p) => p)
+    const roots = paths.map((p) => resolve(p))
     const jobId = this.lib.imports.createJob(roots, { fps }, scan.files)
     for (const f of scan.failures) this.lib.imports.addFailedItem(jobId, f.path, f.root, f.error)
     this.lib.imports.setJobState(jobId, 'queued')
@@ -411,6 +412,8 @@ export class ImportQueue {
   /** decodes (one video at a time), recognises a few frames in parallel, tracks and votes */
   private async video(engine: Engine, f: FileResult, detector: string, fps: number, signal: AbortSignal): Promise<void> {
     const info = await probeVideo(f.path)
+    // sampling at or above the source rate would only duplicate frames: take every frame instead
+    if (fps > 0 && info.fps && fps >= info.fps) fps = 0
     f.width = info.width
     f.height = info.height
     f.durationS = info.durationS
