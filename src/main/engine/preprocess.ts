@@ -75,8 +75,8 @@ export function letterbox(img: RgbImage, size = 416, reuse?: Float32Array): Lett
   const ratio = Math.min(size / img.width, size / img.height)
   const nw = Math.max(1, Math.round(img.width * ratio))
   const nh = Math.max(1, Math.round(img.height * ratio))
-  const left = Math.round((size - nw) / 2 - 0.1)
-  const top = Math.round((size - nh) / 2 - 0.1)
+  const left = Math.max(0, Math.round((size - nw) / 2 - 0.1))
+  const top = Math.max(0, Math.round((size - nh) / 2 - 0.1))
   const plane = size * size
   const t = reuse && reuse.length === plane * 3 ? reuse : new Float32Array(plane * 3)
   t.fill(PAD)

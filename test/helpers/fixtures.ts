@@ -1,0 +1,43 @@
+// Readers for the romania-dashcam fixtures: VOC boxes per image and the plates.tsv text labels.
+import { readdirSync, readFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import type { Box } from '../../src/shared/types'
+
+export interface LabelledPlate {
+  /** absolute image path */
+  image: string
+  box: Box
+  text: string
+  legibility: 'clear' | 'unsure' | 'illegible'
+}
+
+export function readPlatesTsv(fixtureDir: string): LabelledPlate[] {
+  const lines = readFileSync(join(fixtureDir, 'plates.tsv'), 'utf8').trim().split('\n').slice(1)
+  return lines.map((l) => {
+    const [image, x1, y1, x2, y2, text, legibility] = l.split('\t')
+    return {
+      image: join(fixtureDir, image!),
+      box: { x1: Number(x1), y1: Number(y1), x2: Number(x2), y2: Number(y2) },
+      text: text ?? '',
+      legibility: (legibility ?? 'clear') as LabelledPlate['legibility']
+    }
+  })
+}
+
+/** image path → VOC boxes, for every xml in annotations/ */
+export function readVocBoxes(fixtureDir: string): Map<string, Box[]> {
+  const out = new Map<string, Box[]>()
+  const dir = join(fixtureDir, 'annotations')
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.xml')).sort()) {
+    const xml = readFileSync(join(dir, f), 'utf8')
+    const num = (tag: string, s: string) => Number(new RegExp(`<${tag}>([^<]+)</${tag}>`).exec(s)![1])
+    const boxes = [...xml.matchAll(/<bndbox>([\s\S]*?)<\/bndbox>/g)].map((m) => ({
+      x1: num('xmin', m[1]!),
+      y1: num('ymin', m[1]!),
+      x2: num('xmax', m[1]!),
+      y2: num('ymax', m[1]!)
+    }))
+    out.set(join(fixtureDir, 'images', basename(f, '.xml') + '.jpg'), boxes)
+  }
+  return out
+}
