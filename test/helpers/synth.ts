@@ -1,6 +1,6 @@
 // Synthetic licence plates for OCR tests: sharp renders an SVG plate (EU-style blue band optional)
 // with a real font, then blur / rotation / shear degrade it like a dashcam would.
-import sharp from 'sharp'
+import sharp, { type OverlayOptions } from 'sharp'
 
 export interface SynthPlate {
   text: string
@@ -75,7 +75,7 @@ export async function renderScene(
   plates: { plate: SynthPlate; left: number; top: number }[],
   size = { width: 1280, height: 720 }
 ): Promise<{ jpeg: Buffer; boxes: { x1: number; y1: number; x2: number; y2: number; text: string }[] }> {
-  const layers: sharp.OverlayOptions[] = []
+  const layers: OverlayOptions[] = []
   const boxes = []
   for (const { plate, left, top } of plates) {
     const r = await renderPlate(plate)
