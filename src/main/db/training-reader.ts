@@ -12,9 +12,14 @@ export interface SelectionOptions {
   includeUnreviewedAbove?: number
 }
 
-/** Reviewed (confirmed, corrected, manual) always; unreviewed above the threshold; rejected never. */
-export function selectionWhere(alias = 'p'): string {
-  return `(${alias}.review_state IN ('confirmed', 'corrected', 'manual') OR (${alias}.review_state = 'unreviewed' AND ${alias}.confidence >= @minConf))`
+/**
+ * Reviewed (confirmed, corrected, manual) always; unreviewed above the threshold; rejected never.
+ * The unary `+` keeps SQLite from answering this through plates_queue (then sorting every page): the
+ * paged walks below must follow the media/frame index order so each page is a cheap range read.
+ */
+export function selectionWhere(alias = 'p', useQueueIndex = false): string {
+  const c = useQueueIndex ? '' : '+'
+  return `(${c}${alias}.review_state IN ('confirmed', 'corrected', 'manual') OR (${c}${alias}.review_state = 'unreviewed' AND ${c}${alias}.confidence >= @minConf))`
 }
 
 export function selectionParams(opts: SelectionOptions): { minConf: number } {
@@ -23,7 +28,7 @@ export function selectionParams(opts: SelectionOptions): { minConf: number } {
 }
 
 export function countSelectedPlates(db: Db, opts: SelectionOptions): number {
-  const row = db.prepare(`SELECT COUNT(*) AS n FROM plates p WHERE ${selectionWhere()}`).get(selectionParams(opts)) as { n: number }
+  const row = db.prepare(`SELECT COUNT(*) AS n FROM plates p WHERE ${selectionWhere('p', true)}`).get(selectionParams(opts)) as { n: number }
   return row.n
 }
 
@@ -153,8 +158,8 @@ export function* iterateExportFrames(db: Db, opts: SelectionOptions & { videoFra
   }
   yield* pending
 
-  const videoPage = db.prepare(`SELECT DISTINCT p.media_id AS id FROM plates p JOIN media m ON m.id = p.media_id
-    WHERE m.kind = 'video' AND ${selectionWhere()} AND p.media_id > @last ORDER BY p.media_id LIMIT @limit`)
+  const videoPage = db.prepare(`SELECT m.id FROM media m WHERE m.kind = 'video' AND m.id > @last
+    AND EXISTS (SELECT 1 FROM plates p WHERE p.media_id = m.id AND ${selectionWhere()}) ORDER BY m.id LIMIT @limit`)
   let last = -1
   for (;;) {
     const ids: number[] = []
