@@ -216,6 +216,22 @@ describe('review operations', () => {
     expect(lib.reader.historyBatch(res.batchId).every((e) => e.undoneBy != null)).toBe(true)
   })
 
+  it('undoing a batch skips plates changed since; ctrl+z order then reaches them once they match again', () => {
+    const res = lib.writer.bulkConfirm({ folder: '/photos' }, 0.6, 'ana') // B21GSB, B123XYZ
+    const b = plateId('B123XYZ')
+    lib.writer.reject(b, 'bob')
+    const first = lib.reader.historyBatch(res.batchId)[0]
+    const u = lib.writer.undo(first.id, 'ana')
+    expect(u).toEqual({ undone: 1, plateIds: [plateId('B21GSB')] })
+    expect(lib.reader.getPlate(b)!.reviewState).toBe('rejected')
+    // newest first: the reject, then what is left of the batch
+    expect(lib.writer.undo(undefined, 'ana').plateIds).toEqual([b])
+    expect(lib.reader.getPlate(b)!.reviewState).toBe('confirmed')
+    expect(lib.writer.undo(undefined, 'ana').plateIds).toEqual([b])
+    expect(lib.reader.getPlate(b)!.reviewState).toBe('unreviewed')
+    expect(lib.writer.undo(undefined, 'ana').undone).toBe(0)
+  })
+
   it('add creates a manual plate; undo of add rejects it and is itself undoable', () => {
     const mediaId = lib.reader.listMedia('/other', 0, 1).items[0].id
     const added = lib.writer.add(mediaId, 0, { x1: 10, y1: 10, x2: 90, y2: 40 }, 'ab-12-cde', 'ana')

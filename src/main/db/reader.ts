@@ -438,12 +438,14 @@ export class Reader {
     return (this.stmt('SELECT * FROM history WHERE batch_id = ? ORDER BY id').all(batchId) as HistorySqlRow[]).map(toHistoryEntry)
   }
 
-  /** the newest review change that is not itself an undo and has not been undone */
-  latestUndoable(): HistoryEntry | null {
-    const r = this.stmt(
-      `SELECT * FROM history WHERE undone_by IS NULL AND action <> 'undo' ORDER BY id DESC LIMIT 1`
-    ).get() as HistorySqlRow | undefined
-    return r ? toHistoryEntry(r) : null
+  /** review changes that are not undos and not undone, newest first, in pages (before = id bound) */
+  undoCandidates(beforeId: number, limit: number): HistoryEntry[] {
+    return (
+      this.stmt(`SELECT * FROM history WHERE undone_by IS NULL AND action <> 'undo' AND id < ? ORDER BY id DESC LIMIT ?`).all(
+        beforeId,
+        limit
+      ) as HistorySqlRow[]
+    ).map(toHistoryEntry)
   }
 
   listTracks(mediaId: number): TrackSummary[] {

@@ -189,7 +189,7 @@ export class Writer {
   /** undo one entry (or the newest undoable one); a batch entry undoes its whole batch */
   undo(historyId: number | undefined, by: string): { undone: number; plateIds: number[] } {
     return this.db.transaction(() => {
-      const target = historyId != null ? this.reader.getHistory(historyId) : this.reader.latestUndoable()
+      const target = historyId != null ? this.reader.getHistory(historyId) : this.latestUndoable()
       if (!target) {
         if (historyId != null) throw new LibraryError('not-found', `history entry ${historyId} not found`)
         return { undone: 0, plateIds: [] }
@@ -223,6 +223,21 @@ export class Writer {
       }
       return { undone: plateIds.length, plateIds }
     })()
+  }
+
+  /** the newest change that can still be undone: not undone, and (for at least one of its batch's
+   *  plates) the plate still holds the values it set; a change overwritten later is passed over */
+  private latestUndoable(): HistoryEntry | null {
+    let before = Number.MAX_SAFE_INTEGER
+    for (;;) {
+      const page = this.reader.undoCandidates(before, 200)
+      if (!page.length) return null
+      for (const e of page) {
+        const cur = this.reader.plateState(e.plateId)
+        if (cur && matches(cur, (e.newValue ?? {}) as Fields)) return e
+      }
+      before = page[page.length - 1].id
+    }
   }
 
   // ------------------------------------------------------------------ settings

@@ -315,7 +315,11 @@ export class ImportQueue {
     r.doneThisRun++
     if (outcome.state === 'error') r.failed++
     r.plates += outcome.plates
-    this.o.onFile?.({ jobId: job.id, path: item.path, ...outcome })
+    try {
+      this.o.onFile?.({ jobId: job.id, path: item.path, ...outcome })
+    } catch {
+      /* a listener's failure (e.g. a closed stdout) must not stop the import */
+    }
     this.emit()
     this.committed()
   }
