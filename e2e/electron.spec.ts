@@ -1,0 +1,48 @@
+// The desktop shell, with Playwright's Electron driver. Electron's binary is not installed on CI or the
+// development server (ELECTRON_SKIP_BINARY_DOWNLOAD): then this spec skips and says why.
+import { createRequire } from 'node:module'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { _electron as electron, expect, test } from '@playwright/test'
+import { MODELS_DIR, ROOT } from './helpers/app'
+
+function electronBinary(): { path: string | null; why: string } {
+  try {
+    const p = createRequire(import.meta.url)('electron') as unknown
+    if (typeof p === 'string' && existsSync(p)) return { path: p, why: '' }
+    return { path: null, why: `require('electron') gave ${String(p)}, which does not exist` }
+  } catch (err) {
+    return { path: null, why: `no Electron binary (${(err as Error).message.split('\n')[0]})` }
+  }
+}
+
+const bin = electronBinary()
+const built = existsSync(join(ROOT, 'out/main/index.js')) && existsSync(join(ROOT, 'out/preload/index.cjs'))
+const why = !bin.path ? bin.why : !built ? 'the app is not built (npm run build)' : ''
+if (why) console.log(`electron.spec: skipped: ${why}`)
+
+test('opens the locked-down window over the preload API', async () => {
+  test.skip(!!why, why)
+  const dir = mkdtempSync(join(tmpdir(), 'platedesk-electron-'))
+  const app = await electron.launch({
+    executablePath: bin.path!,
+    args: [ROOT, '--no-sandbox', '--disable-gpu'],
+    env: { ...process.env, PLATEDESK_DB: join(dir, 'library.db'), ALPR_MODELS_DIR: MODELS_DIR }
+  })
+  try {
+    const win = await app.firstWindow()
+    await expect(win.getByTestId('nav-library')).toBeVisible()
+    expect(await win.title()).toBe('PlateDesk')
+    // no Node in the page; the API through the bridge
+    expect(await win.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined')
+    const info = await win.evaluate(() => (window as unknown as { api: { call(c: string, r: unknown): Promise<{ mode: string }> } }).api.call('app.info', {}))
+    expect(info.mode).toBe('electron')
+    // new windows are denied
+    await win.evaluate(() => window.open('https://example.com'))
+    expect(app.windows()).toHaveLength(1)
+  } finally {
+    await app.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+})

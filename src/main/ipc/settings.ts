@@ -1,0 +1,7 @@
+// IPC for the 'settings' handler group (see channels.ts for its channels).
+import type { IpcMain } from 'electron'
+import type { Backend } from '../services/app'
+import { registerGroup, type TrustSender } from './register'
+
+export const registerSettingsIpc = (ipcMain: IpcMain, backend: Backend, trust: TrustSender): (() => void) =>
+  registerGroup(ipcMain, backend, 'settings', trust)

@@ -1,0 +1,286 @@
+// Web mode: the same API as the Electron preload, over HTTP + WebSocket, for a browser on this machine.
+//   GET  /            the built renderer (out/renderer), token in the URL (?token=) sets a same-site cookie
+//   POST /api/<channel>  JSON request body → 200 JSON response, or 4xx/5xx { error: { code, message } }
+//   GET  /events      WebSocket; every backend event as JSON { event, payload }
+// Listens on loopback only, and every request must carry the random token (query ?token=, header
+// `x-platedesk-token` / `Authorization: Bearer`, or the cookie set by the page load). The Host header must
+// name the loopback address too, so a DNS-rebinding page cannot reach the API.
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { extname, join, normalize, resolve, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { WebSocketServer, type WebSocket } from 'ws'
+import type { Backend } from '../services/app'
+
+export interface ServerOptions {
+  backend: Pick<Backend, 'invoke' | 'subscribe'>
+  /** 0 or absent: a free port */
+  port?: number
+  /** loopback only: '127.0.0.1' (default), 'localhost' or '::1'; anything else is rejected */
+  host?: string
+  /** default: 32 random bytes, hex */
+  token?: string
+  /** the built renderer; default: out/renderer next to the bundle or in the repository */
+  rendererDir?: string
+  /** largest accepted request body, bytes (default 4 MiB) */
+  maxBodyBytes?: number
+}
+
+export interface RunningServer {
+  /** http://127.0.0.1:PORT/?token=TOKEN */
+  url: string
+  origin: string
+  port: number
+  host: string
+  token: string
+  /** what the listening socket reports (address is always a loopback address) */
+  address: AddressInfo
+  close(): Promise<void>
+}
+
+const LOOPBACK = new Map([
+  ['127.0.0.1', '127.0.0.1'],
+  ['localhost', '127.0.0.1'],
+  ['::1', '::1']
+])
+const COOKIE = 'platedesk_token'
+const CSP =
+  "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; " +
+  "connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.map': 'application/json'
+}
+
+/** out/renderer relative to this module, in the source tree (src/main/server) or the bundle (out/main). */
+export function defaultRendererDir(): string {
+  const here = fileURLToPath(new URL('.', import.meta.url))
+  const candidates = [resolve(here, '../renderer'), resolve(here, '../../../out/renderer'), resolve(process.cwd(), 'out/renderer')]
+  return candidates.find((d) => existsSync(join(d, 'index.html'))) ?? candidates[candidates.length - 1]
+}
+
+function sameToken(given: string | null | undefined, token: string): boolean {
+  if (!given) return false
+  const a = Buffer.from(given)
+  const b = Buffer.from(token)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+function cookieToken(req: IncomingMessage): string | null {
+  const header = req.headers.cookie
+  if (!header) return null
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=')
+    if (k === COOKIE) return decodeURIComponent(v.join('='))
+  }
+  return null
+}
+
+function requestToken(req: IncomingMessage, url: URL): string | null {
+  const header = req.headers['x-platedesk-token']
+  if (typeof header === 'string') return header
+  const auth = req.headers.authorization
+  if (auth?.startsWith('Bearer ')) return auth.slice(7)
+  return url.searchParams.get('token') ?? cookieToken(req)
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const data = JSON.stringify(body)
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(data),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff'
+  })
+  res.end(data)
+}
+
+const HTTP_STATUS: Record<string, number> = {
+  'invalid-request': 400,
+  unauthorized: 401,
+  'not-found': 404,
+  conflict: 409,
+  engine: 500,
+  io: 500,
+  internal: 500
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > limit) throw Object.assign(new Error(`request body over ${limit} bytes`), { status: 413 })
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const hostOpt = opts.host ?? '127.0.0.1'
+  const host = LOOPBACK.get(hostOpt)
+  if (!host) {
+    throw new Error(`web mode listens on the loopback interface only (127.0.0.1, localhost or ::1), not ${JSON.stringify(hostOpt)}`)
+  }
+  const port = opts.port ?? 0
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port: ${String(opts.port)}`)
+  const token = opts.token ?? randomBytes(32).toString('hex')
+  if (token.length < 16) throw new Error('the web-mode token must be at least 16 characters')
+  const rendererDir = resolve(opts.rendererDir ?? defaultRendererDir())
+  const maxBody = opts.maxBodyBytes ?? 4 * 1024 * 1024
+  let boundPort = 0
+
+  const hostAllowed = (req: IncomingMessage): boolean => {
+    const h = (req.headers.host ?? '').toLowerCase()
+    return [`127.0.0.1:${boundPort}`, `localhost:${boundPort}`, `[::1]:${boundPort}`].includes(h)
+  }
+
+  const serveStatic = (res: ServerResponse, pathname: string, setCookie: boolean): void => {
+    let rel: string
+    try {
+      rel = decodeURIComponent(pathname)
+    } catch {
+      return sendJson(res, 400, { error: { code: 'invalid-request', message: 'bad path' } })
+    }
+    if (rel === '/' || rel === '') rel = '/index.html'
+    const file = normalize(join(rendererDir, rel))
+    if (!file.startsWith(rendererDir + sep)) return sendJson(res, 404, { error: { code: 'not-found', message: 'not found' } })
+    let body: Buffer
+    try {
+      if (!statSync(file).isFile()) throw new Error('not a file')
+      body = readFileSync(file)
+    } catch {
+      if (rel === '/index.html') {
+        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
+        res.end(`PlateDesk: the renderer is not built (no ${join(rendererDir, 'index.html')}). Run \`npm run build\` first.\n`)
+        return
+      }
+      return sendJson(res, 404, { error: { code: 'not-found', message: `not found: ${rel}` } })
+    }
+    const headers: Record<string, string> = {
+      'content-type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'content-length': String(body.length),
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'x-frame-options': 'DENY',
+      'cache-control': extname(file) === '.html' ? 'no-store' : 'private, max-age=3600'
+    }
+    if (extname(file) === '.html') headers['content-security-policy'] = CSP
+    const out = setCookie
+      ? { ...headers, 'set-cookie': `${COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict` }
+      : headers
+    res.writeHead(200, out)
+    res.end(body)
+  }
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+      if (!hostAllowed(req)) return sendJson(res, 403, { error: { code: 'unauthorized', message: 'bad Host header' } })
+      const given = requestToken(req, url)
+      if (!sameToken(given, token)) {
+        return sendJson(res, 401, { error: { code: 'unauthorized', message: 'missing or wrong token' } })
+      }
+      if (url.pathname.startsWith('/api/')) {
+        if (req.method !== 'POST') {
+          res.setHeader('allow', 'POST')
+          return sendJson(res, 405, { error: { code: 'invalid-request', message: 'use POST' } })
+        }
+        const channel = url.pathname.slice('/api/'.length)
+        let body: unknown = {}
+        try {
+          const text = await readBody(req, maxBody)
+          body = text.trim() ? JSON.parse(text) : {}
+        } catch (err) {
+          const status = (err as { status?: number }).status ?? 400
+          return sendJson(res, status, {
+            error: { code: 'invalid-request', message: `request body: ${err instanceof Error ? err.message : String(err)}` }
+          })
+        }
+        const result = await opts.backend.invoke(channel, body)
+        if (result.ok) return sendJson(res, 200, result.value ?? null)
+        return sendJson(res, HTTP_STATUS[result.error.code] ?? 500, { error: result.error })
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        return sendJson(res, 405, { error: { code: 'invalid-request', message: 'method not allowed' } })
+      }
+      serveStatic(res, url.pathname, url.searchParams.has('token'))
+    })().catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: String(err) } })
+      else res.destroy()
+    })
+  })
+
+  // ---------------------------------------------------------------- events over WebSocket
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 })
+  const clients = new Set<WebSocket>()
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    const refuse = (status: number, text: string): void => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+    }
+    if (url.pathname !== '/events') return refuse(404, 'Not Found')
+    if (!hostAllowed(req)) return refuse(403, 'Forbidden')
+    const origin = req.headers.origin
+    if (origin && !hostAllowed({ headers: { host: origin.replace(/^https?:\/\//, '') } } as IncomingMessage)) {
+      return refuse(403, 'Forbidden')
+    }
+    if (!sameToken(requestToken(req, url), token)) return refuse(401, 'Unauthorized')
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      clients.add(ws)
+      ws.on('close', () => clients.delete(ws))
+      ws.on('error', () => clients.delete(ws))
+      ws.on('message', () => undefined) // the channel is one-way; pings are answered by ws itself
+    })
+  })
+  const unsubscribe = opts.backend.subscribe((event, payload) => {
+    if (clients.size === 0) return
+    const data = JSON.stringify({ event, payload })
+    for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(data)
+  })
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail)
+    server.listen({ port, host }, () => {
+      server.off('error', fail)
+      ok()
+    })
+  })
+  const address = server.address() as AddressInfo
+  boundPort = address.port
+  const urlHost = host.includes(':') ? `[${host}]` : host
+  const origin = `http://${urlHost}:${boundPort}`
+
+  let closing: Promise<void> | null = null
+  return {
+    url: `${origin}/?token=${token}`,
+    origin,
+    port: boundPort,
+    host,
+    token,
+    address,
+    close() {
+      closing ??= new Promise<void>((ok) => {
+        unsubscribe()
+        for (const ws of clients) ws.terminate()
+        wss.close()
+        server.close(() => ok())
+        server.closeAllConnections()
+      })
+      return closing
+    }
+  }
+}

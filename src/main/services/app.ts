@@ -1,0 +1,268 @@
+// The composition root of the backend: one library (SQLite file), one lazily created engine per process,
+// and every handler group of src/shared/api.ts behind one validated entry point. Electron IPC and the web
+// server are both thin transports over `Backend.invoke` and `Backend.subscribe`.
+import { readFileSync } from 'node:fs'
+import { ZodError } from 'zod'
+import {
+  requests,
+  type ApiErrorPayload,
+  type AppInfo,
+  type Channel,
+  type EventName,
+  type Events,
+  type Handlers,
+  type Request,
+  type Response
+} from '../../shared/api'
+import type { EngineStatus, ModelStatus, Settings } from '../../shared/types'
+import type { Engine } from '../engine/types'
+import { verifyModels } from '../engine/models'
+import { openLibrary } from '../db/index'
+import { createLibraryService } from './library'
+import { createTrainingHandlers } from './training'
+import type { Emit } from './types'
+
+export interface BackendOptions {
+  /** the library's SQLite file (created when absent) */
+  dbPath: string
+  /** model directory; default: the engine's own resolution (ALPR_MODELS_DIR, then user data) */
+  modelsDir?: string
+  mode: 'electron' | 'web'
+  /** recorded as `by` in the review history */
+  user?: string
+  /** app version; default: package.json's */
+  version?: string
+  /** Electron's native folder picker; web mode has none and answers { paths: [] } */
+  openFolder?: () => Promise<string[]>
+}
+
+export type BackendListener = <E extends EventName>(event: E, payload: Events[E]) => void
+
+/** What a transport sends back: the response, or the error as { code, message }. */
+export type InvokeResult = { ok: true; value: unknown } | { ok: false; error: ApiErrorPayload }
+
+export interface Backend {
+  /** every channel, each validating its request with `requests[channel].parse()` first */
+  readonly handlers: Handlers
+  /** for transports: validates an untrusted channel name and request, never throws */
+  invoke(channel: string, req: unknown): Promise<InvokeResult>
+  /** typed convenience for in-process callers (CLI, tests); throws BackendError */
+  call<C extends Channel>(channel: C, req: Request<C>): Promise<Response<C>>
+  /** every event the services emit; returns unsubscribe */
+  subscribe(listener: BackendListener): () => void
+  close(): Promise<void>
+}
+
+const ERROR_CODES: ReadonlySet<ApiErrorPayload['code']> = new Set([
+  'invalid-request',
+  'not-found',
+  'conflict',
+  'engine',
+  'io',
+  'internal',
+  'unauthorized'
+])
+
+/** An error that crosses the API boundary with its code. */
+export class BackendError extends Error {
+  constructor(
+    readonly code: ApiErrorPayload['code'],
+    message: string
+  ) {
+    super(message)
+    this.name = 'BackendError'
+  }
+}
+
+/** Maps anything thrown by a handler to the { code, message } the UI shows. */
+export function toApiError(err: unknown): ApiErrorPayload {
+  if (err instanceof ZodError) {
+    const issues = err.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.length ? i.path.join('.') : 'request'}: ${i.message}`)
+      .join('; ')
+    return { code: 'invalid-request', message: issues || 'invalid request' }
+  }
+  if (err && typeof err === 'object') {
+    const e = err as { code?: unknown; message?: unknown; name?: unknown }
+    const message = typeof e.message === 'string' && e.message ? e.message : String(err)
+    if (typeof e.code === 'string' && ERROR_CODES.has(e.code as ApiErrorPayload['code'])) {
+      return { code: e.code as ApiErrorPayload['code'], message }
+    }
+    if (e.name === 'ZodError') return { code: 'invalid-request', message }
+    if (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) return { code: 'io', message }
+    if (/\bnot found\b|no such|does not exist/i.test(message)) return { code: 'not-found', message }
+    return { code: 'internal', message }
+  }
+  return { code: 'internal', message: String(err) }
+}
+
+function packageVersion(): string {
+  for (const rel of ['../../../package.json', '../../package.json', '../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string }
+      if (pkg.name === 'platedesk' && pkg.version) return pkg.version
+    } catch {
+      // try the next candidate (source tree vs bundle layout)
+    }
+  }
+  return '0.0.0'
+}
+
+type PartialHandlers = Partial<Handlers>
+
+export async function createBackend(opts: BackendOptions): Promise<Backend> {
+  const listeners = new Set<BackendListener>()
+  const emit: Emit = (event, payload) => {
+    for (const l of [...listeners]) {
+      try {
+        l(event, payload)
+      } catch {
+        // a failing transport must not break the service that emitted
+      }
+    }
+  }
+
+  const library = openLibrary(opts.dbPath)
+
+  // ---------------------------------------------------------------- engine: one per process, on first use
+  let enginePromise: Promise<Engine> | null = null
+  let engine: Engine | null = null
+  let readSettings: () => Promise<Settings | null> = async () => null
+  const engineFactory = (): Promise<Engine> => {
+    if (!enginePromise) {
+      enginePromise = (async () => {
+        const { createEngine } = await import('../engine/index')
+        const s = await readSettings()
+        const e = await createEngine({
+          modelsDir: opts.modelsDir,
+          ...(s
+            ? {
+                detectorId: s.detectorId,
+                recognizerId: s.recognizerId,
+                provider: s.provider,
+                detectionThreshold: s.detectionThreshold
+              }
+            : {})
+        })
+        engine = e
+        return e
+      })()
+      enginePromise.catch(() => {
+        enginePromise = null // a failed start (e.g. missing models) is retried on the next use
+      })
+    }
+    return enginePromise
+  }
+  const resetEngine = async (): Promise<void> => {
+    const p = enginePromise
+    enginePromise = null
+    engine = null
+    if (p) await p.then((e) => e.close()).catch(() => undefined)
+  }
+
+  // ---------------------------------------------------------------- handler groups
+  const libraryService = createLibraryService({ library, engine: engineFactory, emit, user: opts.user })
+  const training = createTrainingHandlers({ library, emit })
+  const libraryHandlers: PartialHandlers = libraryService.handlers
+  const trainingHandlers: PartialHandlers = {
+    'export.run': (req) => training['export.run'](req),
+    'export.status': (req) => training['export.status'](req),
+    'eval.run': (req) => training['eval.run'](req)
+  }
+  readSettings = async () => (await libraryService.handlers['settings.get']({})) as Settings
+
+  const modelStatus = async (): Promise<ModelStatus[]> => {
+    return verifyModels({ modelsDir: opts.modelsDir })
+  }
+
+  const version = opts.version ?? packageVersion()
+  const appHandlers: PartialHandlers = {
+    'app.info': async (): Promise<AppInfo> => {
+      let status: EngineStatus
+      if (engine) status = engine.status()
+      else {
+        let models: ModelStatus[] = []
+        let error: string | null = null
+        try {
+          models = await modelStatus()
+        } catch (err) {
+          error = err instanceof Error ? err.message : String(err)
+        }
+        status = { ready: false, detector: null, recognizer: null, provider: 'cpu', workers: 0, error, models }
+      }
+      return { version, mode: opts.mode, dbPath: opts.dbPath, engine: status }
+    },
+    'models.status': () => modelStatus(),
+    'dialog.openFolder': async () => ({ paths: opts.openFolder ? await opts.openFolder() : [] })
+  }
+
+  const composed: PartialHandlers = { ...libraryHandlers, ...trainingHandlers, ...appHandlers }
+
+  // settings that change the engine restart it on the next use
+  const setSettings = composed['settings.set']
+  if (setSettings) {
+    composed['settings.set'] = async (req) => {
+      const before = await readSettings()
+      const after = await setSettings(req)
+      if (
+        before &&
+        (before.detectorId !== after.detectorId ||
+          before.recognizerId !== after.recognizerId ||
+          before.provider !== after.provider ||
+          before.detectionThreshold !== after.detectionThreshold)
+      ) {
+        await resetEngine()
+      }
+      return after
+    }
+  }
+
+  const handlers = {} as Record<Channel, (req: unknown) => Promise<unknown>>
+  for (const channel of Object.keys(requests) as Channel[]) {
+    const schema = requests[channel] as { parse(v: unknown): unknown }
+    handlers[channel] = async (req: unknown) => {
+      const parsed = schema.parse(req ?? {})
+      const impl = composed[channel] as ((r: unknown) => unknown) | undefined
+      if (!impl) throw new BackendError('internal', `${channel}: not implemented`)
+      return await impl(parsed)
+    }
+  }
+
+  let closed = false
+  return {
+    handlers: handlers as unknown as Handlers,
+    async invoke(channel, req) {
+      if (closed) return { ok: false, error: { code: 'internal', message: 'the backend is closed' } }
+      if (!Object.prototype.hasOwnProperty.call(requests, channel)) {
+        return { ok: false, error: { code: 'invalid-request', message: `unknown channel: ${String(channel).slice(0, 100)}` } }
+      }
+      try {
+        return { ok: true, value: await handlers[channel as Channel](req) }
+      } catch (err) {
+        return { ok: false, error: toApiError(err) }
+      }
+    },
+    async call(channel, req) {
+      try {
+        return (await handlers[channel](req)) as never
+      } catch (err) {
+        const e = toApiError(err)
+        throw new BackendError(e.code, e.message)
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      listeners.clear()
+      training.close()
+      await libraryService.dispose().catch(() => undefined)
+      await resetEngine()
+      library.close()
+    }
+  }
+}

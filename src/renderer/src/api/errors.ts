@@ -1,0 +1,25 @@
+import type { ApiErrorPayload } from '@shared/api'
+
+const CODES = ['invalid-request', 'not-found', 'conflict', 'engine', 'io', 'internal', 'unauthorized'] as const
+
+/** An API failure with the backend's code, whichever transport carried it. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorPayload['code'],
+    message: string
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+
+  /** Electron's context bridge keeps only the message ("<code>: <message>"); web mode sends the payload. */
+  static from(err: unknown): ApiError {
+    if (err instanceof ApiError) return err
+    const raw = err instanceof Error ? err.message : String(err)
+    // ipcRenderer.invoke may prefix "Error invoking remote method 'x': Error: "
+    const msg = raw.replace(/^Error invoking remote method '[^']*': (Error: )?/, '')
+    const m = /^([a-z-]+): ([\s\S]*)$/.exec(msg)
+    if (m && (CODES as readonly string[]).includes(m[1])) return new ApiError(m[1] as ApiErrorPayload['code'], m[2])
+    return new ApiError('internal', msg)
+  }
+}

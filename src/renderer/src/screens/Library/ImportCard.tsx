@@ -1,0 +1,117 @@
+// Start an import: drop folders/files (desktop), or type/paste/choose a path.
+import { useState, type DragEvent } from 'react'
+import { Box, Button, Card, CardContent, Stack, TextField, Typography } from '@mui/material'
+import CreateNewFolderOutlined from '@mui/icons-material/CreateNewFolderOutlined'
+import FileDownloadOutlined from '@mui/icons-material/FileDownloadOutlined'
+import { api } from '../../api/client'
+import { useNotify } from '../../components/Notify'
+import { useApp } from '../../context'
+import { useCall } from '../../hooks/useApi'
+
+export function ImportCard({ onStarted }: { onStarted: (jobId: number) => void }) {
+  const { settings } = useApp()
+  const call = useCall()
+  const notify = useNotify()
+  const [path, setPath] = useState('')
+  const [fps, setFps] = useState<string>('')
+  const [over, setOver] = useState(false)
+  const [busy, setBusy] = useState(false)
+  const electron = api.transport === 'electron'
+
+  const start = async (paths: string[]): Promise<void> => {
+    const clean = paths.map((p) => p.trim()).filter(Boolean)
+    if (!clean.length) return
+    setBusy(true)
+    try {
+      const f = fps.trim() === '' ? undefined : Number(fps)
+      const r = await call('library.import', { paths: clean, ...(f !== undefined && Number.isFinite(f) ? { fps: f } : {}) })
+      notify(`Import started: ${clean.join(', ')}`, 'info')
+      setPath('')
+      onStarted(r.jobId)
+    } catch {
+      // shown by useCall
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const onDrop = (e: DragEvent): void => {
+    e.preventDefault()
+    setOver(false)
+    const files = [...e.dataTransfer.files]
+    const paths = api.getPathForFile ? files.map((f) => api.getPathForFile!(f)).filter(Boolean) : []
+    if (paths.length) void start(paths)
+    else {
+      const text = e.dataTransfer.getData('text/plain')
+      if (text) setPath(text.trim())
+      else notify('A browser cannot see where a dropped folder lives: type or paste its path instead', 'warning')
+    }
+  }
+
+  return (
+    <Card>
+      <CardContent>
+        <Box
+          onDragOver={(e) => {
+            e.preventDefault()
+            setOver(true)
+          }}
+          onDragLeave={() => setOver(false)}
+          onDrop={onDrop}
+          data-testid="dropzone"
+          sx={{
+            border: 2,
+            borderStyle: 'dashed',
+            borderColor: over ? 'primary.main' : 'divider',
+            bgcolor: over ? 'action.hover' : 'transparent',
+            borderRadius: 2,
+            p: 2.5,
+            textAlign: 'center',
+            transition: 'all 120ms'
+          }}
+        >
+          <FileDownloadOutlined color={over ? 'primary' : 'disabled'} sx={{ fontSize: 36 }} />
+          <Typography variant="subtitle2">Drop folders of photos or videos here</Typography>
+          <Typography variant="caption" color="text.secondary">
+            JPEG, PNG, WebP, TIFF, HEIC photos and MP4, MOV, MKV, AVI videos · the same file is never processed twice
+          </Typography>
+          <Stack direction="row" spacing={1} sx={{ mt: 2, maxWidth: 860, mx: 'auto' }}>
+            <TextField
+              fullWidth
+              placeholder={electron ? '…or type a folder path' : 'Folder or file path on this machine, e.g. /home/me/dashcam'}
+              value={path}
+              onChange={(e) => setPath(e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter') void start([path])
+              }}
+              slotProps={{ htmlInput: { 'data-testid': 'import-path', 'aria-label': 'import path' } }}
+            />
+            <TextField
+              label="Video fps"
+              value={fps}
+              placeholder={String(settings?.videoFps ?? '')}
+              onChange={(e) => setFps(e.target.value.replace(/[^0-9.]/g, ''))}
+              sx={{ width: 110 }}
+              slotProps={{ inputLabel: { shrink: true }, htmlInput: { inputMode: 'decimal', 'aria-label': 'video sampling fps' } }}
+            />
+            {electron && (
+              <Button
+                variant="outlined"
+                startIcon={<CreateNewFolderOutlined />}
+                onClick={async () => {
+                  const r = await call('dialog.openFolder', {})
+                  if (r.paths.length) void start(r.paths)
+                }}
+              >
+                Choose…
+              </Button>
+            )}
+            <Button variant="contained" disabled={!path.trim() || busy} onClick={() => void start([path])} data-testid="import-start">
+              Import
+            </Button>
+          </Stack>
+        </Box>
+      </CardContent>
+    </Card>
+  )
+}

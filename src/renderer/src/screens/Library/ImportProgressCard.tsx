@@ -1,0 +1,85 @@
+// The running (or last) import: live progress from 'import.progress', with pause/resume/cancel.
+import { Box, Button, Card, CardContent, Chip, LinearProgress, Stack, Typography } from '@mui/material'
+import PauseRounded from '@mui/icons-material/PauseRounded'
+import PlayArrowRounded from '@mui/icons-material/PlayArrowRounded'
+import StopRounded from '@mui/icons-material/StopRounded'
+import type { ImportProgress } from '@shared/types'
+import { useCall } from '../../hooks/useApi'
+
+function eta(s: number | null): string {
+  if (s == null || !Number.isFinite(s)) return '—'
+  if (s < 60) return `${Math.ceil(s)} s`
+  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`
+}
+
+const STATE_COLOR: Record<ImportProgress['state'], 'default' | 'primary' | 'warning' | 'success' | 'error'> = {
+  queued: 'default',
+  running: 'primary',
+  paused: 'warning',
+  done: 'success',
+  cancelled: 'default',
+  error: 'error'
+}
+
+export function ImportProgressCard({ progress, onChange }: { progress: ImportProgress; onChange: (p: ImportProgress) => void }) {
+  const call = useCall()
+  const p = progress
+  const processed = p.filesDone + p.filesFailed
+  const pct = p.filesTotal ? (processed / p.filesTotal) * 100 : 0
+  const active = p.state === 'running' || p.state === 'queued' || p.state === 'paused'
+  const act = (ch: 'import.pause' | 'import.resume' | 'import.cancel') => () => void call(ch, { jobId: p.jobId }).then(onChange, () => undefined)
+
+  return (
+    <Card data-testid="import-progress" data-state={p.state}>
+      <CardContent>
+        <Stack direction="row" sx={{ alignItems: 'center', gap: 1.5, mb: 1 }}>
+          <Typography variant="h6">Import #{p.jobId}</Typography>
+          <Chip label={p.state} color={STATE_COLOR[p.state]} data-testid="import-state" />
+          <Box sx={{ flex: 1 }} />
+          {p.state === 'running' || p.state === 'queued' ? (
+            <Button startIcon={<PauseRounded />} onClick={act('import.pause')} data-testid="import-pause">
+              Pause
+            </Button>
+          ) : null}
+          {p.state === 'paused' && (
+            <Button startIcon={<PlayArrowRounded />} onClick={act('import.resume')} data-testid="import-resume">
+              Resume
+            </Button>
+          )}
+          {active && (
+            <Button color="error" startIcon={<StopRounded />} onClick={act('import.cancel')} data-testid="import-cancel">
+              Cancel
+            </Button>
+          )}
+        </Stack>
+        <LinearProgress variant={p.filesTotal ? 'determinate' : 'indeterminate'} value={pct} sx={{ height: 8, borderRadius: 4 }} />
+        <Stack direction="row" sx={{ mt: 1.25, gap: 3, flexWrap: 'wrap', fontVariantNumeric: 'tabular-nums' }}>
+          <Metric label="Files" value={`${processed.toLocaleString()} / ${p.filesTotal.toLocaleString()}`} testId="import-files" />
+          <Metric label="Plates found" value={p.platesFound.toLocaleString()} />
+          <Metric label="Failed" value={p.filesFailed.toLocaleString()} warn={p.filesFailed > 0} />
+          <Metric label="Speed" value={active ? `${p.filesPerSecond.toFixed(1)} files/s` : '—'} />
+          <Metric label="Time left" value={active ? eta(p.etaSeconds) : '—'} />
+        </Stack>
+        {p.currentFile && active && (
+          <Typography variant="caption" color="text.secondary" noWrap component="div" sx={{ mt: 1 }} title={p.currentFile}>
+            {p.currentFile}
+          </Typography>
+        )}
+      </CardContent>
+    </Card>
+  )
+}
+
+function Metric({ label, value, warn, testId }: { label: string; value: string; warn?: boolean; testId?: string }) {
+  return (
+    <Box>
+      <Typography variant="caption" color="text.secondary" component="div">
+        {label}
+      </Typography>
+      <Typography variant="body1" sx={{ fontWeight: 700, color: warn ? 'error.main' : 'text.primary' }} data-testid={testId}>
+        {value}
+      </Typography>
+    </Box>
+  )
+}

@@ -1,0 +1,153 @@
+// Settings: models (present, verified), recognition thresholds, execution provider, video sampling, theme.
+import { Box, Card, CardContent, Chip, MenuItem, Slider, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField, ToggleButton, ToggleButtonGroup, Typography } from '@mui/material'
+import type { ExecutionProvider, Settings } from '@shared/types'
+import { useApp } from '../../context'
+import { useApi } from '../../hooks/useApi'
+
+const PROVIDERS: { value: ExecutionProvider; label: string }[] = [
+  { value: 'cpu', label: 'CPU' },
+  { value: 'cuda', label: 'NVIDIA CUDA' },
+  { value: 'dml', label: 'DirectML (Windows)' },
+  { value: 'coreml', label: 'Core ML (macOS)' }
+]
+
+export function SettingsScreen() {
+  const { settings, saveSettings, info } = useApp()
+  const models = useApi('models.status', {})
+  const set = (patch: Partial<Settings>): void => void saveSettings(patch)
+  const detectors = models.data?.filter((m) => m.task === 'detector') ?? []
+  const recognizers = models.data?.filter((m) => m.task === 'recognizer') ?? []
+  // settings may name a model by id or by file name: show it as the manifest entry it resolves to
+  const modelValue = (value: string, list: typeof detectors): string =>
+    list.find((m) => m.id === value || m.file === value || m.file.replace(/\.onnx$/i, '') === value)?.id ?? value
+
+  return (
+    <Box sx={{ height: '100%', overflow: 'auto', p: 2 }}>
+      <Stack spacing={2} sx={{ maxWidth: 980, mx: 'auto' }}>
+        <Card>
+          <CardContent>
+            <Typography variant="h6" sx={{ mb: 1 }}>
+              Models
+            </Typography>
+            {models.error && <Typography color="error">{models.error.message}</Typography>}
+            <Table size="small" data-testid="models-table">
+              <TableHead>
+                <TableRow>
+                  <TableCell>Model</TableCell>
+                  <TableCell>Task</TableCell>
+                  <TableCell>State</TableCell>
+                  <TableCell>Where</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {models.data?.map((m) => (
+                  <TableRow key={m.id}>
+                    <TableCell sx={{ fontWeight: 600 }}>{m.id}</TableCell>
+                    <TableCell>{m.task}</TableCell>
+                    <TableCell>
+                      <Chip label={m.state} color={m.state === 'ok' ? 'success' : 'error'} variant={m.state === 'ok' ? 'outlined' : 'filled'} />
+                    </TableCell>
+                    <TableCell sx={{ fontSize: 12, color: 'text.secondary', wordBreak: 'break-all' }}>{m.state === 'ok' ? m.path : m.message}</TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+            {info?.engine && (
+              <Typography variant="caption" color="text.secondary" component="div" sx={{ mt: 1 }}>
+                Engine: {info.engine.ready ? `running (${info.engine.workers} workers, ${info.engine.provider})` : 'starts on the first import'}
+                {info.engine.error ? ` · ${info.engine.error}` : ''}
+              </Typography>
+            )}
+          </CardContent>
+        </Card>
+
+        {settings && (
+          <Card>
+            <CardContent>
+              <Typography variant="h6" sx={{ mb: 2 }}>
+                Recognition
+              </Typography>
+              <Stack spacing={2.5}>
+                <Stack direction="row" spacing={2}>
+                  <TextField select fullWidth label="Detector" value={modelValue(settings.detectorId, detectors)} onChange={(e) => set({ detectorId: e.target.value })}>
+                    {(detectors.length ? detectors.map((d) => d.id) : [modelValue(settings.detectorId, detectors)]).map((id) => (
+                      <MenuItem key={id} value={id}>
+                        {id}
+                      </MenuItem>
+                    ))}
+                  </TextField>
+                  <TextField select fullWidth label="Recognizer (OCR)" value={modelValue(settings.recognizerId, recognizers)} onChange={(e) => set({ recognizerId: e.target.value })}>
+                    {(recognizers.length ? recognizers.map((d) => d.id) : [modelValue(settings.recognizerId, recognizers)]).map((id) => (
+                      <MenuItem key={id} value={id}>
+                        {id}
+                      </MenuItem>
+                    ))}
+                  </TextField>
+                  <TextField select fullWidth label="Run on" value={settings.provider} onChange={(e) => set({ provider: e.target.value as ExecutionProvider })}>
+                    {PROVIDERS.map((p) => (
+                      <MenuItem key={p.value} value={p.value}>
+                        {p.label}
+                      </MenuItem>
+                    ))}
+                  </TextField>
+                </Stack>
+                <SliderRow label="Detection threshold" help="Boxes the detector is less sure of are dropped (applies to new imports)" value={settings.detectionThreshold} min={0.05} max={0.95} onCommit={(v) => set({ detectionThreshold: v })} />
+                <SliderRow label="Low confidence" help="Reads below this are flagged for review" value={settings.lowConfidence} min={0.1} max={0.99} onCommit={(v) => set({ lowConfidence: v })} />
+                <Stack direction="row" spacing={2} sx={{ alignItems: 'center' }}>
+                  <TextField
+                    label="Video sampling (frames per second, 0 = every frame)"
+                    type="number"
+                    defaultValue={settings.videoFps}
+                    onBlur={(e) => {
+                      const v = Number(e.target.value)
+                      if (Number.isFinite(v) && v >= 0 && v <= 120 && v !== settings.videoFps) set({ videoFps: v })
+                    }}
+                    sx={{ width: 360 }}
+                  />
+                </Stack>
+              </Stack>
+            </CardContent>
+          </Card>
+        )}
+
+        {settings && (
+          <Card>
+            <CardContent>
+              <Typography variant="h6" sx={{ mb: 1.5 }}>
+                Appearance
+              </Typography>
+              <ToggleButtonGroup exclusive size="small" sx={{ '& .MuiToggleButton-root': { textTransform: 'none', px: 2 } }} value={settings.theme} onChange={(_e, v) => v && set({ theme: v })} aria-label="theme">
+                <ToggleButton value="light" data-testid="theme-light">
+                  Light
+                </ToggleButton>
+                <ToggleButton value="dark" data-testid="theme-dark">
+                  Dark
+                </ToggleButton>
+                <ToggleButton value="system">System</ToggleButton>
+              </ToggleButtonGroup>
+            </CardContent>
+          </Card>
+        )}
+      </Stack>
+    </Box>
+  )
+}
+
+function SliderRow({ label, help, value, min, max, onCommit }: { label: string; help: string; value: number; min: number; max: number; onCommit: (v: number) => void }) {
+  return (
+    <Box>
+      <Stack direction="row" sx={{ justifyContent: 'space-between' }}>
+        <Typography variant="body2" sx={{ fontWeight: 600 }}>
+          {label}
+        </Typography>
+        <Typography variant="body2" color="text.secondary">
+          {Math.round(value * 100)}%
+        </Typography>
+      </Stack>
+      <Slider key={value} defaultValue={value} min={min} max={max} step={0.01} onChangeCommitted={(_e, v) => onCommit(v as number)} valueLabelDisplay="auto" valueLabelFormat={(v) => `${Math.round(v * 100)}%`} />
+      <Typography variant="caption" color="text.secondary">
+        {help}
+      </Typography>
+    </Box>
+  )
+}
