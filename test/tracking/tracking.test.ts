@@ -105,6 +105,17 @@ describe('vote', () => {
     expect(v2.text).toBe('B21GSB')
   })
 
+  it('a stray low-confidence misread barely lowers a track that reads consistently', () => {
+    const reads = [...Array(9)].map(() => ({ text: 'B21GSB', confidence: 0.999, weight: 0.85 }))
+    reads.push({ text: 'B21GS8', confidence: 0.12, weight: 0.85 })
+    const v = voteText(reads)
+    expect(v.text).toBe('B21GSB')
+    expect(v.confidence).toBeGreaterThan(0.98)
+    // but a confident contradiction does
+    reads.push({ text: 'B21GS8', confidence: 0.99, weight: 0.85 }, { text: 'B21GS8', confidence: 0.99, weight: 0.85 })
+    expect(voteText(reads).confidence).toBeLessThan(0.85)
+  })
+
   it('empty and single reads', () => {
     expect(voteText([])).toMatchObject({ text: '', confidence: 0 })
     expect(voteText([{ text: 'AB12CD', confidence: 0.7 }])).toMatchObject({ text: 'AB12CD', support: 1 })

@@ -1,8 +1,7 @@
 // Text voting over the reads of one track: reads are grouped by Jaro-Winkler similarity, the heaviest
 // group wins, its reads vote on the length and then per character position, each weighted by the
-// detector score and that character's OCR confidence. The voted confidence is a joint probability like
-// the OCR's own: the product over positions of the winning share, times the reads' length belief, times
-// the share of the group that agreed on the length. The best frame of a track is the detection with
+// detector score and that character's OCR confidence. The voted confidence is on the OCR's own scale
+// (a joint probability of the whole text): see the end of voteText. The best frame of a track is the detection with
 // the highest detector score x OCR confidence.
 
 export function jaro(a: string, b: string): number {
@@ -125,7 +124,17 @@ export function voteText(reads: VoteRead[], threshold = 0.8): VoteResult {
   for (const r of group) if (r.region) regions.set(r.region, (regions.get(r.region) ?? 0) + (r.weight ?? 1) * r.confidence)
   let region: string | null = null
   for (const [k, v] of regions) if (region == null || v > (regions.get(region) ?? 0)) region = k
-  const confidence = len ? joint * lengthFactor * lenSupport : 0
+  // When some reads say exactly the voted text, the confidence is theirs (weighted mean), scaled by
+  // their share of all the evidence (a stray misread from a blurred frame, with its low OCR confidence,
+  // barely counts). When the text exists only as the vote's composite, the joint vote above stands.
+  const exact = reads.filter((r) => r.text === text)
+  const allMass = mass(reads.filter((r) => r.text)) || 1
+  let confidence: number
+  if (exact.length) {
+    const w = exact.reduce((a, r) => a + (r.weight ?? 1), 0) || 1
+    const meanConf = exact.reduce((a, r) => a + (r.weight ?? 1) * r.confidence, 0) / w
+    confidence = meanConf * (mass(exact) / allMass)
+  } else confidence = len ? joint * lengthFactor * lenSupport * (groupMass / allMass) : 0
   return { text, confidence: Math.max(0, Math.min(1, confidence)), region, support: group.length, groups: groups.length }
 }
 
