@@ -1,5 +1,7 @@
 // `platedesk eval DIR` on the real fixtures with the real engine (ONNX models), end to end through the CLI.
 import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
@@ -36,5 +38,25 @@ describe.skipIf(skipReason(!FIX && FIXTURES_SKIP_REASON, !MODELS && MODELS_SKIP_
     expect(r.timings.engine.count).toBe(24)
     expect(r.timings.engine.meanMs).toBeGreaterThan(0)
     expect(r.perImage).toHaveLength(24)
+  })
+})
+
+describe('platedesk eval DIR without labels', () => {
+  it('says so and exits 1 without starting the engine (no models needed)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'platedesk-nolabels-'))
+    try {
+      writeFileSync(join(dir, 'notes.txt'), 'not a label file')
+      const r = await promisify(execFile)(process.execPath, [join(REPO_ROOT, 'bin/platedesk.js'), 'eval', dir], {
+        encoding: 'utf8',
+        env: { ...process.env, ALPR_MODELS_DIR: join(dir, 'no-models') }
+      }).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => e
+      )
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain(`no labelled images under ${dir}`)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -4,7 +4,7 @@
 // `recognized*` is the same over the detected plates only (the OCR's own accuracy).
 import { resolve } from 'node:path'
 import type { Engine } from '../engine/types'
-import { findGroundTruth, relPath, type GtImage } from './ground-truth'
+import { findGroundTruth, relPath, type FindResult, type GtImage } from './ground-truth'
 import { DetectionStats, IOU_THRESHOLD, TextStats, matchBoxes, timingSummary, type ConfusionPair, type DetectionSummary, type TimingSummary } from './metrics'
 
 export interface DatasetImageResult {
@@ -56,11 +56,13 @@ export interface DatasetEvalOptions {
   concurrency?: number
   iouThreshold?: number
   onImage?: (done: number, total: number, file: string) => void
+  /** the labels, when the caller already looked them up (findGroundTruth(root)) */
+  groundTruth?: FindResult
 }
 
 export async function evaluateDataset(root: string, engine: Pick<Engine, 'recognizeFile'>, opts: DatasetEvalOptions = {}): Promise<DatasetEvalReport> {
   const absRoot = resolve(root)
-  const found = await findGroundTruth(absRoot)
+  const found = opts.groundTruth ?? (await findGroundTruth(absRoot))
   const threshold = opts.iouThreshold ?? IOU_THRESHOLD
   const det = new DetectionStats()
   const e2e = new TextStats()

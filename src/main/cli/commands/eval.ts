@@ -5,6 +5,7 @@ import type { EvalReport } from '../../../shared/types'
 import { openLibrary } from '../../db/index'
 import type { Engine, EngineOptions } from '../../engine/types'
 import { evaluateDataset, formatDatasetReport } from '../../eval/dataset'
+import { findGroundTruth } from '../../eval/ground-truth'
 import { evaluateLibrary } from '../../eval/library'
 
 interface EvalCliOptions {
@@ -84,22 +85,26 @@ export function registerEval(program: Command): void {
         process.exitCode = 2
         return
       }
+      // labels first: a folder without any should not cost an engine start (or need the models)
+      const groundTruth = await findGroundTruth(root)
+      if (groundTruth.images.length === 0) {
+        for (const f of groundTruth.errors) process.stderr.write(`failed: ${f.path}: ${f.error}\n`)
+        process.stderr.write(`platedesk eval: no labelled images under ${root} (looked for X.txt, X.xml, annotations/X.xml, labels/X.txt, plates.tsv)\n`)
+        process.exitCode = 1
+        return
+      }
       const engine = await loadEngine({ workers })
       try {
         const tty = process.stderr.isTTY
         const report = await evaluateDataset(root, engine, {
           concurrency: 2 * Math.max(1, engine.status().workers || workers || 1),
           iouThreshold: iou,
+          groundTruth,
           onImage: (done, total) => {
             if (tty) process.stderr.write(`\reval: ${done}/${total} images`)
           }
         })
         if (tty) process.stderr.write('\n')
-        if (report.images === 0 && report.failures.length === 0) {
-          process.stderr.write(`platedesk eval: no labelled images under ${root} (looked for X.txt, X.xml, annotations/X.xml, labels/X.txt, plates.tsv)\n`)
-          process.exitCode = 1
-          return
-        }
         process.stdout.write((o.json ? JSON.stringify(report, null, 2) : formatDatasetReport(report)) + '\n')
         if (report.failures.length) process.exitCode = 1
       } finally {
