@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// `npm start` / `npm run web` after the build: the Electron window where Electron's binary is installed,
+// else (a server, CI, ELECTRON_SKIP_BINARY_DOWNLOAD) the same app in web mode on 127.0.0.1 with a token.
+//   node scripts/start.mjs          Electron if possible, else web mode
+//   node scripts/start.mjs --web    web mode
+// Web mode's library: $PLATEDESK_DB, else library.db in the user-data folder Electron uses
+// (~/.config/PlateDesk, %APPDATA%\PlateDesk, ~/Library/Application Support/PlateDesk). $PORT picks the port.
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { homedir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const webOnly = process.argv.includes('--web')
+
+function electronBinary() {
+  try {
+    const p = createRequire(import.meta.url)('electron')
+    return typeof p === 'string' && existsSync(p) ? p : null
+  } catch {
+    return null // the electron package throws when its binary was never downloaded
+  }
+}
+
+function userDataDir() {
+  if (process.platform === 'win32') return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'PlateDesk')
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'PlateDesk')
+  return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'PlateDesk')
+}
+
+function run(cmd, args) {
+  const child = spawn(cmd, args, { cwd: root, stdio: 'inherit' })
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig))
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
+}
+
+const electron = webOnly ? null : electronBinary()
+if (electron) {
+  run(electron, ['.'])
+} else {
+  if (!webOnly) {
+    console.log(
+      'PlateDesk: no Electron binary is installed here (e.g. ELECTRON_SKIP_BINARY_DOWNLOAD, or a server without a display),\n' +
+        'so the same app starts in web mode instead: open the URL below in a browser on this machine.\n' +
+        'For the desktop window, install Electron\'s binary (`npm rebuild electron` or `node node_modules/electron/install.js`).\n'
+    )
+  }
+  const db = process.env.PLATEDESK_DB ?? join(userDataDir(), 'library.db')
+  mkdirSync(dirname(db), { recursive: true })
+  const args = [join(root, 'bin/platedesk.js'), 'serve', '--db', db, '--port', process.env.PORT ?? '0']
+  if (process.stdout.isTTY && !process.env.CI) args.push('--open')
+  run(process.execPath, args)
+}
