@@ -50,6 +50,8 @@ export interface SessionResult {
   warning: string | null
 }
 
+const failedProviders = new Map<ExecutionProvider, string>()
+
 /** Creates a session on the requested provider; falls back to the CPU (with a warning) when it fails. */
 export async function createSession(
   path: string,
@@ -63,12 +65,18 @@ export async function createSession(
     logSeverityLevel: 3
   }
   if (provider !== 'cpu') {
+    const known = failedProviders.get(provider)
+    if (known) return { session: await ort.InferenceSession.create(path, { ...base, executionProviders: ['cpu'] }), provider: 'cpu', warning: known }
+    // ORT's native logger prints a loader error for a missing GPU runtime; we report it once ourselves.
+    // (The env log level only takes effect before the first session of the process.)
+    ort.env.logLevel = 'fatal'
     try {
-      const session = await ort.InferenceSession.create(path, { ...base, executionProviders: [ORT_PROVIDER[provider], 'cpu'] })
+      const session = await ort.InferenceSession.create(path, { ...base, logSeverityLevel: 4, executionProviders: [ORT_PROVIDER[provider], 'cpu'] })
       return { session, provider, warning: null }
     } catch (err) {
       const msg = ((err as Error).message ?? String(err)).split('\n')[0]!.slice(0, 300)
       const warning = `execution provider "${provider}" is not available (${msg}); using the CPU instead`
+      failedProviders.set(provider, warning) // the detector failed: don't retry for each recognizer
       const session = await ort.InferenceSession.create(path, { ...base, executionProviders: ['cpu'] })
       return { session, provider: 'cpu', warning }
     }
