@@ -11,7 +11,9 @@ import {
   PLATE_CLASS,
   FrameSource,
   TextWriter,
+  EXPORT_CONCURRENCY,
   checkAbort,
+  forEachConcurrent,
   clipBox,
   errorMessage,
   frameStem,
@@ -38,13 +40,14 @@ export async function exportCoco(db: Db, opts: ExportOptions, hooks: ExportHooks
   let done = 0
   hooks.onProgress?.({ done, total })
   try {
-    for (const frame of iterateExportFrames(db, opts)) {
+    await forEachConcurrent(iterateExportFrames(db, opts), EXPORT_CONCURRENCY, async (frame) => {
       checkAbort(hooks.signal)
       try {
         const file = await source.writeFrame(frame, join(out, 'images', frameStem(frame)))
-        imageId++
+        // ids are taken right after the await, so concurrent frames never share one
+        const myImageId = ++imageId
         const image = {
-          id: imageId,
+          id: myImageId,
           file_name: basename(file),
           width: frame.width,
           height: frame.height,
@@ -54,16 +57,16 @@ export async function exportCoco(db: Db, opts: ExportOptions, hooks: ExportHooks
           source: frame.mediaPath,
           split: splitOf(frame.sha256, opts.split)
         }
-        await imagesPart.write((imageId > 1 ? ',\n' : '') + JSON.stringify(image))
+        await imagesPart.write((myImageId > 1 ? ',\n' : '') + JSON.stringify(image))
         for (const l of frame.labels) {
           const b = clipBox(l.box, frame.width, frame.height)
           if (!b) continue
-          annId++
+          const myAnnId = ++annId
           const w = b.x2 - b.x1
           const h = b.y2 - b.y1
           const ann = {
-            id: annId,
-            image_id: imageId,
+            id: myAnnId,
+            image_id: myImageId,
             category_id: 1,
             bbox: [r2(b.x1), r2(b.y1), r2(w), r2(h)],
             area: r2(w * h),
@@ -71,7 +74,7 @@ export async function exportCoco(db: Db, opts: ExportOptions, hooks: ExportHooks
             segmentation: [],
             attributes: { text: l.text, region: l.region, review_state: l.reviewState, confidence: l.confidence, plate_id: l.plateId, track_id: l.trackId }
           }
-          await annPart.write((annId > 1 ? ',\n' : '') + JSON.stringify(ann))
+          await annPart.write((myAnnId > 1 ? ',\n' : '') + JSON.stringify(ann))
           result.labels++
         }
         result.images++
@@ -80,7 +83,7 @@ export async function exportCoco(db: Db, opts: ExportOptions, hooks: ExportHooks
       }
       done += frame.platesDone
       hooks.onProgress?.({ done, total })
-    }
+    })
   } finally {
     await imagesPart.close()
     await annPart.close()

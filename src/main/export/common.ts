@@ -229,6 +229,31 @@ export class FrameSource {
   }
 }
 
+/** Frames in flight at once: file copies, sharp and ffmpeg overlap; memory stays a few frames. */
+export const EXPORT_CONCURRENCY = 4
+
+/**
+ * Runs `fn` over a (lazy) iterable with at most `limit` calls in flight, pulling the next item only when a
+ * slot frees. The first error stops further pulls and is rethrown once the calls in flight have settled.
+ */
+export async function forEachConcurrent<T>(items: Iterable<T>, limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const it = items[Symbol.iterator]()
+  let failed: { err: unknown } | null = null
+  const lane = async (): Promise<void> => {
+    while (!failed) {
+      const next = it.next()
+      if (next.done) return
+      try {
+        await fn(next.value)
+      } catch (err) {
+        if (!failed) failed = { err }
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, limit) }, lane))
+  if (failed) throw (failed as { err: unknown }).err
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }

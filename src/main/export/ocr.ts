@@ -15,7 +15,9 @@ import {
   SPLITS,
   FrameSource,
   TextWriter,
+  EXPORT_CONCURRENCY,
   checkAbort,
+  forEachConcurrent,
   errorMessage,
   prepareOutDir,
   splitOf,
@@ -74,7 +76,7 @@ export async function exportOcr(db: Db, opts: ExportOptions, hooks: ExportHooks 
   let done = 0
   hooks.onProgress?.({ done, total })
   try {
-    for (const frame of iterateExportFrames(db, opts)) {
+    await forEachConcurrent(iterateExportFrames(db, opts), EXPORT_CONCURRENCY, async (frame) => {
       checkAbort(hooks.signal)
       // a crop per plate per frame chosen for it (best frame, or each Nth frame of its track); plates that
       // merely also appear on another plate's frame are not cropped again
@@ -110,7 +112,7 @@ export async function exportOcr(db: Db, opts: ExportOptions, hooks: ExportHooks 
       }
       done += frame.platesDone
       hooks.onProgress?.({ done, total })
-    }
+    })
   } finally {
     await all.close()
     for (const w of Object.values(lists)) await w.close()

@@ -8,7 +8,9 @@ import {
   SPLITS,
   FrameSource,
   TextWriter,
+  EXPORT_CONCURRENCY,
   checkAbort,
+  forEachConcurrent,
   clipBox,
   errorMessage,
   fmt,
@@ -89,7 +91,7 @@ export async function exportVoc(db: Db, opts: ExportOptions, hooks: ExportHooks 
   let done = 0
   hooks.onProgress?.({ done, total })
   try {
-    for (const frame of iterateExportFrames(db, opts)) {
+    await forEachConcurrent(iterateExportFrames(db, opts), EXPORT_CONCURRENCY, async (frame) => {
       checkAbort(hooks.signal)
       const stem = frameStem(frame)
       try {
@@ -103,7 +105,7 @@ export async function exportVoc(db: Db, opts: ExportOptions, hooks: ExportHooks 
       }
       done += frame.platesDone
       hooks.onProgress?.({ done, total })
-    }
+    })
   } finally {
     for (const w of Object.values(lists)) await w.close()
   }

@@ -10,7 +10,9 @@ import {
   SPLITS,
   FrameSource,
   TextWriter,
+  EXPORT_CONCURRENCY,
   checkAbort,
+  forEachConcurrent,
   clipBox,
   errorMessage,
   frameStem,
@@ -33,7 +35,7 @@ export async function exportYolo(db: Db, opts: ExportOptions, hooks: ExportHooks
   const result: ExportResult = { format: 'yolo', outDir: out, images: 0, labels: 0, total, failures: [], files: ['data.yaml'] }
   let done = 0
   hooks.onProgress?.({ done, total })
-  for (const frame of iterateExportFrames(db, opts)) {
+  await forEachConcurrent(iterateExportFrames(db, opts), EXPORT_CONCURRENCY, async (frame) => {
     checkAbort(hooks.signal)
     const split = splitOf(frame.sha256, opts.split)
     const stem = frameStem(frame)
@@ -58,7 +60,7 @@ export async function exportYolo(db: Db, opts: ExportOptions, hooks: ExportHooks
     }
     done += frame.platesDone
     hooks.onProgress?.({ done, total })
-  }
+  })
   const yaml = new TextWriter(join(out, 'data.yaml'))
   await yaml.write(
     [
