@@ -24,9 +24,10 @@ export interface Page<T> {
   total: number
 }
 
+/** Defaults of the library settings; the model ids are those of models/manifest.json (its defaults). */
 export const DEFAULT_SETTINGS: Settings = {
-  detectorId: 'yolo-v9-t-416-license-plates-end2end1',
-  recognizerId: 'cct_xs_v2_global',
+  detectorId: 'yolo-v9-t-416-end2end',
+  recognizerId: 'cct-xs-v2-global',
   detectionThreshold: 0.4,
   lowConfidence: 0.8,
   provider: 'cpu',
