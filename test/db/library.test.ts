@@ -1,13 +1,14 @@
 // The library database on real SQLite files: migrations, queue queries with filters, and every review
 // operation with its history and undo. Plates are committed through the same import commit the
 // importer uses (ImportStore.commitFile), with synthetic detections instead of the engine.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openLibrary, type Library } from '../../src/main/db/index'
 import type { FileResult } from '../../src/main/db/imports'
 import { migrations } from '../../src/main/db/migrations/index'
+import { DEFAULT_SETTINGS } from '../../src/main/db/reader'
 
 let dir: string
 let lib: Library
@@ -249,6 +250,13 @@ describe('review operations', () => {
     expect(() => lib.writer.add(mediaId, 0, { x1: 1, y1: 1, x2: 1, y2: 9 }, 'X', 'ana')).toThrow(
       expect.objectContaining({ code: 'invalid-request' })
     )
+  })
+
+  it('default settings name models that the manifest knows, with the right task', () => {
+    const manifest = JSON.parse(readFileSync(join(__dirname, '../../models/manifest.json'), 'utf8')) as { models: { id: string; task: string }[] }
+    const task = (id: string) => manifest.models.find((m) => m.id === id)?.task
+    expect(task(DEFAULT_SETTINGS.detectorId)).toBe('detector')
+    expect(task(DEFAULT_SETTINGS.recognizerId)).toBe('recognizer')
   })
 
   it('settings round-trip over defaults', () => {
