@@ -4,6 +4,7 @@
 // writes) and memory stays bounded by the page size, never by the library size.
 import type Database from 'better-sqlite3'
 import type { Box, MediaKind, ReviewState } from '../../shared/types'
+import { iou } from '../eval/metrics'
 
 export type Db = Database.Database
 
@@ -120,6 +121,16 @@ function frameOf(r: PlateRowSql, f: { frameId: number; frameIdx: number; timeS: 
 }
 
 /**
+ * An unreviewed plate lying on a reviewed one (IoU >= 0.5: the model's box next to an imported or
+ * hand-drawn label of the same plate) would be a duplicate box in training data: it is left out.
+ */
+export function dropShadowed(labels: ExportLabel[]): ExportLabel[] {
+  const reviewed = labels.filter((l) => l.reviewState !== 'unreviewed')
+  if (reviewed.length === 0 || reviewed.length === labels.length) return labels
+  return labels.filter((l) => l.reviewState !== 'unreviewed' || !reviewed.some((r) => iou(r.box, l.box) >= 0.5))
+}
+
+/**
  * Every frame to export, media by media (images first, then videos), with its selected plates. Images:
  * one frame each. Videos: per selected track plate its best frame (the plate row's frame, with the
  * reviewed box), or every Nth detection of the track (detection boxes; the reviewed box on the plate's own
@@ -127,6 +138,13 @@ function frameOf(r: PlateRowSql, f: { frameId: number; frameIdx: number; timeS: 
  * completely (as far as the selection goes).
  */
 export function* iterateExportFrames(db: Db, opts: SelectionOptions & { videoFrames?: VideoFrameMode }, pageSize = 1000): Generator<ExportFrame> {
+  for (const fr of rawExportFrames(db, opts, pageSize)) {
+    if (opts.includeUnreviewedAbove != null) fr.labels = dropShadowed(fr.labels)
+    yield fr
+  }
+}
+
+function* rawExportFrames(db: Db, opts: SelectionOptions & { videoFrames?: VideoFrameMode }, pageSize: number): Generator<ExportFrame> {
   const params = selectionParams(opts)
   const imagePage = db.prepare(`SELECT ${PLATE_COLUMNS}
     FROM plates p JOIN media m ON m.id = p.media_id JOIN frames f ON f.id = p.frame_id
