@@ -8,7 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openLibrary, type Library } from '../../src/main/db/index'
 import type { FileResult } from '../../src/main/db/imports'
 import { migrations } from '../../src/main/db/migrations/index'
-import { DEFAULT_SETTINGS } from '../../src/main/db/reader'
+import { DEFAULT_SETTINGS, plateWhere } from '../../src/main/db/reader'
+import type { PlateFilter } from '../../src/shared/types'
 
 let dir: string
 let lib: Library
@@ -125,11 +126,16 @@ describe('plate queue', () => {
     const media = lib.reader.listMedia('/photos', 0, 10)
     expect(media.total).toBe(2)
     expect(media.items[0].plates).toBe(2)
-    // the queue query walks the review index
-    const plan = lib.db
-      .prepare(`EXPLAIN QUERY PLAN SELECT id FROM plates WHERE review_state = 'unreviewed' ORDER BY confidence LIMIT 10`)
-      .all() as { detail: string }[]
-    expect(plan.map((p) => p.detail).join(' ')).toMatch(/plates_queue/)
+    // the queue queries walk an index in the requested order (no sort of the whole table)
+    const plan = (filter: PlateFilter, order: string) => {
+      const { where, params } = plateWhere(filter)
+      const sql = `EXPLAIN QUERY PLAN SELECT p.id FROM plates p JOIN media m ON m.id = p.media_id JOIN frames f ON f.id = p.frame_id ${where} ORDER BY ${order} LIMIT 10`
+      return (lib.db.prepare(sql).all(...params) as { detail: string }[]).map((p) => p.detail).join(' | ')
+    }
+    expect(plan({ state: 'unreviewed' }, 'p.confidence ASC, p.id ASC')).toMatch(/USING INDEX plates_queue/)
+    expect(plan({ state: 'unreviewed', maxConfidence: 0.5 }, 'p.confidence ASC, p.id ASC')).toMatch(/USING INDEX plates_queue/)
+    expect(plan({}, 'p.confidence ASC, p.id ASC')).not.toMatch(/TEMP B-TREE/)
+    expect(plan({}, 'p.updated_at DESC, p.id DESC')).not.toMatch(/TEMP B-TREE/)
   })
 })
 

@@ -3,6 +3,7 @@
 // Numbering: the library owns 002-009, training data/eval 010-019.
 import init from './001_init'
 import libraryIndexes from './002_library_indexes'
+import plateOrder from './003_plate_order'
 
 export interface Migration {
   version: number
@@ -12,5 +13,6 @@ export interface Migration {
 
 export const migrations: Migration[] = [
   { version: 1, name: 'init', sql: init },
-  { version: 2, name: 'library_indexes', sql: libraryIndexes }
+  { version: 2, name: 'library_indexes', sql: libraryIndexes },
+  { version: 3, name: 'plate_order', sql: plateOrder }
 ]
