@@ -244,3 +244,51 @@ test('opens a plate from its link and shows it for review (the README screenshot
   mkdirSync(join(ROOT, 'docs/screenshots'), { recursive: true })
   copyFileSync(review, join(ROOT, 'docs/screenshots/review.png'))
 })
+
+test('moves a box edge by dragging its handle', async () => {
+  const id = await currentPlateId()
+  const before = JSON.parse(JSON.stringify(await app.call<{ box: { x1: number; x2: number } }>('plates.get', { id }))).box
+  const handle = page.getByTestId('handle-e')
+  const hb = (await handle.boundingBox())!
+  await page.mouse.move(hb.x + hb.width / 2, hb.y + hb.height / 2)
+  await page.mouse.down()
+  await page.mouse.move(hb.x + hb.width / 2 + 15, hb.y + hb.height / 2, { steps: 5 })
+  await page.mouse.up()
+  const box = (): { x1: number; x2: number } => {
+    const d = db()
+    try {
+      return d.prepare('SELECT x1, x2 FROM plates WHERE id = ?').get(id) as { x1: number; x2: number }
+    } finally {
+      d.close()
+    }
+  }
+  await expect.poll(() => box().x2).toBeGreaterThan(before.x2 + 5)
+  expect(box().x1).toBeCloseTo(before.x1, 0)
+  const d = db()
+  try {
+    expect(d.prepare("SELECT COUNT(*) AS n FROM history WHERE plate_id = ? AND action = 'box'").get(id)).toEqual({ n: 1 })
+  } finally {
+    d.close()
+  }
+})
+
+test('bulk-confirms above a threshold after showing what it would confirm, and undoes the batch', async () => {
+  const expected = await app.call<{ total: number }>('plates.list', { filter: { state: 'unreviewed', minConfidence: 0.95 }, limit: 1 })
+  expect(expected.total).toBeGreaterThan(0)
+  await page.getByTestId('btn-bulk').click()
+  await expect(page.getByTestId('bulk-count')).toContainText(`${expected.total} plate`)
+  await shot('bulk-confirm')
+  await page.getByTestId('bulk-run').click()
+  const bulk = (): number => {
+    const d = db()
+    try {
+      return (d.prepare("SELECT COUNT(*) AS n FROM history WHERE action = 'bulk-confirm' AND undone_by IS NULL").get() as { n: number }).n
+    } finally {
+      d.close()
+    }
+  }
+  await expect.poll(bulk).toBe(expected.total)
+  await expect(page.getByTestId('plate-input')).toBeFocused()
+  await page.keyboard.press('Control+z')
+  await expect.poll(bulk).toBe(0)
+})

@@ -35,6 +35,7 @@ test('shows the tracks of a video and jumps to a frame from the timeline', async
   const target = frames[frames.length - 1].frameIdx
   await page.getByTestId(`tl-${target}`).click()
   await expect(page.getByText(`frame ${target}`, { exact: false }).first()).toBeVisible()
+  await expect(page.locator(`img[alt="frame ${target}"]`)).toBeVisible({ timeout: 20_000 })
   mkdirSync(SCREENSHOTS, { recursive: true })
   await page.screenshot({ path: join(SCREENSHOTS, 'video.png') })
 })

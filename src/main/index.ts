@@ -93,7 +93,8 @@ async function start(): Promise<void> {
   })
   registerIpc(ipcMain, backend, (event) => {
     const frame = event.senderFrame
-    return !!frame && frame === event.sender.mainFrame && isAppUrl(frame.url)
+    // only the app's own top-level page may call the backend (no iframes, no navigated-away pages)
+    return !!frame && frame.parent === null && isAppUrl(frame.url)
   })
   await createWindow(backend)
   app.on('activate', () => {

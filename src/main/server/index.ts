@@ -192,6 +192,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (!hostAllowed(req)) return sendJson(res, 403, { error: { code: 'unauthorized', message: 'bad Host header' } })
       const given = requestToken(req, url)
       if (!sameToken(given, token)) {
+        if (req.method === 'GET' && !url.pathname.startsWith('/api/') && (req.headers.accept ?? '').includes('text/html')) {
+          // a person opened the address without its token: say what to do instead of a bare 401
+          res.writeHead(401, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'", 'cache-control': 'no-store' })
+          res.end(
+            '<!doctype html><meta charset="utf-8"><title>PlateDesk</title><body style="font-family:sans-serif;max-width:40em;margin:4em auto">' +
+              '<h1>PlateDesk</h1><p>This address needs its access token. Open the full URL that <code>platedesk serve</code> ' +
+              '(or <code>npm start</code>) printed, the one ending in <code>?token=…</code>.</p></body>'
+          )
+          return
+        }
         return sendJson(res, 401, { error: { code: 'unauthorized', message: 'missing or wrong token' } })
       }
       if (url.pathname.startsWith('/api/')) {

@@ -91,7 +91,7 @@ export function VideoScreen({ mediaId, trackId }: { mediaId?: number; trackId?: 
             <Box sx={{ minWidth: 0 }}>
               <PlateText text={t.text} size="sm" />
               <Typography variant="caption" color="text.secondary" component="div">
-                {t.detections} frames · {Math.round(t.confidence * 100)}%
+                {t.detections} frame{t.detections === 1 ? '' : 's'} · {Math.round(t.confidence * 100)}%
               </Typography>
               <Typography variant="caption" color="text.secondary" component="div">
                 {t.firstTimeS != null ? `${t.firstTimeS.toFixed(1)}–${(t.lastTimeS ?? t.firstTimeS).toFixed(1)} s` : `frames ${t.firstFrame}–${t.lastFrame}`}
