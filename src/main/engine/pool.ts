@@ -22,11 +22,18 @@ interface Slot {
   job: Job | null
 }
 
-/** How to start a worker: the bundled out/main/engine-worker.js when present, else TS source via tsx. */
+/**
+ * How to start a worker: the bundled out/main/engine-worker.js when present (this module may sit in
+ * out/main/ or in a shared chunk under out/main/chunks/), else the TS source through tsx.
+ */
 function workerSpec(): { url: URL; workerData: Record<string, unknown> } {
-  const bundled = new URL('./engine-worker.js', import.meta.url)
-  if (bundled.protocol === 'file:' && existsSync(fileURLToPath(bundled))) return { url: bundled, workerData: {} }
   const here = import.meta.url
+  if (here.startsWith('file:') && !here.endsWith('.ts')) {
+    for (const rel of ['./engine-worker.js', '../engine-worker.js']) {
+      const bundled = new URL(rel, here)
+      if (existsSync(fileURLToPath(bundled))) return { url: bundled, workerData: {} }
+    }
+  }
   return {
     url: new URL('./boot.mjs', here),
     workerData: { entry: pathToFileURL(fileURLToPath(new URL('./worker.ts', here))).href }
