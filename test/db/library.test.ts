@@ -98,6 +98,25 @@ describe('openLibrary', () => {
     ro.close()
   })
 
+  it('applies a migration numbered below one already applied (two owners number in two ranges)', () => {
+    const file = join(dir, 'late.db')
+    const real = [...migrations]
+    const v3 = real.find((m) => m.version === 3)!
+    try {
+      migrations.splice(0, migrations.length, ...real.filter((m) => m !== v3), { version: 999, name: 'test-high', sql: 'CREATE TABLE test_high (x)' })
+      openLibrary(file).close()
+    } finally {
+      migrations.splice(0, migrations.length, ...real)
+    }
+    const l = openLibrary(file)
+    const idx = l.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'plates_confidence'`).get()
+    expect(idx).toBeDefined()
+    const versions = (l.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]).map((r) => r.version)
+    expect(versions).toEqual([...real.map((m) => m.version), 999].sort((a, b) => a - b))
+    expect(l.version).toBe(999)
+    l.close()
+  })
+
   it('refuses a file that is not a library when read-only', () => {
     expect(() => openLibrary(join(dir, 'missing.db'), { readonly: true })).toThrow(/missing\.db/)
   })

@@ -1,5 +1,5 @@
 // One SQLite file per library. Opening applies the numbered migrations (each in its own transaction,
-// recorded in PRAGMA user_version) and hands out a Reader (every SELECT the UI/CLI needs) and a Writer
+// recorded in schema_migrations) and hands out a Reader (every SELECT the UI/CLI needs) and a Writer
 // (review edits with history, import commits). All SQL of the library lives in this folder.
 import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
@@ -38,19 +38,41 @@ export interface Library {
   close(): void
 }
 
+/**
+ * Applies every migration not yet recorded in schema_migrations, in version order, each in its own
+ * transaction together with its record. Versions come from two owners' ranges (library 002-009, training
+ * data 010-019), so a lower number may arrive after a higher one: applied versions are tracked one by
+ * one, not as a high-water mark. PRAGMA user_version mirrors the highest applied version (for tools).
+ * Returns that version.
+ */
 export function applyMigrations(db: SqliteDb): number {
   const sorted = [...migrations].sort((a, b) => a.version - b.version)
-  let current = db.pragma('user_version', { simple: true }) as number
+  const hasTable = !!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).get()
+  if (!hasTable) {
+    db.transaction(() => {
+      const legacy = db.pragma('user_version', { simple: true }) as number
+      db.exec(`CREATE TABLE schema_migrations (
+        version    INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL,
+        applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+      )`)
+      // a library from before this table recorded only a high-water mark in user_version
+      const ins = db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)')
+      for (const m of sorted) if (m.version <= legacy) ins.run(m.version, m.name)
+    })()
+  }
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version))
   for (const m of sorted) {
-    if (m.version <= current) continue
+    if (applied.has(m.version)) continue
     db.transaction(() => {
       db.exec(m.sql)
-      // user_version cannot be bound as a parameter; the version is an integer from our own list
-      db.pragma(`user_version = ${Math.trunc(m.version)}`)
+      db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(m.version, m.name)
     })()
-    current = m.version
+    applied.add(m.version)
   }
-  return current
+  const top = Math.max(0, ...applied)
+  if ((db.pragma('user_version', { simple: true }) as number) !== top) db.pragma(`user_version = ${Math.trunc(top)}`)
+  return top
 }
 
 export function openLibrary(file: string, opts: OpenOptions = {}): Library {
