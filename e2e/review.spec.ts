@@ -292,3 +292,36 @@ test('bulk-confirms above a threshold after showing what it would confirm, and u
   await page.keyboard.press('Control+z')
   await expect.poll(bulk).toBe(0)
 })
+
+test('scrolls a 50,000-plate queue with only the visible rows in the page', async () => {
+  // grow the library to 50,000 plates straight in SQLite (copies of the real ones), then reload
+  const w = new Database(app.dbPath)
+  try {
+    w.pragma('busy_timeout = 5000')
+    const n = (w.prepare('SELECT COUNT(*) AS n FROM plates').get() as { n: number }).n
+    const copy = w.prepare(
+      `INSERT INTO plates (media_id, frame_id, detection_id, track_id, x1, y1, x2, y2, text, model_text, confidence, region, review_state)
+       SELECT media_id, frame_id, NULL, NULL, x1, y1, x2, y2, text, model_text, confidence * 0.999, region, 'unreviewed'
+       FROM plates WHERE review_state = 'unreviewed' LIMIT ?`
+    )
+    w.transaction(() => {
+      let total = n
+      while (total < 50_000) total += copy.run(50_000 - total).changes
+    })()
+  } finally {
+    w.close()
+  }
+  const total = (await app.call<{ total: number }>('plates.list', { filter: { state: 'all' }, limit: 1 })).total
+  expect(total).toBe(50_000)
+  await page.goto(`${app.url}#/review`)
+  await page.getByTestId('filter-state').locator('..').click()
+  await page.getByRole('option', { name: 'All' }).click()
+  await expect(page.getByTestId('queue-total')).toHaveText('50,000 plates')
+  const rows = page.locator('[data-testid="queue"] [data-index]')
+  expect(await rows.count()).toBeLessThan(80)
+  // jump to the end: the last rows load on demand and still only a screenful exists
+  await page.getByTestId('queue').evaluate((el) => (el.scrollTop = el.scrollHeight))
+  await expect(page.locator('[data-testid="queue"] [data-index="49999"]')).toBeVisible()
+  await expect(page.locator('[data-testid="queue"] [data-index="49999"][data-testid^="queue-row-"]')).toBeVisible()
+  expect(await rows.count()).toBeLessThan(80)
+})
