@@ -72,7 +72,12 @@ async function start(): Promise<void> {
   session.defaultSession.webRequest.onBeforeRequest((details, done) => {
     const u = details.url
     const local =
-      u.startsWith('file:') || u.startsWith('data:') || u.startsWith('blob:') || u.startsWith('devtools:') || (devServerUrl && u.startsWith(devServerUrl))
+      u.startsWith('file:') ||
+      u.startsWith('data:') ||
+      u.startsWith('blob:') ||
+      u.startsWith('devtools:') ||
+      // `npm run dev`: the Vite dev server and its hot-reload socket
+      (!!devServerUrl && (u.startsWith(devServerUrl) || u.startsWith(devServerUrl.replace(/^http/, 'ws'))))
     done({ cancel: !local })
   })
 

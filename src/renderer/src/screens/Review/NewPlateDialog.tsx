@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react'
 import { Button, Dialog, DialogActions, DialogContent, DialogTitle, TextField } from '@mui/material'
 import { MONO } from '../../theme'
 import { Kbd } from '../../components/Kbd'
-import { normalizePlate } from './PlateEditor'
+import { normalizePlate } from './normalize'
 
 /** After drawing a missed plate's box: type its text, Enter saves. */
 export function NewPlateDialog({ open, onCancel, onSave }: { open: boolean; onCancel: () => void; onSave: (text: string) => void }) {

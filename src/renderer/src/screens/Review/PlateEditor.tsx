@@ -16,12 +16,10 @@ import { StateChip } from '../../components/StateChip'
 import { confidenceColor, MONO } from '../../theme'
 import { CharConfidence } from './CharConfidence'
 import { paddedCrop } from './crop'
+import { normalizePlate } from './normalize'
 
 const FONT = 30
 
-export function normalizePlate(s: string): string {
-  return s.toUpperCase().replace(/[^0-9A-Z]/g, '').slice(0, 16)
-}
 
 export function PlateEditor(props: {
   plate: PlateDetail

@@ -1,0 +1,51 @@
+// The renderer's pure logic: routes, key combos, API error decoding (what crosses Electron's bridge).
+import { describe, expect, it } from 'vitest'
+import { parseHash, routeHash } from '../../src/renderer/src/nav'
+import { matches, parseCombo } from '../../src/renderer/src/hooks/useShortcut'
+import { ApiError } from '../../src/renderer/src/api/errors'
+import { normalizePlate } from '../../src/renderer/src/screens/Review/normalize'
+
+const key = (k: Partial<KeyboardEvent>): KeyboardEvent =>
+  ({ ctrlKey: false, altKey: false, shiftKey: false, metaKey: false, key: '', code: '', ...k }) as KeyboardEvent
+
+describe('routes', () => {
+  it('round-trips screens, plates and media through the hash', () => {
+    expect(parseHash('#/plate/42')).toEqual({ screen: 'history', plateId: 42 })
+    expect(parseHash('#/review?media=3&plate=9')).toMatchObject({ screen: 'review', mediaId: 3, plateId: 9 })
+    expect(parseHash('#/video?media=7&track=2')).toMatchObject({ screen: 'video', mediaId: 7, trackId: 2 })
+    expect(parseHash('')).toMatchObject({ screen: 'library' })
+    expect(parseHash('#/nonsense')).toMatchObject({ screen: 'library' })
+    for (const h of ['#/plate/42', '#/review?media=3&plate=9', '#/video?media=7&track=2', '#/settings']) expect(routeHash(parseHash(h))).toBe(h)
+  })
+})
+
+describe('shortcuts', () => {
+  it('matches modifiers exactly and digits by physical key (Alt+1 on any layout)', () => {
+    expect(matches(key({ key: 'Enter' }), parseCombo('Enter'))).toBe(true)
+    expect(matches(key({ key: 'Enter', ctrlKey: true }), parseCombo('Enter'))).toBe(false)
+    expect(matches(key({ key: '¡', code: 'Digit1', altKey: true }), parseCombo('Alt+1'))).toBe(true)
+    expect(matches(key({ key: '1', code: 'Numpad1', altKey: true }), parseCombo('Alt+1'))).toBe(true)
+    expect(matches(key({ key: '1', code: 'Digit1' }), parseCombo('Alt+1'))).toBe(false)
+    expect(matches(key({ key: 'z', code: 'KeyZ', ctrlKey: true }), parseCombo('Ctrl+Z'))).toBe(true)
+    expect(matches(key({ key: 'Z', code: 'KeyZ', ctrlKey: true, shiftKey: true }), parseCombo('Ctrl+Z'))).toBe(false)
+    expect(matches(key({ key: 'b', code: 'KeyB' }), parseCombo('B'))).toBe(true)
+    expect(matches(key({ key: 'ArrowDown', altKey: true }), parseCombo('Alt+ArrowDown'))).toBe(true)
+    expect(matches(key({ key: 'Backspace', ctrlKey: true }), parseCombo('Ctrl+Backspace'))).toBe(true)
+  })
+})
+
+describe('API errors', () => {
+  it('recovers the code from an Electron bridge message', () => {
+    const e = ApiError.from(new Error("Error invoking remote method 'api:plates.get': Error: not-found: plate 9 not found"))
+    expect(e).toMatchObject({ code: 'not-found', message: 'plate 9 not found' })
+    expect(ApiError.from(new Error('conflict: changed since'))).toMatchObject({ code: 'conflict' })
+    expect(ApiError.from(new Error('something: else'))).toMatchObject({ code: 'internal', message: 'something: else' })
+  })
+})
+
+describe('plate text', () => {
+  it('normalizes typing to what the backend stores', () => {
+    expect(normalizePlate('b 21-gsb')).toBe('B21GSB')
+    expect(normalizePlate('ab.12 cd ä')).toBe('AB12CD')
+  })
+})
