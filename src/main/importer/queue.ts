@@ -64,6 +64,7 @@ export class ImportQueue {
   private lastEmit = 0
   private lastCommitEmit = 0
   private videoLock: Promise<void> = Promise.resolve()
+  private hashesInFlight = new Map<string, Promise<void>>()
 
   constructor(private readonly o: ImportQueueOptions) {}
 
@@ -365,11 +366,34 @@ export class ImportQueue {
       store.commitItemError(item.id, error)
       return { state: 'error', plates: 0, error }
     }
+    // the same bytes already in flight under another name: wait for that file instead of recognising twice
+    for (let other = this.hashesInFlight.get(sha); other; other = this.hashesInFlight.get(sha)) await other
     const existing = store.existingByHash(sha)
     if (existing != null) {
       store.commitDuplicate(item.id, existing, path, st.size, st.mtimeMs)
       return { state: 'duplicate', plates: 0, error: null }
     }
+    let settle!: () => void
+    this.hashesInFlight.set(sha, new Promise<void>((res) => (settle = res)))
+    try {
+      return await this.recognizeAndCommit(engine, job, item, r, st, kind, sha)
+    } finally {
+      this.hashesInFlight.delete(sha)
+      settle()
+    }
+  }
+
+  private async recognizeAndCommit(
+    engine: Engine,
+    job: JobRecord,
+    item: ItemRecord,
+    r: RunState,
+    st: { size: number; mtimeMs: number },
+    kind: 'image' | 'video',
+    sha: string
+  ): Promise<{ state: CommitOutcome['state']; plates: number; error: string | null } | null> {
+    const store = this.lib.imports
+    const path = item.path
     const f: FileResult = {
       path,
       folder: item.root,
