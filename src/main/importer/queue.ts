@@ -280,15 +280,22 @@ export class ImportQueue {
     } finally {
       const stop = r.stop
       const state = lib.imports.getJob(job.id)?.state
+      const pending = lib.imports.counts(job.id).pending
       if (stop === 'cancel' || state === 'cancelled') {
         lib.imports.cancelPending(job.id)
         lib.imports.setJobState(job.id, 'cancelled')
+      } else if (pending === 0) {
+        lib.imports.setJobState(job.id, 'done')
       } else if (stop === 'pause') {
         lib.imports.setJobState(job.id, 'paused')
       } else if (stop === 'close') {
         // leave it 'running': the next start resumes it
-      } else if (lib.imports.counts(job.id).pending === 0) {
-        lib.imports.setJobState(job.id, 'done')
+      } else {
+        // items that could not even be marked failed (the database refused the write): stop here rather
+        // than loop; 'error' jobs resume on request
+        lib.imports.setJobState(job.id, 'error')
+        this.lastError = new Error(`import job ${job.id}: ${pending} files could not be recorded in the library`)
+        this.o.onError?.(this.lastError)
       }
       this.emit(true)
       this.o.onCommitted?.()
