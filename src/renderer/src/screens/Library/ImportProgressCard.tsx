@@ -25,7 +25,7 @@ const STATE_COLOR: Record<ImportProgress['state'], 'default' | 'primary' | 'warn
 export function ImportProgressCard({ progress, onChange }: { progress: ImportProgress; onChange: (p: ImportProgress) => void }) {
   const call = useCall()
   const p = progress
-  const processed = p.filesDone + p.filesFailed
+  const processed = p.filesDone // files finished, failures included
   const pct = p.filesTotal ? (processed / p.filesTotal) * 100 : 0
   const active = p.state === 'running' || p.state === 'queued' || p.state === 'paused'
   const act = (ch: 'import.pause' | 'import.resume' | 'import.cancel') => () => void call(ch, { jobId: p.jobId }).then(onChange, () => undefined)

@@ -36,21 +36,27 @@ export function MediaGrid() {
             <Box
               key={m.id}
               data-testid={`media-${m.id}`}
+              data-status={m.status}
+              title={m.error ?? m.path}
               onClick={() => navigate(m.kind === 'video' ? { screen: 'video', mediaId: m.id } : { screen: 'review', mediaId: m.id })}
               sx={{ cursor: 'pointer', borderRadius: 1, overflow: 'hidden', border: 1, borderColor: 'divider', bgcolor: 'background.paper', '&:hover': { borderColor: 'primary.main' } }}
             >
               <Box sx={{ aspectRatio: '16 / 9', bgcolor: 'black', position: 'relative' }}>
-                {m.status === 'done' || m.kind === 'image' ? (
+                {m.status === 'error' ? (
+                  <Stack sx={{ height: '100%', alignItems: 'center', justifyContent: 'center', color: 'error.light', px: 1, textAlign: 'center' }}>
+                    <ErrorOutlineRounded />
+                    <Typography variant="caption">could not be read</Typography>
+                  </Stack>
+                ) : m.status === 'done' || m.kind === 'image' ? (
                   <MediaImage mediaId={m.id} maxSize={240} alt={basename(m.path)} fit="cover" />
                 ) : null}
                 {m.kind === 'video' && <VideocamRounded sx={{ position: 'absolute', top: 6, left: 6, color: 'white', fontSize: 18 }} />}
                 {m.plates > 0 && (
                   <Chip label={`${m.plates} plate${m.plates === 1 ? '' : 's'}`} color="primary" sx={{ position: 'absolute', bottom: 6, right: 6, height: 20, fontSize: 11 }} />
                 )}
-                {m.status === 'error' && <ErrorOutlineRounded color="error" sx={{ position: 'absolute', top: 6, right: 6 }} />}
               </Box>
               <Box sx={{ px: 1, py: 0.5 }}>
-                <Typography variant="caption" noWrap component="div" title={m.error ?? m.path}>
+                <Typography variant="caption" noWrap component="div">
                   {basename(m.path)}
                 </Typography>
               </Box>
