@@ -25,6 +25,8 @@ export interface BenchResult {
   ocrMs: number
   totalMs: number
   plates: number
+  /** process CPU time (all threads) per image: less sensitive to other load than images/s */
+  cpuMsPerImage: number
   provider: string
   recognizer: string | null
   errors: number
@@ -45,6 +47,7 @@ export async function runBench(
     let plates = 0
     let errors = 0
     const t0 = performance.now()
+    const cpu0 = process.cpuUsage()
     for (let r = 0; r < opts.repeat; r++) {
       const res = await Promise.all(files.map((f) => engine.recognizeFile(f).catch(() => null)))
       for (const x of res as (ImageRecognition | null)[]) {
@@ -61,6 +64,7 @@ export async function runBench(
       }
     }
     const seconds = (performance.now() - t0) / 1000
+    const cpu = process.cpuUsage(cpu0)
     const st = engine.status()
     const mean = (v: number) => (n ? Math.round((v / n) * 100) / 100 : 0)
     return {
@@ -73,6 +77,7 @@ export async function runBench(
       ocrMs: mean(sum.ocrMs),
       totalMs: mean(sum.totalMs),
       plates,
+      cpuMsPerImage: n ? Math.round(((cpu.user + cpu.system) / 1000 / n) * 100) / 100 : 0,
       provider: st.provider,
       recognizer: st.recognizer,
       errors
@@ -117,7 +122,8 @@ export function registerBench(program: Command): void {
             process.stdout.write(
               `${String(w).padStart(2)} worker${w > 1 ? 's' : ' '}: ${r.imagesPerSecond.toFixed(1).padStart(6)} images/s ` +
                 `(${r.images} images in ${r.seconds.toFixed(2)} s)  per image: decode ${r.decodeMs.toFixed(1)} ms, ` +
-                `detect ${r.detectMs.toFixed(1)} ms, OCR ${r.ocrMs.toFixed(1)} ms, total ${r.totalMs.toFixed(1)} ms` +
+                `detect ${r.detectMs.toFixed(1)} ms, OCR ${r.ocrMs.toFixed(1)} ms, total ${r.totalMs.toFixed(1)} ms; ` +
+                `CPU ${r.cpuMsPerImage.toFixed(1)} ms/image` +
                 `  [${r.provider}, ${r.recognizer}${r.errors ? `, ${r.errors} errors` : ''}]\n`
             )
           }
