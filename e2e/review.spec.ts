@@ -234,6 +234,7 @@ test('opens a plate from its link and shows it for review (the README screenshot
     d.close()
   }
   await page.goto(`${app.url}#/review?plate=${id}`)
+  await page.reload() // a fresh page: no leftover notifications in the picture
   await expect(page.getByTestId('plate-input')).toHaveAttribute('data-plate-id', String(id))
   await expect(page.getByTestId('plate-input')).toBeFocused()
   await expect(page.getByTestId('queue-position')).toHaveText(/^\d+ of \d+$/)

@@ -84,7 +84,7 @@ function Shell() {
     <ThemeProvider theme={theme}>
       <CssBaseline />
       <AppContext.Provider value={ctx}>
-        <Box sx={{ display: 'grid', gridTemplateColumns: '76px 1fr', gridTemplateRows: '44px 1fr', height: '100vh' }}>
+        <Box sx={{ display: 'grid', gridTemplateColumns: '76px minmax(0, 1fr)', gridTemplateRows: '44px minmax(0, 1fr)', height: '100vh' }}>
           <Box
             component="nav"
             aria-label="screens"

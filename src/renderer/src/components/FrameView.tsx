@@ -161,11 +161,7 @@ export function FrameView(props: {
                     strokeWidth={1.5 * px}
                     strokeDasharray={b.dim ? `${4 * px} ${3 * px}` : undefined}
                   />
-                  {b.label && (
-                    <text x={b.box.x1} y={b.box.y1 - 4 * px} fill={other} fontSize={12 * px} fontFamily="monospace" fontWeight={700}>
-                      {b.label}
-                    </text>
-                  )}
+                  {b.label && <Tag x={b.box.x1} y={b.box.y1} text={b.label} px={px} bg={b.dim ? 'rgba(0,0,0,0.45)' : 'rgba(0,0,0,0.7)'} fg={other} />}
                 </g>
               ))}
             {cur && (
@@ -184,11 +180,7 @@ export function FrameView(props: {
                     if (editable && !drawing && e.button === 0) begin(e, { kind: 'move', start: toImage(e), orig: cur.box })
                   }}
                 />
-                {cur.label && (
-                  <text x={cur.box.x1} y={cur.box.y1 - 5 * px} fill={accent} fontSize={13 * px} fontFamily="monospace" fontWeight={700} stroke="black" strokeWidth={0.3 * px}>
-                    {cur.label}
-                  </text>
-                )}
+                {cur.label && <Tag x={cur.box.x1} y={cur.box.y1} text={cur.label} px={px} bg={accent} fg="#fff" />}
                 {editable &&
                   !drawing &&
                   HANDLES.map((h) => {
@@ -227,5 +219,21 @@ export function FrameView(props: {
         </Box>
       )}
     </Box>
+  )
+}
+
+/** A label above a box: text on a filled tag, sized in screen pixels whatever the frame's scale. */
+function Tag({ x, y, text, px, bg, fg }: { x: number; y: number; text: string; px: number; bg: string; fg: string }) {
+  const fs = 12 * px
+  const h = 17 * px
+  const w = (text.length * 0.62 * 12 + 8) * px
+  const top = y - h - 2 * px >= 0 ? y - h - 2 * px : y + 2 * px
+  return (
+    <g pointerEvents="none">
+      <rect x={x} y={top} width={w} height={h} rx={2 * px} fill={bg} />
+      <text x={x + 4 * px} y={top + h - 4.5 * px} fill={fg} fontSize={fs} fontFamily="DejaVu Sans Mono, ui-monospace, monospace" fontWeight={700}>
+        {text}
+      </text>
+    </g>
   )
 }

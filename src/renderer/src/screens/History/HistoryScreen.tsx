@@ -111,7 +111,7 @@ export function HistoryScreen({ plateId }: { plateId?: number }) {
       {p && (
         <Stack spacing={2}>
           <Card>
-            <CardContent sx={{ display: 'grid', gridTemplateColumns: '360px 1fr', gap: 2 }}>
+            <CardContent sx={{ display: 'grid', gridTemplateColumns: 'minmax(240px, 360px) minmax(0, 1fr)', gap: 2 }}>
               <Box>
                 <Box sx={{ height: 110, bgcolor: 'black', borderRadius: 1, overflow: 'hidden' }}>
                   <MediaImage mediaId={p.mediaId} frameIdx={p.frameIdx} crop={paddedCrop(p.box, 0.15, 0.35)} maxSize={480} alt={p.text} />

@@ -16,7 +16,7 @@ import { StateChip } from '../../components/StateChip'
 import { confidenceColor, MONO } from '../../theme'
 import { CharConfidence } from './CharConfidence'
 import { paddedCrop } from './crop'
-import { normalizePlate } from './normalize'
+import { candidateChoices, normalizePlate } from './normalize'
 
 const FONT = 30
 
@@ -51,15 +51,14 @@ export function PlateEditor(props: {
   }, [plate.id, plate.updatedAt, props.focusTick])
 
   const changed = text !== plate.text
-  // the alternatives worth a key: the first three, then any with at least 1%
-  const shownCandidates = plate.candidates.slice(0, 9).filter((c, i) => i < 3 || c.confidence >= 0.01)
+  const shownCandidates = candidateChoices(plate.candidates)
   const frameW = plate.frameWidth
   const frameH = plate.frameHeight
   const crop = paddedCrop(plate.box, 0.15, 0.35)
   const clamped = { x1: crop.x1, y1: crop.y1, x2: Math.min(frameW, crop.x2), y2: Math.min(frameH, crop.y2) }
 
   return (
-    <Box sx={{ display: 'grid', gridTemplateColumns: 'minmax(280px, 440px) 1fr', gap: 2.5, alignItems: 'start' }}>
+    <Box sx={{ display: 'grid', gridTemplateColumns: 'minmax(160px, 2fr) minmax(300px, 3fr)', gap: 2.5, alignItems: 'start' }}>
       <Box>
         <Box sx={{ aspectRatio: `${clamped.x2 - clamped.x1} / ${clamped.y2 - clamped.y1}`, maxHeight: 170, width: '100%', bgcolor: 'black', borderRadius: 1, overflow: 'hidden' }}>
           <MediaImage mediaId={plate.mediaId} frameIdx={plate.frameIdx} crop={clamped} maxSize={640} alt={`plate ${plate.text}`} />
@@ -86,7 +85,7 @@ export function PlateEditor(props: {
         </Stack>
         <Box
           sx={{
-            display: 'inline-block',
+            display: 'block',
             px: 1.5,
             pt: 0.75,
             pb: 0.75,
@@ -94,7 +93,9 @@ export function PlateEditor(props: {
             borderRadius: 1,
             borderColor: changed ? 'secondary.main' : 'primary.main',
             bgcolor: theme.palette.mode === 'dark' ? '#0b0d11' : '#fff',
-            minWidth: 320
+            boxSizing: 'border-box',
+            width: '100%',
+            maxWidth: 560
           }}
         >
           <InputBase
@@ -138,7 +139,9 @@ export function PlateEditor(props: {
                     <Box component="span" sx={{ display: 'inline-flex', gap: 0.75, alignItems: 'center' }}>
                       <Kbd>Alt+{i + 1}</Kbd>
                       <span style={{ fontFamily: MONO, fontWeight: 700 }}>{c.plate}</span>
-                      <span style={{ color: confidenceColor(c.confidence, theme) }}>{Math.round(c.confidence * 100)}%</span>
+                      <span style={{ color: c.plate === text ? 'inherit' : confidenceColor(c.confidence, theme), opacity: c.plate === text ? 0.85 : 1 }}>
+                        {Math.round(c.confidence * 100)}%
+                      </span>
                     </Box>
                   }
                   sx={{ height: 28 }}

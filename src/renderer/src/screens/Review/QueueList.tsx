@@ -50,7 +50,7 @@ export function QueueList({ queue, selected, onSelect }: { queue: Queue; selecte
                 height: ROW,
                 transform: `translateY(${it.start}px)`,
                 display: 'grid',
-                gridTemplateColumns: '96px 1fr auto',
+                gridTemplateColumns: '96px minmax(0, 1fr) auto',
                 alignItems: 'center',
                 gap: 1.25,
                 px: 1.25,

@@ -21,6 +21,7 @@ import { NewPlateDialog } from './NewPlateDialog'
 import { PlateEditor } from './PlateEditor'
 import { QueueList } from './QueueList'
 import { useQueue } from './useQueue'
+import { candidateChoices } from './normalize'
 
 export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?: number }) {
   const { settings, setModal } = useApp()
@@ -235,7 +236,7 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
     candidateKeys.flat(),
     (e) => {
       const n = e.key.startsWith('F') ? Number(e.key.slice(1)) : Number(e.code.replace(/\D/g, ''))
-      const c = detail?.candidates.slice(0, 9).filter((x, i) => i < 3 || x.confidence >= 0.01)[n - 1]
+      const c = detail ? candidateChoices(detail.candidates)[n - 1] : undefined
       if (c) setText(c.plate)
     },
     keys
@@ -247,7 +248,7 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
     .map((p: PlateRow) => ({ id: p.id, box: p.box, label: p.reviewState === 'rejected' ? `✕ ${p.text}` : p.text, dim: p.reviewState === 'rejected' }))
 
   return (
-    <Box sx={{ display: 'grid', gridTemplateColumns: '360px 1fr', height: '100%', minHeight: 0 }}>
+    <Box sx={{ display: 'grid', gridTemplateColumns: 'clamp(280px, 28vw, 380px) minmax(0, 1fr)', height: '100%', minHeight: 0 }}>
       <Box sx={{ display: 'flex', flexDirection: 'column', borderRight: 1, borderColor: 'divider', minHeight: 0, bgcolor: 'background.paper' }}>
         <Filters
           filter={filter}

@@ -2,3 +2,16 @@
 export function normalizePlate(s: string): string {
   return s.toUpperCase().replace(/[^0-9A-Z]/g, '').slice(0, 16)
 }
+
+/** The alternatives worth a key (Alt+1..9): distinct texts, the first three, then any with at least 1%. */
+export function candidateChoices<C extends { plate: string; confidence: number }>(candidates: C[]): C[] {
+  const seen = new Set<string>()
+  const out: C[] = []
+  for (const c of candidates) {
+    if (!c.plate || seen.has(c.plate)) continue
+    seen.add(c.plate)
+    if (out.length < 3 || c.confidence >= 0.01) out.push(c)
+    if (out.length === 9) break
+  }
+  return out
+}

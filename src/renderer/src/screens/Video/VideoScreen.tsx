@@ -46,7 +46,7 @@ export function VideoScreen({ mediaId, trackId }: { mediaId?: number; trackId?: 
   }
 
   return (
-    <Box sx={{ display: 'grid', gridTemplateColumns: '220px 320px 1fr', height: '100%', minHeight: 0 }}>
+    <Box sx={{ display: 'grid', gridTemplateColumns: 'minmax(160px, 220px) minmax(240px, 320px) minmax(0, 1fr)', height: '100%', minHeight: 0 }}>
       <Box sx={{ borderRight: 1, borderColor: 'divider', overflow: 'auto', bgcolor: 'background.paper' }}>
         <Typography variant="overline" color="text.secondary" sx={{ px: 1.5, display: 'block', pt: 1 }}>
           Videos
@@ -74,7 +74,7 @@ export function VideoScreen({ mediaId, trackId }: { mediaId?: number; trackId?: 
             onClick={() => navigate({ screen: 'video', mediaId: current, trackId: t.id })}
             sx={{
               display: 'grid',
-              gridTemplateColumns: '112px 1fr',
+              gridTemplateColumns: '112px minmax(0, 1fr)',
               gap: 1,
               p: 1,
               cursor: 'pointer',
