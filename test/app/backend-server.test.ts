@@ -153,3 +153,34 @@ describe('web-mode server', () => {
     ws.close()
   })
 })
+
+describe('backend without models', () => {
+  it('stops the import in error and says why in app.info', async () => {
+    const saved = process.env.ALPR_MODELS_DIR
+    const empty = join(dir, 'no-models')
+    mkdirSync(empty)
+    process.env.ALPR_MODELS_DIR = empty
+    const b = await createBackend({ dbPath: join(dir, 'nomodels.db'), modelsDir: empty, mode: 'web' })
+    try {
+      const photos = join(dir, 'photos')
+      mkdirSync(photos)
+      writeFileSync(join(photos, 'a.jpg'), 'not really a jpeg')
+      const { jobId } = await b.call('library.import', { paths: [photos] })
+      let state = ''
+      for (let i = 0; i < 100 && state !== 'error'; i++) {
+        state = (await b.call('import.status', {}))?.state ?? ''
+        if (state !== 'error') await new Promise((r) => setTimeout(r, 50))
+      }
+      expect(state).toBe('error')
+      expect(jobId).toBeGreaterThan(0)
+      const info = await b.call('app.info', {})
+      expect(info.engine.ready).toBe(false)
+      expect(info.engine.error).toMatch(/engine could not start: .*not found/)
+      expect(info.engine.models.every((m) => m.state === 'missing')).toBe(true)
+    } finally {
+      await b.close()
+      if (saved === undefined) delete process.env.ALPR_MODELS_DIR
+      else process.env.ALPR_MODELS_DIR = saved
+    }
+  })
+})

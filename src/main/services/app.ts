@@ -128,6 +128,8 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   // ---------------------------------------------------------------- engine: one per process, on first use
   let enginePromise: Promise<Engine> | null = null
   let engine: Engine | null = null
+  /** why the last engine start failed (shown by app.info until a start succeeds) */
+  let engineError: string | null = null
   let readSettings: () => Promise<Settings | null> = async () => null
   const engineFactory = (): Promise<Engine> => {
     if (!enginePromise) {
@@ -148,9 +150,13 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
         engine = e
         return e
       })()
-      enginePromise.catch(() => {
-        enginePromise = null // a failed start (e.g. missing models) is retried on the next use
-      })
+      enginePromise.then(
+        () => (engineError = null),
+        (err: unknown) => {
+          enginePromise = null // a failed start (e.g. missing models) is retried on the next use
+          engineError = `the recognition engine could not start: ${err instanceof Error ? err.message : String(err)}`
+        }
+      )
     }
     return enginePromise
   }
@@ -183,11 +189,11 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
       if (engine) status = engine.status()
       else {
         let models: ModelStatus[] = []
-        let error: string | null = null
+        let error: string | null = engineError
         try {
           models = await modelStatus()
         } catch (err) {
-          error = err instanceof Error ? err.message : String(err)
+          error ??= err instanceof Error ? err.message : String(err)
         }
         status = { ready: false, detector: null, recognizer: null, provider: 'cpu', workers: 0, error, models }
       }

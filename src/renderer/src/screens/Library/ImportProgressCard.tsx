@@ -1,10 +1,11 @@
 // The running (or last) import: live progress from 'import.progress', with pause/resume/cancel.
-import { Box, Button, Card, CardContent, Chip, LinearProgress, Stack, Typography } from '@mui/material'
+import { Alert, Box, Button, Card, CardContent, Chip, LinearProgress, Stack, Typography } from '@mui/material'
 import PauseRounded from '@mui/icons-material/PauseRounded'
 import PlayArrowRounded from '@mui/icons-material/PlayArrowRounded'
 import StopRounded from '@mui/icons-material/StopRounded'
 import type { ImportProgress } from '@shared/types'
-import { useCall } from '../../hooks/useApi'
+import { useApi, useCall } from '../../hooks/useApi'
+import { navigate } from '../../nav'
 
 function eta(s: number | null): string {
   if (s == null || !Number.isFinite(s)) return '—'
@@ -28,6 +29,8 @@ export function ImportProgressCard({ progress, onChange }: { progress: ImportPro
   const processed = p.filesDone // files finished, failures included
   const pct = p.filesTotal ? (processed / p.filesTotal) * 100 : 0
   const active = p.state === 'running' || p.state === 'queued' || p.state === 'paused'
+  // an import in 'error' stopped as a whole (the engine did not start): say why
+  const info = useApi('app.info', p.state === 'error' ? {} : null)
   const act = (ch: 'import.pause' | 'import.resume' | 'import.cancel') => () => void call(ch, { jobId: p.jobId }).then(onChange, () => undefined)
 
   return (
@@ -42,7 +45,7 @@ export function ImportProgressCard({ progress, onChange }: { progress: ImportPro
               Pause
             </Button>
           ) : null}
-          {p.state === 'paused' && (
+          {(p.state === 'paused' || p.state === 'error') && (
             <Button startIcon={<PlayArrowRounded />} onClick={act('import.resume')} data-testid="import-resume">
               Resume
             </Button>
@@ -61,6 +64,20 @@ export function ImportProgressCard({ progress, onChange }: { progress: ImportPro
           <Metric label="Speed" value={active ? `${p.filesPerSecond.toFixed(1)} files/s` : '—'} />
           <Metric label="Time left" value={active ? eta(p.etaSeconds) : '—'} />
         </Stack>
+        {p.state === 'error' && (
+          <Alert
+            severity="error"
+            sx={{ mt: 1.5 }}
+            data-testid="import-error"
+            action={
+              <Button color="inherit" onClick={() => navigate({ screen: 'settings' })}>
+                Models…
+              </Button>
+            }
+          >
+            {info.data?.engine.error ?? 'The import stopped.'} Resume retries from where it stopped.
+          </Alert>
+        )}
         {p.currentFile && active && (
           <Typography variant="caption" color="text.secondary" noWrap component="div" sx={{ mt: 1 }} title={p.currentFile}>
             {p.currentFile}
