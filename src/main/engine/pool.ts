@@ -19,8 +19,15 @@ interface Job {
 
 interface Slot {
   worker: Worker
-  job: Job | null
+  /** sent to this worker, oldest first; the worker runs them one at a time in this order */
+  jobs: Job[]
 }
+
+/**
+ * Requests handed to a worker ahead of time: the next one is already in its inbox when the current
+ * one finishes, so no worker idles for a round trip through the main thread (~2% on 2 cores).
+ */
+const PER_WORKER = 2
 
 /**
  * How to start a worker: the bundled out/main/engine-worker.js when present (this module may sit in
@@ -74,7 +81,7 @@ export class EnginePool implements Engine {
     const { url, workerData } = workerSpec()
     const { workers: _w, ...pipelineOpts } = this.opts
     const worker = new Worker(url, { workerData: { ...workerData, options: pipelineOpts } })
-    const slot: Slot = { worker, job: null }
+    const slot: Slot = { worker, jobs: [] }
     return new Promise<void>((resolve, reject) => {
       let ready = false
       worker.on('message', (msg: WorkerMessage) => {
@@ -94,9 +101,9 @@ export class EnginePool implements Engine {
           const bad = this.models.find((m) => m.state !== 'ok' && msg.message.includes(m.file))
           reject(msg.name === 'ModelError' && bad ? new ModelError(bad) : e)
         } else {
-          const job = slot.job
-          slot.job = null
-          if (job && msg.id === job.req.id) {
+          const i = slot.jobs.findIndex((j) => j.req.id === msg.id)
+          const job = i >= 0 ? slot.jobs.splice(i, 1)[0] : undefined
+          if (job) {
             if (msg.type === 'result') job.resolve(msg.result)
             else {
               const e = new Error(msg.message)
@@ -123,8 +130,7 @@ export class EnginePool implements Engine {
     const i = this.slots.indexOf(slot)
     if (i < 0) return
     this.slots.splice(i, 1)
-    slot.job?.reject(new Error(`engine worker failed: ${err.message}`))
-    slot.job = null
+    for (const j of slot.jobs.splice(0)) j.reject(new Error(`engine worker failed: ${err.message}`))
     void slot.worker.terminate()
     if (!this.closed) {
       this.spawn().catch((e) => {
@@ -136,18 +142,25 @@ export class EnginePool implements Engine {
   }
 
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (slot.job) continue
-      const job = this.queue.shift()
-      if (!job) return
-      slot.job = job
-      try {
-        slot.worker.postMessage(job.req, job.transfer)
-      } catch {
-        // some buffers (e.g. memory owned by a native addon) cannot be transferred: send a copy
-        const req = job.req.kind === 'raw' ? { ...job.req, data: new Uint8Array(job.req.data) } : job.req
-        slot.worker.postMessage(req, req.kind === 'raw' ? [req.data.buffer as ArrayBuffer] : [])
+    // fill the emptiest workers first, so a short queue is spread over all workers
+    for (let depth = 0; depth < PER_WORKER; depth++) {
+      for (const slot of this.slots) {
+        if (slot.jobs.length > depth) continue
+        const job = this.queue.shift()
+        if (!job) return
+        this.send(slot, job)
       }
+    }
+  }
+
+  private send(slot: Slot, job: Job): void {
+    slot.jobs.push(job)
+    try {
+      slot.worker.postMessage(job.req, job.transfer)
+    } catch {
+      // some buffers (e.g. memory owned by a native addon) cannot be transferred: send a copy
+      const req = job.req.kind === 'raw' ? { ...job.req, data: new Uint8Array(job.req.data) } : job.req
+      slot.worker.postMessage(req, req.kind === 'raw' ? [req.data.buffer as ArrayBuffer] : [])
     }
   }
 
@@ -202,7 +215,7 @@ export class EnginePool implements Engine {
     for (const j of this.queue.splice(0)) j.reject(new Error('engine closed before this request ran'))
     await Promise.all(
       this.slots.splice(0).map(async (s) => {
-        s.job?.reject(new Error('engine closed before this request finished'))
+        for (const j of s.jobs.splice(0)) j.reject(new Error('engine closed before this request finished'))
         await s.worker.terminate()
       })
     )

@@ -15,8 +15,8 @@ export type WorkerMessage =
   | { type: 'result'; id: number; result: import('../../shared/types').ImageRecognition }
   | { type: 'error'; id: number; message: string; name: string }
 
+if (!parentPort) throw new Error('engine worker: must run in a worker thread')
 const port = parentPort
-if (!port) throw new Error('engine worker: must run in a worker thread')
 
 // one libvips thread per worker: the pool already uses every core with one worker per core
 sharp.concurrency(1)
@@ -39,7 +39,14 @@ try {
   process.exit(0)
 }
 
-port.on('message', async (req: WorkerRequest) => {
+// The pool may send the next request before this one is done: run them strictly one after another
+// (one image at a time per worker keeps each worker on one core).
+let chain: Promise<void> = Promise.resolve()
+port.on('message', (req: WorkerRequest) => {
+  chain = chain.then(() => handle(req))
+})
+
+async function handle(req: WorkerRequest): Promise<void> {
   try {
     const result =
       req.kind === 'file'
@@ -50,4 +57,4 @@ port.on('message', async (req: WorkerRequest) => {
     const e = err as Error
     port.postMessage({ type: 'error', id: req.id, message: e.message ?? String(err), name: e.name ?? 'Error' } satisfies WorkerMessage)
   }
-})
+}
