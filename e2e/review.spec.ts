@@ -116,14 +116,15 @@ test('reviews with the keyboard: correct by typing, reject, confirm with Enter',
   await page.keyboard.press('Enter')
   await expect.poll(() => plateRow(third).review_state).toBe('confirmed')
   expect(plateRow(third).text).toBe(text)
+  await expect.poll(currentPlateId).not.toBe(third) // and on to the next
 })
 
 test('draws a missed plate on the frame, then undoes it with Ctrl+Z', async () => {
   const frame = page.getByTestId('frame')
   await expect(frame).toBeVisible()
-  const mediaId = Number(
-    (await app.call<{ mediaId: number }>('plates.get', { id: await currentPlateId() })).mediaId
-  )
+  const shown = await app.call<{ mediaId: number; frameIdx: number }>('plates.get', { id: await currentPlateId() })
+  await expect(frame).toHaveAttribute('data-media-id', String(shown.mediaId))
+  const mediaId = shown.mediaId
   await page.keyboard.press('Escape') // leave the text field: plain B now draws
   await page.keyboard.press('b')
   await expect(page.getByTestId('draw-hint')).toBeVisible()
@@ -152,8 +153,9 @@ test('draws a missed plate on the frame, then undoes it with Ctrl+Z', async () =
   await expect.poll(() => manual()?.review_state).toBe('manual')
   expect(manual()!.model_text).toBeNull()
 
-  // Ctrl+Z undoes the latest change: the drawn plate is withdrawn (rejected), the entry marked undone
-  await page.getByTestId('plate-input').focus()
+  // the focus is back on the plate text; Ctrl+Z undoes the latest change: the drawn plate is withdrawn
+  // (rejected), the entry marked undone
+  await expect(page.getByTestId('plate-input')).toBeFocused()
   await page.keyboard.press('Control+z')
   await expect.poll(() => manual()?.review_state).toBe('rejected')
   const d = db()

@@ -54,7 +54,7 @@ describe('candidates', () => {
   it('offers distinct texts: the first three, then only likely ones, at most nine', async () => {
     const { candidateChoices } = await import('../../src/renderer/src/screens/Review/normalize')
     const c = (plate: string, confidence: number) => ({ plate, confidence })
-    expect(candidateChoices([c('AB1', 0.9), c('AB1', 0.05), c('A81', 0.004), c('', 0.5), c('AB7', 0.003), c('ABI', 0.02), c('XB1', 0.001)]).map((x) => x.plate)).toEqual([
+    expect(candidateChoices([c('AB1', 0.9), c('AB1', 0.05), c('ab1 ', 0.05), c('A81', 0.004), c('', 0.5), c('AB7', 0.003), c('ABI', 0.02), c('XB1', 0.001)]).map((x) => x.plate)).toEqual([
       'AB1',
       'A81',
       'AB7',

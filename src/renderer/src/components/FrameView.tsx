@@ -5,6 +5,7 @@ import { Box, useTheme } from '@mui/material'
 import type { Box as BoxT } from '@shared/types'
 import { useSize } from '../hooks/useSize'
 import { MediaImage } from './MediaImage'
+import { MONO } from '../theme'
 
 export interface FrameBox {
   id: number
@@ -132,6 +133,8 @@ export function FrameView(props: {
           <svg
             ref={svg}
             data-testid="frame"
+            data-media-id={mediaId}
+            data-frame-idx={frameIdx}
             viewBox={`0 0 ${W} ${H}`}
             preserveAspectRatio="none"
             width={dispW}
@@ -231,7 +234,7 @@ function Tag({ x, y, text, px, bg, fg }: { x: number; y: number; text: string; p
   return (
     <g pointerEvents="none">
       <rect x={x} y={top} width={w} height={h} rx={2 * px} fill={bg} />
-      <text x={x + 4 * px} y={top + h - 4.5 * px} fill={fg} fontSize={fs} fontFamily="DejaVu Sans Mono, ui-monospace, monospace" fontWeight={700}>
+      <text x={x + 4 * px} y={top + h - 4.5 * px} fill={fg} fontSize={fs} fontFamily={MONO} fontWeight={700}>
         {text}
       </text>
     </g>

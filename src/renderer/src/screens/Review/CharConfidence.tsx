@@ -8,7 +8,7 @@ import { confidenceColor, MONO } from '../../theme'
 export function CharConfidence({ text, modelText, confidences, fontSize }: { text: string; modelText: string; confidences: number[]; fontSize: number }) {
   const theme = useTheme()
   return (
-    <Box data-testid="char-confidence" sx={{ display: 'flex', fontFamily: MONO, fontSize, letterSpacing: '0.3em', height: 8, mt: 0.5 }}>
+    <Box data-testid="char-confidence" sx={{ display: 'flex', fontFamily: MONO, fontWeight: 700, fontSize, height: 8, mt: 0.5 }}>
       {[...text].map((ch, i) => {
         const same = modelText[i] === ch
         const c = same ? confidences[i] : undefined
@@ -16,7 +16,7 @@ export function CharConfidence({ text, modelText, confidences, fontSize }: { tex
           <Tooltip key={i} title={c != null ? `${ch}: ${Math.round(c * 100)}%` : `${ch}: edited`} placement="bottom">
             <Box
               data-confidence={c != null ? c.toFixed(2) : 'edited'}
-              sx={{ width: '1.3em', display: 'flex', alignItems: 'flex-end', pr: '0.3em', boxSizing: 'border-box' }}
+              sx={{ width: 'calc(1ch + 0.3em)', flex: 'none', display: 'flex', alignItems: 'flex-end', pr: '0.3em', boxSizing: 'border-box' }}
             >
               <Box sx={{ width: '100%', height: 5, borderRadius: 1, bgcolor: c != null ? confidenceColor(c, theme) : theme.palette.action.disabled }} />
             </Box>

@@ -202,6 +202,7 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
       const box = drawn
       setDrawn(null)
       setDrawing(false)
+      setFocusTick((t) => t + 1) // back to the plate text
       try {
         const row = await call('plates.add', { mediaId: detail.mediaId, frameIdx: detail.frameIdx, box, text: t })
         notify(`Added ${row.text}`, 'success')
@@ -367,6 +368,7 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
         onCancel={() => {
           setDrawn(null)
           setDrawing(false)
+          setFocusTick((t) => t + 1)
         }}
         onSave={(t) => void addPlate(t)}
       />

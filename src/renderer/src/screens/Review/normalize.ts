@@ -8,8 +8,9 @@ export function candidateChoices<C extends { plate: string; confidence: number }
   const seen = new Set<string>()
   const out: C[] = []
   for (const c of candidates) {
-    if (!c.plate || seen.has(c.plate)) continue
-    seen.add(c.plate)
+    const key = normalizePlate(c.plate)
+    if (!key || seen.has(key)) continue
+    seen.add(key)
     if (out.length < 3 || c.confidence >= 0.01) out.push(c)
     if (out.length === 9) break
   }
