@@ -7,6 +7,8 @@ import type { ImageRecognition } from '../../src/shared/types'
 import { iou } from '../../src/main/engine/detector'
 import { createEngine, ModelError, toOpenAlpr, type Engine } from '../../src/main/engine/index'
 import { Pipeline } from '../../src/main/engine/pipeline'
+import type { EnginePool } from '../../src/main/engine/pool'
+import type { Worker } from 'node:worker_threads'
 import { makeBadFiles } from '../helpers/badfiles'
 import { FIXTURES_SKIP_REASON, MODELS_SKIP_REASON, fixturesDir, modelsDir, skipReason } from '../helpers/models'
 
@@ -125,6 +127,27 @@ describe.skipIf(skip)('engine pool', () => {
       const hit = r.plates.find((q) => iou(q.detection.box, want) > 0.7)
       expect(hit, `plate ${p.read!.text}`).toBeTruthy()
       expect(hit!.read?.text).toBe(p.read!.text)
+    }
+  })
+
+  it('recognizeRaw with a short buffer is a clear error', async () => {
+    await expect(engine.recognizeRaw({ data: new Uint8Array(10), width: 64, height: 64, channels: 3 })).rejects.toThrow(/10 bytes is too short for 64x64 RGB/)
+  })
+
+  it('a worker that dies fails only its running request; a new worker takes its place', async () => {
+    const e = (await createEngine({ workers: 1 })) as EnginePool
+    try {
+      const slot = (e as unknown as { slots: { worker: Worker }[] }).slots[0]!
+      const inFlight = [e.recognizeFile(images[0]!), e.recognizeFile(images[1]!), e.recognizeFile(images[2]!)]
+      await slot.worker.terminate() // as if it crashed
+      const settled = await Promise.allSettled(inFlight)
+      expect(settled[0]!.status).toBe('rejected')
+      expect(((settled[0] as PromiseRejectedResult).reason as Error).message).toMatch(/engine worker failed/)
+      // the request waiting in the dead worker's inbox was re-queued, the third never left the queue
+      expect(settled.slice(1).map((r) => r.status)).toEqual(['fulfilled', 'fulfilled'])
+      expect(e.status().workers).toBe(1)
+    } finally {
+      await e.close()
     }
   })
 

@@ -130,7 +130,10 @@ export class EnginePool implements Engine {
     const i = this.slots.indexOf(slot)
     if (i < 0) return
     this.slots.splice(i, 1)
-    for (const j of slot.jobs.splice(0)) j.reject(new Error(`engine worker failed: ${err.message}`))
+    // only the oldest request was running; the ones waiting in its inbox go back to the queue's front
+    const [running, ...waiting] = slot.jobs.splice(0)
+    running?.reject(new Error(`engine worker failed: ${err.message}`))
+    this.queue.unshift(...waiting)
     void slot.worker.terminate()
     if (!this.closed) {
       this.spawn().catch((e) => {
