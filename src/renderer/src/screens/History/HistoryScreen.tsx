@@ -1,6 +1,7 @@
 // History: every review change, newest first; for one plate, its detail and full change history, with
 // undo on any entry.
-import { Box, Button, Card, CardContent, Chip, Stack, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material'
+import { useState } from 'react'
+import { Box, Button, Card, CardContent, Chip, Pagination, Stack, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material'
 import UndoRounded from '@mui/icons-material/UndoRounded'
 import ArrowBackRounded from '@mui/icons-material/ArrowBackRounded'
 import type { HistoryEntry } from '@shared/types'
@@ -76,7 +77,9 @@ function HistoryTable({ entries, showPlate, onUndo }: { entries: HistoryEntry[];
 export function HistoryScreen({ plateId }: { plateId?: number }) {
   const call = useCall()
   const notify = useNotify()
-  const all = useApi('history.list', plateId ? null : { limit: 500 }, { live: true })
+  const [page, setPage] = useState(1)
+  const PER_PAGE = 100
+  const all = useApi('history.list', plateId ? null : { offset: (page - 1) * PER_PAGE, limit: PER_PAGE }, { live: true })
   const plate = useApi('plates.get', plateId ? { id: plateId } : null, { live: true })
   const undo = (h: HistoryEntry): void => {
     void call('history.undo', { historyId: h.id }).then(
@@ -90,9 +93,14 @@ export function HistoryScreen({ plateId }: { plateId?: number }) {
       <Box sx={{ height: '100%', overflow: 'auto', p: 2 }}>
         <Card>
           <CardContent>
-            <Typography variant="h6" sx={{ mb: 1 }}>
-              All review changes {all.data ? <Typography component="span" color="text.secondary">({all.data.total.toLocaleString()})</Typography> : null}
-            </Typography>
+            <Stack direction="row" sx={{ alignItems: 'center', mb: 1 }}>
+              <Typography variant="h6" sx={{ flex: 1 }}>
+                All review changes {all.data ? <Typography component="span" color="text.secondary">({all.data.total.toLocaleString()})</Typography> : null}
+              </Typography>
+              {all.data && all.data.total > PER_PAGE && (
+                <Pagination size="small" count={Math.ceil(all.data.total / PER_PAGE)} page={page} onChange={(_e, p) => setPage(p)} />
+              )}
+            </Stack>
             {all.data?.items.length === 0 && <Typography color="text.secondary">No changes yet. Review plates and every change shows up here.</Typography>}
             {all.data && all.data.items.length > 0 && <HistoryTable entries={all.data.items} showPlate onUndo={undo} />}
           </CardContent>

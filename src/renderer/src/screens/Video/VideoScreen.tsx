@@ -12,6 +12,7 @@ import { useApi } from '../../hooks/useApi'
 import { useShortcut } from '../../hooks/useShortcut'
 import { navigate } from '../../nav'
 import { confidenceColor } from '../../theme'
+import { paddedCrop } from '../Review/crop'
 
 function basename(p: string): string {
   return p.split(/[\\/]/).pop() ?? p
@@ -86,7 +87,7 @@ export function VideoScreen({ mediaId, trackId }: { mediaId?: number; trackId?: 
             }}
           >
             <Box sx={{ height: 63, bgcolor: 'black', borderRadius: 0.5, overflow: 'hidden' }}>
-              <MediaImage mediaId={t.mediaId} frameIdx={t.bestFrame} maxSize={200} alt={`track ${t.text}`} fit="cover" />
+              <TrackThumb track={t} />
             </Box>
             <Box sx={{ minWidth: 0 }}>
               <PlateText text={t.text} size="sm" />
@@ -159,5 +160,22 @@ function Timeline({ frames, first, last, current, best, onPick }: { frames: Trac
         </Tooltip>
       ))}
     </Box>
+  )
+}
+
+/** The plate at the track's best frame (the whole frame until its box is known). */
+function TrackThumb({ track }: { track: TrackSummary }) {
+  const frames = useApi('tracks.frames', { trackId: track.id })
+  const best = frames.data?.find((f) => f.frameIdx === track.bestFrame)
+  if (!frames.data) return null
+  return (
+    <MediaImage
+      mediaId={track.mediaId}
+      frameIdx={track.bestFrame}
+      crop={best ? paddedCrop(best.box, 0.6, 1.6) : undefined}
+      maxSize={200}
+      alt={`track ${track.text}`}
+      fit="cover"
+    />
   )
 }
