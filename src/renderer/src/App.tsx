@@ -46,12 +46,12 @@ const SHORTCUTS: [string, string][] = [
   ['Ctrl+/', 'This list']
 ]
 
-function Shell() {
+function Shell({ onMode }: { onMode: (m: 'light' | 'dark') => void }) {
   const route = useRoute()
   const notify = useNotify()
   const [modal, setModal] = useState(false)
   const [help, setHelp] = useState(false)
-  const info = useApi('app.info', {})
+  const info = useApi('app.info', {}, { live: true })
   const [settings, setSettings] = useState<Settings>()
   useEffect(() => {
     api.call('settings.get', {}).then(setSettings, (e: unknown) => notify(`Settings: ${e instanceof Error ? e.message : String(e)}`, 'error'))
@@ -76,13 +76,12 @@ function Shell() {
 
   const prefersDark = useMediaQuery('(prefers-color-scheme: dark)')
   const mode = settings?.theme === 'light' ? 'light' : settings?.theme === 'dark' ? 'dark' : prefersDark ? 'dark' : 'light'
-  const theme = useMemo(() => makeTheme(mode), [mode])
+  useEffect(() => onMode(mode), [mode, onMode])
   const ctx = useMemo(() => ({ info: info.data, settings, saveSettings, setModal }), [info.data, settings, saveSettings])
   const s = stats.data
 
   return (
-    <ThemeProvider theme={theme}>
-      <CssBaseline />
+    <>
       <AppContext.Provider value={ctx}>
         <Box sx={{ display: 'grid', gridTemplateColumns: '76px minmax(0, 1fr)', gridTemplateRows: '44px minmax(0, 1fr)', height: '100vh' }}>
           <Box
@@ -198,14 +197,20 @@ function Shell() {
           </DialogContent>
         </Dialog>
       </AppContext.Provider>
-    </ThemeProvider>
+    </>
   )
 }
 
 export function App() {
+  // the theme wraps everything, notifications included; the shell decides the mode from the settings
+  const [mode, setMode] = useState<'light' | 'dark'>(() => (window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'))
+  const theme = useMemo(() => makeTheme(mode), [mode])
   return (
-    <NotifyProvider>
-      <Shell />
-    </NotifyProvider>
+    <ThemeProvider theme={theme}>
+      <CssBaseline />
+      <NotifyProvider>
+        <Shell onMode={setMode} />
+      </NotifyProvider>
+    </ThemeProvider>
   )
 }
