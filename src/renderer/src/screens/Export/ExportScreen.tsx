@@ -154,10 +154,15 @@ export function ExportScreen() {
               </Stack>
               {progress && (
                 <Box data-testid="export-progress" data-state={progress.state}>
-                  <LinearProgress variant={progress.total ? 'determinate' : 'indeterminate'} value={progress.total ? (progress.done / progress.total) * 100 : 0} sx={{ height: 8, borderRadius: 4 }} />
+                  <LinearProgress
+                    variant={progress.total || progress.state !== 'running' ? 'determinate' : 'indeterminate'}
+                    value={progress.state === 'done' ? 100 : progress.total ? (progress.done / progress.total) * 100 : 0}
+                    color={progress.state === 'error' ? 'error' : progress.state === 'done' ? 'success' : 'primary'}
+                    sx={{ height: 8, borderRadius: 4 }}
+                  />
                   <Typography variant="body2" sx={{ mt: 0.75 }}>
                     {progress.state === 'done'
-                      ? `Done: ${progress.done} items written to ${progress.outDir}`
+                      ? `Done: ${progress.done} item${progress.done === 1 ? '' : 's'} written to ${progress.outDir}`
                       : progress.state === 'error'
                         ? ''
                         : `${progress.done} / ${progress.total || '…'} · ${progress.state}`}
