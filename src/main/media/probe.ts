@@ -2,7 +2,8 @@
 import { execFile } from 'node:child_process'
 import { createRequire } from 'node:module'
 
-const require = createRequire(import.meta.url)
+// not named `require`: the ESM bundle (electron-vite) injects its own `require` shim into the same chunk
+const requireCjs = createRequire(import.meta.url)
 
 /** inside an Electron asar archive the binaries live in app.asar.unpacked */
 function unpacked(p: string): string {
@@ -13,12 +14,12 @@ let ffmpegBin: string | null = null
 let ffprobeBin: string | null = null
 
 export function ffmpegPath(): string {
-  if (!ffmpegBin) ffmpegBin = process.env.PLATEDESK_FFMPEG || unpacked((require('@ffmpeg-installer/ffmpeg') as { path: string }).path)
+  if (!ffmpegBin) ffmpegBin = process.env.PLATEDESK_FFMPEG || unpacked((requireCjs('@ffmpeg-installer/ffmpeg') as { path: string }).path)
   return ffmpegBin
 }
 
 export function ffprobePath(): string {
-  if (!ffprobeBin) ffprobeBin = process.env.PLATEDESK_FFPROBE || unpacked((require('@ffprobe-installer/ffprobe') as { path: string }).path)
+  if (!ffprobeBin) ffprobeBin = process.env.PLATEDESK_FFPROBE || unpacked((requireCjs('@ffprobe-installer/ffprobe') as { path: string }).path)
   return ffprobeBin
 }
 

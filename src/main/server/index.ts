@@ -68,7 +68,12 @@ const MIME: Record<string, string> = {
 /** out/renderer relative to this module, in the source tree (src/main/server) or the bundle (out/main). */
 export function defaultRendererDir(): string {
   const here = fileURLToPath(new URL('.', import.meta.url))
-  const candidates = [resolve(here, '../renderer'), resolve(here, '../../../out/renderer'), resolve(process.cwd(), 'out/renderer')]
+  const candidates = [
+    resolve(here, '../renderer'), // out/main/*.js
+    resolve(here, '../../renderer'), // out/main/chunks/*.js
+    resolve(here, '../../../out/renderer'), // src/main/server (tsx)
+    resolve(process.cwd(), 'out/renderer')
+  ]
   return candidates.find((d) => existsSync(join(d, 'index.html'))) ?? candidates[candidates.length - 1]
 }
 
