@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { defaultModel } from '../../src/main/engine/models'
+import { anchorCount, rectangularModel } from '../../src/main/engine/rect-model'
 import { decodeEnd2End, decodeRawYolo, iou, nms, unletterbox } from '../../src/main/engine/detector'
 import { Pipeline } from '../../src/main/engine/pipeline'
 import { cropResize, letterbox } from '../../src/main/engine/preprocess'
@@ -55,6 +59,8 @@ describe('box decoding (hand-built tensors)', () => {
     // pad is ultralytics grey, content is the image value
     expect(lb.tensor[0]).toBeCloseTo(114 / 255)
     expect(lb.tensor[416 * 200 + 10]).toBeCloseTo(200 / 255)
+    const r = letterbox(img, 416, undefined, { stride: 32 })
+    expect([r.width, r.height, r.padY]).toEqual([416, 256, 11])
     const box = { x1: 100, y1: 400, x2: 300, y2: 460 }
     const inLb = { x1: box.x1 * lb.ratio + lb.padX, y1: box.y1 * lb.ratio + lb.padY, x2: box.x2 * lb.ratio + lb.padX, y2: box.y2 * lb.ratio + lb.padY }
     const back = unletterbox(inLb, lb, 1280, 720)
@@ -75,6 +81,35 @@ describe('box decoding (hand-built tensors)', () => {
 
 const FIX = fixturesDir()
 const MODELS = modelsDir()
+
+describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON, !FIX && FIXTURES_SKIP_REASON))('rectangular detector input', () => {
+  it('rewrites the 416x416 graph for 416x256 and localises plates as well as the square model', async () => {
+    const bytes = readFileSync(join(MODELS!, defaultModel('detector').file))
+    expect(anchorCount(416, 416)).toBe(3549)
+    expect(rectangularModel(bytes, 416, 416)).toBe(bytes)
+    expect(rectangularModel(bytes, 250, 416)).toBeNull() // not a multiple of 32
+    expect(rectangularModel(Buffer.from('not a model'), 256, 416)).toBeNull()
+    // Boxes of tiny plates move by a pixel or two between the two (the stride-32 grid sits at another
+    // phase), so compare both against the labels rather than against each other.
+    const meanIou: Record<string, number> = {}
+    for (const rectDetector of [true, false]) {
+      const p = await Pipeline.create({ threads: 1, rectDetector })
+      try {
+        const ious: number[] = []
+        for (const [image, boxes] of readVocBoxes(FIX!)) {
+          const dets = await p.detector.detect(await decodeImageFile(image), { threshold: 0.2 })
+          for (const g of boxes) ious.push(Math.max(0, ...dets.map((d) => iou(d.box, g))))
+        }
+        meanIou[rectDetector ? 'rect' : 'square'] = ious.reduce((x, y) => x + y, 0) / ious.length
+        expect(ious.filter((v) => v >= 0.5).length / ious.length).toBeGreaterThanOrEqual(0.9)
+      } finally {
+        await p.close()
+      }
+    }
+    console.log(`mean IoU vs labels: rect ${meanIou.rect!.toFixed(3)}, square ${meanIou.square!.toFixed(3)}`)
+    expect(meanIou.rect!).toBeGreaterThan(meanIou.square! - 0.03)
+  })
+})
 
 describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON, !FIX && FIXTURES_SKIP_REASON))('detector on the dashcam fixtures', () => {
   it('recall >= 0.90 at IoU 0.5 against the VOC boxes, with few false positives', async () => {

@@ -3,7 +3,9 @@
 import * as ort from 'onnxruntime-node'
 import type { ExecutionProvider, ImageRecognition, RecognizedPlate } from '../../shared/types'
 import { decodeImageFile, type DecodedImage } from '../media/images'
-import { DEFAULT_DETECTION_THRESHOLD, Detector } from './detector'
+import { readFile } from 'node:fs/promises'
+import { DEFAULT_DETECTION_THRESHOLD, Detector, type VariantFactory } from './detector'
+import { rectangularModel } from './rect-model'
 import { resolveModelPath, type ModelEntry } from './models'
 import { averageSlots, decodeSlots, Recognizer } from './recognizer'
 import type { RawImage } from './types'
@@ -30,6 +32,11 @@ export interface PipelineOptions {
   padY?: number
   /** bound on the decoded working image's longest side */
   maxSide?: number
+  /**
+   * rectangular detector input (e.g. 416x256 for 16:9 instead of 416x416 with grey bars): same weights,
+   * ~40% less detector time; see rect-model.ts. Default true.
+   */
+  rectDetector?: boolean
 }
 
 /**
@@ -52,9 +59,13 @@ export interface SessionResult {
 
 const failedProviders = new Map<ExecutionProvider, string>()
 
+/** create() has separate overloads for a path and for model bytes */
+const open = (model: string | Uint8Array, o: ort.InferenceSession.SessionOptions) =>
+  typeof model === 'string' ? ort.InferenceSession.create(model, o) : ort.InferenceSession.create(model, o)
+
 /** Creates a session on the requested provider; falls back to the CPU (with a warning) when it fails. */
 export async function createSession(
-  path: string,
+  path: string | Uint8Array,
   provider: ExecutionProvider = 'cpu',
   threads?: number
 ): Promise<SessionResult> {
@@ -66,22 +77,22 @@ export async function createSession(
   }
   if (provider !== 'cpu') {
     const known = failedProviders.get(provider)
-    if (known) return { session: await ort.InferenceSession.create(path, { ...base, executionProviders: ['cpu'] }), provider: 'cpu', warning: known }
+    if (known) return { session: await open(path, { ...base, executionProviders: ['cpu'] }), provider: 'cpu', warning: known }
     // ORT's native logger prints a loader error for a missing GPU runtime; we report it once ourselves.
     // (The env log level only takes effect before the first session of the process.)
     ort.env.logLevel = 'fatal'
     try {
-      const session = await ort.InferenceSession.create(path, { ...base, logSeverityLevel: 4, executionProviders: [ORT_PROVIDER[provider], 'cpu'] })
+      const session = await open(path, { ...base, logSeverityLevel: 4, executionProviders: [ORT_PROVIDER[provider], 'cpu'] })
       return { session, provider, warning: null }
     } catch (err) {
       const msg = ((err as Error).message ?? String(err)).split('\n')[0]!.slice(0, 300)
       const warning = `execution provider "${provider}" is not available (${msg}); using the CPU instead`
       failedProviders.set(provider, warning) // the detector failed: don't retry for each recognizer
-      const session = await ort.InferenceSession.create(path, { ...base, executionProviders: ['cpu'] })
+      const session = await open(path, { ...base, executionProviders: ['cpu'] })
       return { session, provider: 'cpu', warning }
     }
   }
-  return { session: await ort.InferenceSession.create(path, { ...base, executionProviders: ['cpu'] }), provider, warning: null }
+  return { session: await open(path, { ...base, executionProviders: ['cpu'] }), provider, warning: null }
 }
 
 export class Pipeline {
@@ -113,8 +124,17 @@ export class Pipeline {
     const d = await createSession(det.path, provider, opts.threads)
     const rs = await Promise.all(recs.map((r) => createSession(r.path, provider, opts.threads)))
     const warning = [d, ...rs].map((s) => s.warning).find((w) => w) ?? null
+    let variants: VariantFactory | null = null
+    if (opts.rectDetector !== false) {
+      let bytes: Promise<Buffer> | null = null
+      variants = async (h, w) => {
+        bytes ??= readFile(det.path)
+        const model = rectangularModel(await bytes, h, w, det.entry.input.width)
+        return model ? (await createSession(model, d.provider, opts.threads)).session : null
+      }
+    }
     return new Pipeline(
-      new Detector(ort, d.session, det.entry),
+      new Detector(ort, d.session, det.entry, variants),
       rs.map((s, i) => new Recognizer(ort, s.session, recs[i]!.entry)),
       d.provider,
       warning,
@@ -209,7 +229,7 @@ export class Pipeline {
 
   async close(): Promise<void> {
     await Promise.all([
-      this.detector.session.release(),
+      this.detector.close(),
       ...this.recognizers.map((r) => r.session.release())
     ])
   }

@@ -16,6 +16,9 @@ export interface Letterbox {
   padX: number
   padY: number
   size: number
+  /** tensor width and height (both = size unless rect) */
+  width: number
+  height: number
 }
 
 /** ultralytics' LetterBox pads with 114 grey */
@@ -67,17 +70,27 @@ function cachedAxisMap(srcLen: number, dstLen: number, step: number) {
   return m
 }
 
-/**
- * Letterbox to size×size (keep aspect, centre, grey pad), NCHW float32 in 0..1. Pass a previous
- * result's tensor as `reuse` to skip a 2 MB allocation per image (the caller must be done with it).
- */
-export function letterbox(img: RgbImage, size = 416, reuse?: Float32Array): Letterbox {
+/** The letterbox geometry: resized content nw x nh inside a width x height tensor. */
+export function letterboxShape(img: { width: number; height: number }, size = 416, rect?: { stride: number }) {
   const ratio = Math.min(size / img.width, size / img.height)
   const nw = Math.max(1, Math.round(img.width * ratio))
   const nh = Math.max(1, Math.round(img.height * ratio))
-  const left = Math.max(0, Math.round((size - nw) / 2 - 0.1))
-  const top = Math.max(0, Math.round((size - nh) / 2 - 0.1))
-  const plane = size * size
+  const width = rect ? Math.min(size, Math.max(rect.stride * 2, Math.ceil(nw / rect.stride) * rect.stride)) : size
+  const height = rect ? Math.min(size, Math.max(rect.stride * 2, Math.ceil(nh / rect.stride) * rect.stride)) : size
+  return { ratio, nw, nh, width, height }
+}
+
+/**
+ * Letterbox into size×size (keep aspect, centre, grey pad), NCHW float32 in 0..1. With `rect`, the
+ * short side is padded only up to the next multiple of `stride` (ultralytics' rectangular inference:
+ * a 1280x720 frame becomes 416x256 instead of 416x416). Pass a previous result's tensor as `reuse`
+ * to skip a 2 MB allocation per image (the caller must be done with it).
+ */
+export function letterbox(img: RgbImage, size = 416, reuse?: Float32Array, rect?: { stride: number }): Letterbox {
+  const { ratio, nw, nh, width: W, height: H } = letterboxShape(img, size, rect)
+  const left = Math.max(0, Math.round((W - nw) / 2 - 0.1))
+  const top = Math.max(0, Math.round((H - nh) / 2 - 0.1))
+  const plane = W * H
   const t = reuse && reuse.length === plane * 3 ? reuse : new Float32Array(plane * 3)
   t.fill(PAD)
   const xm = cachedAxisMap(img.width, nw, 3)
@@ -91,7 +104,7 @@ export function letterbox(img: RgbImage, size = 416, reuse?: Float32Array): Lett
     const r1 = ym.i1[y]!
     const wy = ym.w[y]!
     const wy0 = 2048 - wy
-    let o = (top + y) * size + left
+    let o = (top + y) * W + left
     for (let x = 0; x < nw; x++, o++) {
       const c0 = xm.i0[x]!
       const c1 = xm.i1[x]!
@@ -106,7 +119,7 @@ export function letterbox(img: RgbImage, size = 416, reuse?: Float32Array): Lett
       t[o + plane2] = ((src[p + 2]! * wx0 + src[q + 2]! * wx) * wy0 + (src[u + 2]! * wx0 + src[v + 2]! * wx) * wy) * k
     }
   }
-  return { tensor: t, ratio, padX: left, padY: top, size }
+  return { tensor: t, ratio, padX: left, padY: top, size, width: W, height: H }
 }
 
 /**
