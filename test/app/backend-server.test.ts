@@ -7,7 +7,7 @@ import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { createBackend, toApiError, type Backend } from '../../src/main/services/app'
-import { startServer, type RunningServer } from '../../src/main/server/index'
+import { defaultRendererDir, startServer, type RunningServer } from '../../src/main/server/index'
 
 let dir: string
 let backend: Backend
@@ -87,6 +87,10 @@ describe('backend', () => {
 })
 
 describe('web-mode server', () => {
+  it('serves the built renderer by default, never the un-bundled source', () => {
+    expect(defaultRendererDir().replace(/\\/g, '/')).toMatch(/\/out\/renderer$/)
+  })
+
   it('listens on loopback only and refuses any other host', async () => {
     expect(server.address.address).toBe('127.0.0.1')
     expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${server.token}`)

@@ -68,12 +68,13 @@ const MIME: Record<string, string> = {
 /** out/renderer relative to this module, in the source tree (src/main/server) or the bundle (out/main). */
 export function defaultRendererDir(): string {
   const here = fileURLToPath(new URL('.', import.meta.url))
+  // only built renderers (out/renderer): src/renderer/index.html is the un-bundled source
   const candidates = [
+    resolve(here, '../../../out/renderer'), // src/main/server (tsx)
     resolve(here, '../renderer'), // out/main/*.js
     resolve(here, '../../renderer'), // out/main/chunks/*.js
-    resolve(here, '../../../out/renderer'), // src/main/server (tsx)
     resolve(process.cwd(), 'out/renderer')
-  ]
+  ].filter((d) => d.split(sep).slice(-2).join('/') === 'out/renderer')
   return candidates.find((d) => existsSync(join(d, 'index.html'))) ?? candidates[candidates.length - 1]
 }
 

@@ -2,7 +2,7 @@
 // one key away: Enter confirms or saves the correction and moves on, Delete rejects, PageUp/PageDown
 // move, Ctrl+Z undoes, Alt+1..9 pick a candidate, B draws a missed plate.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { Alert, Box, Button, Divider, Stack, Typography } from '@mui/material'
+import { Alert, Box, Button, Chip, Divider, Stack, Typography } from '@mui/material'
 import DoneAllRounded from '@mui/icons-material/DoneAllRounded'
 import TaskAltRounded from '@mui/icons-material/TaskAltRounded'
 import type { Box as BoxT, PlateDetail, PlateFilter, PlateRow, PlateSort } from '@shared/types'
@@ -261,9 +261,24 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
           }}
         />
         <Stack direction="row" sx={{ px: 1.5, py: 0.75, alignItems: 'center', justifyContent: 'space-between', borderBottom: 1, borderColor: 'divider' }}>
-          <Typography variant="caption" color="text.secondary" data-testid="queue-total">
-            {queue.total === null ? 'Loading…' : `${queue.total.toLocaleString()} plate${queue.total === 1 ? '' : 's'}`}
-          </Typography>
+          <Stack direction="row" spacing={1} sx={{ alignItems: 'center', minWidth: 0 }}>
+            <Typography variant="caption" color="text.secondary" data-testid="queue-total" sx={{ whiteSpace: 'nowrap' }}>
+              {queue.total === null ? 'Loading…' : `${queue.total.toLocaleString()} plate${queue.total === 1 ? '' : 's'}`}
+            </Typography>
+            {filter.mediaId !== undefined && (
+              <Chip
+                label="one file"
+                onDelete={() => {
+                  const { mediaId: _drop, ...rest } = filter
+                  void _drop
+                  setFilter({ ...rest, state: 'unreviewed' })
+                  setSort('confidence')
+                  navigate({ screen: 'review' })
+                }}
+                sx={{ height: 20, fontSize: 11 }}
+              />
+            )}
+          </Stack>
           <Button size="small" startIcon={<DoneAllRounded />} onClick={() => setBulkOpen(true)} data-testid="btn-bulk">
             Bulk confirm…
           </Button>
