@@ -228,7 +228,7 @@ test('opens a plate from its link and shows it for review (the README screenshot
     id = (
       d
         .prepare(
-          "SELECT id FROM plates WHERE review_state = 'unreviewed' AND confidence BETWEEN 0.6 AND 0.97 AND media_id IN (SELECT media_id FROM plates GROUP BY media_id HAVING COUNT(*) > 1) ORDER BY (x2 - x1) DESC LIMIT 1"
+          "SELECT id FROM plates WHERE review_state = 'unreviewed' AND confidence BETWEEN 0.6 AND 0.97 AND x1 > 192 AND x2 < 1088 AND media_id IN (SELECT media_id FROM plates GROUP BY media_id HAVING COUNT(*) > 1) ORDER BY (x2 - x1) DESC LIMIT 1"
         )
         .get() as { id: number }
     ).id

@@ -246,7 +246,7 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
 
   const frameBoxes = (siblings.data?.items ?? [])
     .filter((p) => detail && p.frameIdx === detail.frameIdx)
-    .map((p: PlateRow) => ({ id: p.id, box: p.box, label: p.reviewState === 'rejected' ? `✕ ${p.text}` : p.text, dim: p.reviewState === 'rejected' }))
+    .map((p: PlateRow) => ({ id: p.id, box: p.box, label: p.reviewState === 'rejected' ? `✕ ${p.text}` : p.text || '?', dim: p.reviewState === 'rejected' }))
 
   return (
     <Box sx={{ display: 'grid', gridTemplateColumns: 'clamp(280px, 28vw, 380px) minmax(0, 1fr)', height: '100%', minHeight: 0 }}>
