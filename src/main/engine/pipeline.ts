@@ -57,6 +57,11 @@ export interface SessionResult {
   warning: string | null
 }
 
+// ORT's native logger writes to stderr out of band (e.g. a loader error for a missing GPU runtime);
+// every failure that matters also comes back as an exception, which we report in our own words.
+// The env level only takes effect before the process's first session, hence at module load.
+ort.env.logLevel = 'fatal'
+
 const failedProviders = new Map<ExecutionProvider, string>()
 
 /** create() has separate overloads for a path and for model bytes */
@@ -78,9 +83,6 @@ export async function createSession(
   if (provider !== 'cpu') {
     const known = failedProviders.get(provider)
     if (known) return { session: await open(path, { ...base, executionProviders: ['cpu'] }), provider: 'cpu', warning: known }
-    // ORT's native logger prints a loader error for a missing GPU runtime; we report it once ourselves.
-    // (The env log level only takes effect before the first session of the process.)
-    ort.env.logLevel = 'fatal'
     try {
       const session = await open(path, { ...base, logSeverityLevel: 4, executionProviders: [ORT_PROVIDER[provider], 'cpu'] })
       return { session, provider, warning: null }
