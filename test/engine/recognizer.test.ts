@@ -144,4 +144,38 @@ describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON))('OCR on synthetic pla
     expect(exact).toBeGreaterThanOrEqual(7)
     expect(inCandidates).toBeGreaterThanOrEqual(8)
   })
+
+  it('confidence ranks wrong readings low (80 randomly degraded plates)', async () => {
+    let seed = 11
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
+    const pick = <T,>(a: readonly T[]) => a[Math.floor(rnd() * a.length)]!
+    const reads: { conf: number; ok: boolean }[] = []
+    for (let i = 0; i < 80; i++) {
+      const text =
+        pick(['B', 'CJ', 'IF', 'TM', 'SB']) +
+        Array.from({ length: pick([2, 3]) }, () => pick([...'0123456789'])).join('') +
+        Array.from({ length: 3 }, () => pick([...'ABCDEFGHJKLMNPRSTUVWXYZ'])).join('')
+      const img = await renderPlate({
+        text,
+        font: pick(['DejaVu Sans', 'DejaVu Sans Mono', 'DejaVu Serif']),
+        euBand: rnd() < 0.8,
+        blur: rnd() * 2.2,
+        rotate: (rnd() - 0.5) * 12,
+        shear: (rnd() - 0.5) * 0.4,
+        finalWidth: Math.round(60 + rnd() * 160)
+      })
+      const [read] = await p.recognizers[0]!.recognize(img, [{ x1: 0, y1: 0, x2: img.width, y2: img.height }], { topN: 0, padX: 0, padY: 0 })
+      if (read!.text) reads.push({ conf: read!.confidence, ok: read!.text === text })
+    }
+    const right = reads.filter((r) => r.ok)
+    const wrong = reads.filter((r) => !r.ok)
+    let above = 0
+    for (const a of right) for (const b of wrong) above += a.conf > b.conf ? 1 : a.conf === b.conf ? 0.5 : 0
+    const auc = above / (right.length * wrong.length)
+    console.log(`confidence AUC ${auc.toFixed(3)} over ${right.length} right / ${wrong.length} wrong synthetic reads`)
+    // the degradations make both groups sizeable; a confidence unrelated to correctness gives ~0.5
+    expect(right.length).toBeGreaterThan(15)
+    expect(wrong.length).toBeGreaterThan(15)
+    expect(auc).toBeGreaterThan(0.85)
+  })
 })
