@@ -13,7 +13,7 @@ export const DEFAULT_MAX_SIDE = 2560
 /** Refuse absurd headers before allocating (sharp trusts the header for this check). 0x3FFF² ≈ 268 MP. */
 export const MAX_INPUT_PIXELS = 0x3fff * 0x3fff
 
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.tif', '.tiff', '.bmp', '.gif']
+export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.tif', '.tiff', '.bmp', '.gif', '.avif']
 
 export function isImagePath(path: string): boolean {
   return IMAGE_EXTENSIONS.includes(extname(path).toLowerCase())
@@ -141,6 +141,7 @@ function sniffFormat(b: Buffer): string {
   const t = b.subarray(0, 4).toString('latin1')
   if (t === 'II*\0' || t === 'MM\0*') return 'tiff'
   if (t.startsWith('GIF8')) return 'gif'
+  if (b.subarray(4, 8).toString('latin1') === 'ftyp') return 'heif'
   return 'unknown'
 }
 
@@ -148,7 +149,7 @@ function describeSharpError(buf: Buffer | null, err: unknown): string {
   const msg = (err as Error).message ?? String(err)
   if (/unsupported image format/i.test(msg)) {
     if (buf && looksLikeText(buf)) return 'not an image: the file contains text (wrong extension?)'
-    return 'not a supported image format (JPEG, PNG, WebP, TIFF, BMP, GIF)'
+    return 'not a supported image format (JPEG, PNG, WebP, TIFF, BMP, GIF, AVIF)'
   }
   if (/premature end|truncat|end of file|unexpected end|Invalid SOS|corrupt/i.test(msg)) {
     return `truncated or corrupt image data (${msg.trim().split('\n')[0]})`
