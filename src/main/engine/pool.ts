@@ -58,6 +58,8 @@ export class EnginePool implements Engine {
   private closed = false
   private info = { detectorId: null as string | null, recognizerId: null as string | null, provider: 'cpu' as ExecutionProvider }
   private error: string | null = null
+  /** every worker started, ready or not, so close() also stops ones still loading their models */
+  private readonly all = new Set<Worker>()
 
   private constructor(
     private readonly opts: PoolOptions,
@@ -82,11 +84,17 @@ export class EnginePool implements Engine {
     const { workers: _w, ...pipelineOpts } = this.opts
     const worker = new Worker(url, { workerData: { ...workerData, options: pipelineOpts } })
     const slot: Slot = { worker, jobs: [] }
+    this.all.add(worker)
+    worker.once('exit', () => this.all.delete(worker))
     return new Promise<void>((resolve, reject) => {
       let ready = false
       worker.on('message', (msg: WorkerMessage) => {
         if (msg.type === 'ready') {
           ready = true
+          if (this.closed) {
+            void worker.terminate()
+            return reject(new Error('engine closed during start-up'))
+          }
           this.info = { detectorId: msg.detectorId, recognizerId: msg.recognizerId, provider: msg.provider as ExecutionProvider }
           if (msg.warning && !this.error) {
             this.error = msg.warning
@@ -216,11 +224,9 @@ export class EnginePool implements Engine {
     if (this.closed) return
     this.closed = true
     for (const j of this.queue.splice(0)) j.reject(new Error('engine closed before this request ran'))
-    await Promise.all(
-      this.slots.splice(0).map(async (s) => {
-        for (const j of s.jobs.splice(0)) j.reject(new Error('engine closed before this request finished'))
-        await s.worker.terminate()
-      })
-    )
+    for (const s of this.slots.splice(0)) {
+      for (const j of s.jobs.splice(0)) j.reject(new Error('engine closed before this request finished'))
+    }
+    await Promise.all([...this.all].map((w) => w.terminate()))
   }
 }
