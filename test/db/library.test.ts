@@ -281,7 +281,10 @@ describe('review operations', () => {
     const manifest = JSON.parse(readFileSync(join(__dirname, '../../models/manifest.json'), 'utf8')) as { models: { id: string; task: string }[] }
     const task = (id: string) => manifest.models.find((m) => m.id === id)?.task
     expect(task(DEFAULT_SETTINGS.detectorId)).toBe('detector')
-    expect(task(DEFAULT_SETTINGS.recognizerId)).toBe('recognizer')
+    // 'a+b' = a backed up by b: every part must be a recognizer
+    const parts = DEFAULT_SETTINGS.recognizerId.split('+')
+    expect(parts.length).toBeGreaterThan(0)
+    for (const id of parts) expect(task(id)).toBe('recognizer')
   })
 
   it('settings round-trip over defaults', () => {
