@@ -83,7 +83,8 @@ async function describeFsError(path: string, err: unknown): Promise<string> {
 /** Decodes an in-memory image; `name` is only used in error messages. */
 export async function decodeImageBuffer(buf: Buffer, name: string, opts: DecodeOptions = {}): Promise<DecodedImage> {
   if (buf.length === 0) throw new ImageDecodeError(name, 'empty file (0 bytes)')
-  const maxSide = opts.maxSide ?? DEFAULT_MAX_SIDE
+  // sharp refuses resize targets above 1e8; callers ask for "no bound" with a huge number (exports)
+  const maxSide = Math.min(opts.maxSide ?? DEFAULT_MAX_SIDE, 100_000_000)
   if (isBmp(buf)) {
     const bmp = decodeBmp(buf, name)
     const img = sharp(bmp.data, { raw: { width: bmp.width, height: bmp.height, channels: bmp.channels } })
