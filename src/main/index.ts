@@ -88,6 +88,7 @@ async function start(): Promise<void> {
   backend = await createBackend({
     dbPath,
     modelsDir,
+    userDataDir: userData,
     mode: 'electron',
     version: app.getVersion(),
     openFolder: async () => {

@@ -49,6 +49,7 @@ const api = {
   onImportProgress: (cb: (p: Events['import.progress']) => void) => on('import.progress', cb),
   onLibraryChanged: (cb: (p: Events['library.changed']) => void) => on('library.changed', cb),
   onExportProgress: (cb: (p: Events['export.progress']) => void) => on('export.progress', cb),
+  onModelsProgress: (cb: (p: Events['models.progress']) => void) => on('models.progress', cb),
   /** the absolute path of a dropped File (folders included); '' when it has none */
   getPathForFile: (file: File): string => webUtils.getPathForFile(file)
 }

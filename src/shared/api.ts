@@ -11,6 +11,7 @@ import type {
   ImportProgress,
   LibraryStats,
   MediaSummary,
+  ModelDownloadProgress,
   ModelStatus,
   PlateDetail,
   PlateRow,
@@ -65,6 +66,11 @@ export const settingsSchema = z.object({
 export const requests = {
   'app.info': z.object({}),
   'models.status': z.object({}),
+  /**
+   * downloads the given model ids, or (ids absent) the default and selected models that are missing or
+   * corrupt, into the models folder; progress comes as 'models.progress' events
+   */
+  'models.download': z.object({ ids: z.array(z.string().min(1).max(200)).max(50).optional() }),
   'library.stats': z.object({}),
   /** paths are files or folders on the backend's machine; fps = video sampling (0 = every frame) */
   'library.import': z.object({ paths: z.array(z.string().min(1).max(4096)).min(1), fps: z.number().min(0).max(120).optional() }),
@@ -123,6 +129,8 @@ export interface Page<T> {
 export interface Responses {
   'app.info': AppInfo
   'models.status': ModelStatus[]
+  /** models: what this job fetches (empty when nothing needed it); a running job is answered again */
+  'models.download': { jobId: string; models: { id: string; file: string; size: number }[] }
   'library.stats': LibraryStats
   'library.import': { jobId: number }
   'import.status': ImportProgress | null
@@ -164,9 +172,10 @@ export interface Events {
   /** something in the library changed: the UI refetches what it shows */
   'library.changed': { reason: 'import' | 'review' | 'undo' | 'settings'; plateIds?: number[] }
   'export.progress': ExportProgress
+  'models.progress': ModelDownloadProgress
 }
 export type EventName = keyof Events
-export const eventNames: EventName[] = ['import.progress', 'library.changed', 'export.progress']
+export const eventNames: EventName[] = ['import.progress', 'library.changed', 'export.progress', 'models.progress']
 
 /** The surface the renderer sees, whether over Electron IPC or web mode. */
 export interface Api {

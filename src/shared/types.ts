@@ -88,6 +88,24 @@ export interface ModelStatus {
   path: string | null
   state: 'ok' | 'missing' | 'corrupt'
   message: string
+  /** the manifest's size in bytes (set by the backend's models.status / app.info) */
+  size?: number
+  /** a default model of the manifest (set by the backend's models.status / app.info) */
+  default?: boolean
+}
+
+/** One step of a model download (event 'models.progress'). */
+export interface ModelDownloadProgress {
+  jobId: string
+  modelId: string
+  file: string
+  /** bytes received so far */
+  bytes: number
+  /** the expected size (the manifest's, else the server's Content-Length) */
+  total: number | null
+  state: 'downloading' | 'verifying' | 'done' | 'error'
+  /** with state 'error': names the file and the cause (host unreachable, checksum mismatch, ...) */
+  error: string | null
 }
 
 export interface EngineStatus {

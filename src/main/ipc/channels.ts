@@ -9,7 +9,7 @@ export const IPC_EVENT = 'api:event'
 
 /** Every API channel, by handler group; one ipc/<group>.ts registers each group. */
 export const channelGroups = {
-  app: ['app.info', 'models.status', 'dialog.openFolder'],
+  app: ['app.info', 'models.status', 'models.download', 'dialog.openFolder'],
   library: [
     'library.stats',
     'library.import',
@@ -48,7 +48,7 @@ void _everyChannelGrouped
 export const allChannels: readonly Channel[] = Object.values(channelGroups).flat()
 
 /** Event names, duplicated here (not imported from api.ts) to keep zod out of the preload bundle. */
-export const ipcEventNames = ['import.progress', 'library.changed', 'export.progress'] as const satisfies readonly EventName[]
+export const ipcEventNames = ['import.progress', 'library.changed', 'export.progress', 'models.progress'] as const satisfies readonly EventName[]
 const _everyEventListed: [Exclude<EventName, (typeof ipcEventNames)[number]>] extends [never] ? true : never = true
 void _everyEventListed
 

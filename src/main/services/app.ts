@@ -16,9 +16,9 @@ import {
 } from '../../shared/api'
 import type { EngineStatus, ModelStatus, Settings } from '../../shared/types'
 import type { Engine } from '../engine/types'
-import { verifyModels } from '../engine/models'
 import { openLibrary } from '../db/index'
 import { createLibraryService } from './library'
+import { createModelsService } from './models'
 import { createTrainingHandlers } from './training'
 import type { Emit } from './types'
 
@@ -27,6 +27,8 @@ export interface BackendOptions {
   dbPath: string
   /** model directory; default: the engine's own resolution (ALPR_MODELS_DIR, then user data) */
   modelsDir?: string
+  /** Electron's userData dir: its models/ folder is searched (and downloaded into when modelsDir is unset) */
+  userDataDir?: string
   mode: 'electron' | 'web'
   /** recorded as `by` in the review history */
   user?: string
@@ -138,6 +140,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
         const s = await readSettings()
         const e = await createEngine({
           modelsDir: opts.modelsDir,
+          userDataDir: opts.userDataDir,
           ...(s
             ? {
                 detectorId: s.detectorId,
@@ -178,9 +181,22 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   }
   readSettings = async () => (await libraryService.handlers['settings.get']({})) as Settings
 
-  const modelStatus = async (): Promise<ModelStatus[]> => {
-    return verifyModels({ modelsDir: opts.modelsDir })
-  }
+  const models = createModelsService({
+    modelsDir: opts.modelsDir,
+    userDataDir: opts.userDataDir,
+    emit,
+    selectedIds: async () => {
+      const s = await readSettings()
+      return s ? [s.detectorId, ...s.recognizerId.split('+')].filter(Boolean) : []
+    },
+    onInstalled: async () => {
+      // the next use starts an engine on the new files; app.info stops reporting the old failure
+      await resetEngine()
+      engineError = null
+      emit('library.changed', { reason: 'settings' })
+    }
+  })
+  const modelStatus = (): Promise<ModelStatus[]> => models.status()
 
   const version = opts.version ?? packageVersion()
   const appHandlers: PartialHandlers = {
@@ -200,6 +216,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
       return { version, mode: opts.mode, dbPath: opts.dbPath, engine: status }
     },
     'models.status': () => modelStatus(),
+    'models.download': (req) => models.download(req),
     'dialog.openFolder': async () => ({ paths: opts.openFolder ? await opts.openFolder() : [] })
   }
 
@@ -266,6 +283,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
       closed = true
       listeners.clear()
       training.close()
+      await models.dispose()
       await libraryService.dispose().catch(() => undefined)
       await resetEngine()
       library.close()
