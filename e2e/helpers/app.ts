@@ -33,12 +33,13 @@ export interface RunningApp {
   stop(): Promise<void>
 }
 
-export async function startApp(opts: { dbPath?: string } = {}): Promise<RunningApp> {
+/** dbPath: a library to reuse; env: extra environment for the backend (e.g. ALPR_MODELS_DIR, ALPR_MODELS_BASE_URL) */
+export async function startApp(opts: { dbPath?: string; env?: Record<string, string> } = {}): Promise<RunningApp> {
   const dir = mkdtempSync(join(tmpdir(), 'platedesk-e2e-'))
   const dbPath = opts.dbPath ?? join(dir, 'library.db')
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin/platedesk.js'), 'serve', '--db', dbPath, '--port', '0'], {
     cwd: ROOT,
-    env: { ...process.env, ALPR_MODELS_DIR: MODELS_DIR },
+    env: { ...process.env, ALPR_MODELS_DIR: MODELS_DIR, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let output = ''

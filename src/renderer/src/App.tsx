@@ -11,6 +11,7 @@ import type { Settings } from '@shared/types'
 import { api } from './api/client'
 import { Kbd } from './components/Kbd'
 import { NotifyProvider, useNotify } from './components/Notify'
+import { ModelsSetup } from './components/ModelsSetup'
 import { AppContext } from './context'
 import { useApi } from './hooks/useApi'
 import { useShortcut } from './hooks/useShortcut'
@@ -179,6 +180,7 @@ function Shell({ onMode }: { onMode: (m: 'light' | 'dark') => void }) {
             {route.screen === 'settings' && <SettingsScreen />}
           </Box>
         </Box>
+        <ModelsSetup />
         <Dialog open={help} onClose={() => setHelp(false)} maxWidth="sm" fullWidth>
           <DialogTitle>Keyboard shortcuts</DialogTitle>
           <DialogContent>

@@ -1,8 +1,11 @@
 // Settings: models (present, verified), recognition thresholds, execution provider, video sampling, theme.
-import { Box, Card, CardContent, Chip, MenuItem, Slider, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField, ToggleButton, ToggleButtonGroup, Typography } from '@mui/material'
+import { useEffect } from 'react'
+import { Box, Button, Card, CardContent, Chip, MenuItem, Slider, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField, ToggleButton, ToggleButtonGroup, Typography } from '@mui/material'
 import type { ExecutionProvider, Settings } from '@shared/types'
 import { useApp } from '../../context'
 import { useApi } from '../../hooks/useApi'
+import { FileRow } from '../../components/ModelsSetup'
+import { formatMB, neededModels, startModelsDownload, useModelsDownload } from '../../hooks/useModelsDownload'
 
 const PROVIDERS: { value: ExecutionProvider; label: string }[] = [
   { value: 'cpu', label: 'CPU' },
@@ -14,6 +17,12 @@ const PROVIDERS: { value: ExecutionProvider; label: string }[] = [
 export function SettingsScreen() {
   const { settings, saveSettings, info } = useApp()
   const models = useApi('models.status', {})
+  const dl = useModelsDownload()
+  const { reload: reloadModels } = models
+  useEffect(() => {
+    if (dl.finished) reloadModels()
+  }, [dl.finished, reloadModels])
+  const neededBad = neededModels(models.data ?? [], [settings?.detectorId, settings?.recognizerId]).filter((m) => m.state !== 'ok')
   const set = (patch: Partial<Settings>): void => void saveSettings(patch)
   const detectors = models.data?.filter((m) => m.task === 'detector') ?? []
   const recognizers = models.data?.filter((m) => m.task === 'recognizer') ?? []
@@ -26,10 +35,18 @@ export function SettingsScreen() {
       <Stack spacing={2} sx={{ maxWidth: 980, mx: 'auto' }}>
         <Card>
           <CardContent>
-            <Typography variant="h6" sx={{ mb: 1 }}>
-              Models
-            </Typography>
+            <Stack direction="row" sx={{ alignItems: 'center', mb: 1, gap: 2 }}>
+              <Typography variant="h6" sx={{ flex: 1 }}>
+                Models
+              </Typography>
+              {neededBad.length > 0 && (
+                <Button variant="contained" size="small" disabled={dl.running} onClick={() => void startModelsDownload()} data-testid="settings-models-download">
+                  {dl.running ? 'Downloading…' : `Download missing models (${formatMB(neededBad.reduce((s, m) => s + (m.size ?? 0), 0))})`}
+                </Button>
+              )}
+            </Stack>
             {models.error && <Typography color="error">{models.error.message}</Typography>}
+            {dl.error && <Typography color="error">{dl.error}</Typography>}
             <Table size="small" data-testid="models-table">
               <TableHead>
                 <TableRow>
@@ -37,19 +54,32 @@ export function SettingsScreen() {
                   <TableCell>Task</TableCell>
                   <TableCell>State</TableCell>
                   <TableCell>Where</TableCell>
+                  <TableCell />
                 </TableRow>
               </TableHead>
               <TableBody>
-                {models.data?.map((m) => (
-                  <TableRow key={m.id}>
-                    <TableCell sx={{ fontWeight: 600 }}>{m.id}</TableCell>
-                    <TableCell>{m.task}</TableCell>
-                    <TableCell>
-                      <Chip label={m.state} color={m.state === 'ok' ? 'success' : 'error'} variant={m.state === 'ok' ? 'outlined' : 'filled'} />
-                    </TableCell>
-                    <TableCell sx={{ fontSize: 12, color: 'text.secondary', wordBreak: 'break-all' }}>{m.state === 'ok' ? m.path : m.message}</TableCell>
-                  </TableRow>
-                ))}
+                {models.data?.map((m) => {
+                  const f = dl.files.find((x) => x.modelId === m.id)
+                  return (
+                    <TableRow key={m.id} data-testid={`models-row-${m.id}`}>
+                      <TableCell sx={{ fontWeight: 600 }}>{m.id}</TableCell>
+                      <TableCell>{m.task}</TableCell>
+                      <TableCell>
+                        <Chip label={m.state} color={m.state === 'ok' ? 'success' : 'error'} variant={m.state === 'ok' ? 'outlined' : 'filled'} />
+                      </TableCell>
+                      <TableCell sx={{ fontSize: 12, color: 'text.secondary', wordBreak: 'break-all' }}>
+                        {f && (dl.running || f.state === 'error') ? <FileRow f={f} /> : m.state === 'ok' ? m.path : m.message}
+                      </TableCell>
+                      <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                        {m.state !== 'ok' && (
+                          <Button size="small" disabled={dl.running} onClick={() => void startModelsDownload([m.id])}>
+                            Download{m.size ? ` (${formatMB(m.size)})` : ''}
+                          </Button>
+                        )}
+                      </TableCell>
+                    </TableRow>
+                  )
+                })}
               </TableBody>
             </Table>
             {info?.engine && (
