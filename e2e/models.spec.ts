@@ -28,6 +28,8 @@ let app: RunningApp
 let server: Server
 let tmp: string
 let modelsDir: string
+/** 'corrupt': every file at once with one byte flipped (checksum mismatch); 'slow': the real bytes, paced */
+let serving: 'corrupt' | 'slow' = 'slow'
 
 test.beforeAll(async () => {
   const why = missingPrerequisite()
@@ -41,6 +43,11 @@ test.beforeAll(async () => {
     const body = files.get(req.url ?? '')
     if (!body) return void res.writeHead(404).end()
     res.writeHead(200, { 'content-length': body.length, 'content-type': 'application/octet-stream' })
+    if (serving === 'corrupt') {
+      const bad = Buffer.from(body)
+      bad[bad.length >> 1]! ^= 0xff
+      return void res.end(bad)
+    }
     let off = 0
     const tick = (): void => {
       if (res.destroyed) return
@@ -66,7 +73,7 @@ test.afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true })
 })
 
-test('without models the app offers the download, shows its progress and closes the offer when done', async ({ page }) => {
+test('without models the app offers the download, shows its progress (and a failure) and closes the offer when done', async ({ page }) => {
   const NEEDED = await neededModels(app)
   const [FIRST, SECOND] = NEEDED
   expect(SECOND).toBeTruthy() // a detector and a recognizer at least
@@ -76,8 +83,20 @@ test('without models the app offers the download, shows its progress and closes 
   await expect(dialog).toContainText('PlateDesk needs its recognition models')
   for (const m of NEEDED) await expect(dialog).toContainText(m.file)
 
+  // a bad download (here: wrong bytes) shows the cause per file, keeps no file and offers to try again
+  serving = 'corrupt'
+  await dialog.getByTestId('models-download').click()
+  await expect(dialog.getByTestId('models-download')).toHaveText('Try again')
+  await expect(page.getByTestId(`model-file-${FIRST!.id}`)).toHaveAttribute('data-state', 'error')
+  await expect(page.getByTestId(`model-file-${FIRST!.id}`).getByTestId('model-file-error')).toContainText(`${FIRST!.file}`)
+  await expect(page.getByTestId(`model-file-${FIRST!.id}`).getByTestId('model-file-error')).toContainText('checksum mismatch')
+  await expect(dialog.getByTestId('models-setup-error')).toBeVisible()
+  expect(readdirSync(modelsDir)).toEqual([])
+
+  serving = 'slow'
   await dialog.getByTestId('models-download').click()
   await expect(dialog.getByTestId('models-download')).toHaveText('Downloading…')
+  await expect(dialog.getByTestId('models-setup-error')).toBeHidden()
   // the first file's bar moves and completes while the second one still downloads
   await expect(page.getByTestId(`model-file-${FIRST!.id}`)).toHaveAttribute('data-state', /downloading|verifying|done/)
   await expect(page.getByTestId(`model-file-${FIRST!.id}`).getByRole('progressbar')).toBeVisible()
