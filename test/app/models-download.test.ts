@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Events } from '../../src/shared/api'
 import type { ImportProgress, ModelDownloadProgress } from '../../src/shared/types'
 import { createBackend, type Backend } from '../../src/main/services/app'
+import { createModelsService } from '../../src/main/services/models'
 import { getModel, loadManifest, type ModelEntry } from '../../src/main/engine/models'
 import { SHARED_DIR, fixturesDir, skipReason, FIXTURES_SKIP_REASON } from '../helpers/models'
 
@@ -236,4 +237,40 @@ describe.skipIf(skip)('models.download', () => {
       srv.server.close()
     }
   }, 60_000)
+
+  it('a server that stops sending fails the file as stalled instead of hanging, and leaves no .part', async () => {
+    const v1 = manifest.models.find((m) => m.id === 'cct-xs-v1-global')!
+    const sockets = new Set<import('node:net').Socket>()
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': v1.size })
+      res.write(Buffer.alloc(100_000)) // then nothing more
+    })
+    server.on('connection', (c) => sockets.add(c))
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+    process.env.ALPR_MODELS_BASE_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const dir = join(root, 'stall', 'models')
+    mkdirSync(dir, { recursive: true })
+    const events: ModelDownloadProgress[] = []
+    let installed = 0
+    const svc = createModelsService({
+      modelsDir: dir,
+      emit: (event, payload) => event === 'models.progress' && events.push(payload as ModelDownloadProgress),
+      selectedIds: async () => [],
+      onInstalled: async () => void installed++,
+      stallMs: 300
+    })
+    try {
+      await svc.download({ ids: [v1.id] })
+      await svc.idle()
+      expect(events.some((e) => e.state === 'downloading' && e.bytes === 100_000)).toBe(true)
+      expect(events.at(-1)).toMatchObject({ state: 'error', file: v1.file, bytes: 100_000 })
+      expect(events.at(-1)!.error).toMatch(/cct_xs_v1_global\.onnx.*stalled/)
+      expect(readdirSync(dir)).toEqual([])
+      expect(installed).toBe(0)
+    } finally {
+      await svc.dispose()
+      for (const c of sockets) c.destroy()
+      server.close()
+    }
+  }, 30_000)
 })

@@ -138,7 +138,17 @@ export function createModelsService(opts: ModelsServiceOptions): ModelsService {
         }, stallMs)
       }
       let bytes = 0
+      let total: number | null = entry.size
       let lastSent = 0
+      let trailing: NodeJS.Timeout | undefined
+      const sendBytes = (): void => {
+        clearTimeout(trailing)
+        trailing = undefined
+        lastSent = Date.now()
+        if (bytes === entry.size || (total !== null && bytes === total)) {
+          send({ bytes, total: entry.size, state: 'verifying', error: null })
+        } else send({ bytes, total: total ?? entry.size, state: 'downloading', error: null })
+      }
       send({ bytes: 0, total: entry.size, state: 'downloading', error: null })
       try {
         arm()
@@ -148,27 +158,29 @@ export function createModelsService(opts: ModelsServiceOptions): ModelsService {
           (p) => {
             arm()
             bytes = p.bytes
-            const now = Date.now()
-            // at most ~10 events a second per file: enough for a smooth bar, light on the WebSocket
-            if (now - lastSent < 100 && p.bytes !== p.total) return
-            lastSent = now
-            if (p.bytes === entry.size || (p.total !== null && p.bytes === p.total)) {
-              send({ bytes: p.bytes, total: entry.size, state: 'verifying', error: null })
-            } else send({ bytes: p.bytes, total: p.total ?? entry.size, state: 'downloading', error: null })
+            total = p.total
+            // at most ~10 events a second per file (smooth enough, light on the WebSocket); the latest
+            // count always follows within 100 ms, so a stalled transfer shows where it stopped
+            const wait = 100 - (Date.now() - lastSent)
+            if (wait <= 0 || p.bytes === p.total) sendBytes()
+            else trailing ??= setTimeout(sendBytes, wait)
           },
           { url, signal: ac.signal }
         )
+        clearTimeout(trailing)
         clearTimeout(watchdog)
         installed++
         if (isLast) await end()
         send({ bytes: entry.size, total: entry.size, state: 'done', error: null })
       } catch (err) {
+        clearTimeout(trailing)
         clearTimeout(watchdog)
         // downloadModel removes its .part; make sure, whatever failed, nothing half-written remains
         await rm(join(dir, `${entry.file}.part`), { force: true }).catch(() => undefined)
         if (isLast) await end()
         send({ bytes, total: entry.size, state: 'error', error: explain(err, entry, url, stalled) })
       } finally {
+        clearTimeout(trailing)
         clearTimeout(watchdog)
         controllers.delete(ac)
       }
