@@ -228,7 +228,8 @@ test('opens a plate from its link and shows it for review (the README screenshot
     id = (
       d
         .prepare(
-          "SELECT id FROM plates WHERE review_state = 'unreviewed' AND confidence BETWEEN 0.6 AND 0.97 AND x1 > 192 AND x2 < 1088 AND media_id IN (SELECT media_id FROM plates GROUP BY media_id HAVING COUNT(*) > 1) ORDER BY (x2 - x1) DESC LIMIT 1"
+          // the confidence band is wide: the default OCR ensemble reads most fixture plates above 0.97
+          "SELECT id FROM plates WHERE review_state = 'unreviewed' AND confidence BETWEEN 0.3 AND 0.999 AND x1 > 192 AND x2 < 1088 AND media_id IN (SELECT media_id FROM plates GROUP BY media_id HAVING COUNT(*) > 1) ORDER BY (x2 - x1) DESC LIMIT 1"
         )
         .get() as { id: number }
     ).id

@@ -107,9 +107,9 @@ export function SettingsScreen() {
                     ))}
                   </TextField>
                   <TextField select fullWidth label="Recognizer (OCR)" value={modelValue(settings.recognizerId, recognizers)} onChange={(e) => set({ recognizerId: e.target.value })}>
-                    {(recognizers.length ? recognizers.map((d) => d.id) : [modelValue(settings.recognizerId, recognizers)]).map((id) => (
-                      <MenuItem key={id} value={id}>
-                        {id}
+                    {recognizerChoices(recognizers.map((d) => d.id), modelValue(settings.recognizerId, recognizers)).map(({ value, label }) => (
+                      <MenuItem key={value} value={value}>
+                        {label}
                       </MenuItem>
                     ))}
                   </TextField>
@@ -180,4 +180,15 @@ function SliderRow({ label, help, value, min, max, onCommit }: { label: string; 
       </Typography>
     </Box>
   )
+}
+
+/** The default pair (v2 read, v1 averaged in where v2 is unsure) comes first; then each model alone. */
+const BACKED_UP = 'cct-xs-v2-global+cct-xs-v1-global'
+function recognizerChoices(ids: string[], current: string): { value: string; label: string }[] {
+  const out: { value: string; label: string }[] = []
+  const [main, backup] = BACKED_UP.split('+')
+  if (ids.includes(main) && ids.includes(backup)) out.push({ value: BACKED_UP, label: `${main} + ${backup} backup (recommended)` })
+  for (const id of ids) out.push({ value: id, label: id })
+  if (!out.some((o) => o.value === current)) out.push({ value: current, label: current })
+  return out
 }
