@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  modelUrl,
   defaultModel,
   downloadModel,
   getModel,
@@ -164,5 +165,13 @@ describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON))('download on loopback
   it('an HTTP error names the status and the URL', async () => {
     await expect(downloadModel(entry(), join(dir, 'e'), undefined, { url: `${base}/missing` })).rejects.toThrow(/HTTP 404/)
     expect(readdirSync(join(dir, 'e'))).toEqual([])
+  })
+})
+
+describe('model URLs', () => {
+  it('use the manifest URL, or ALPR_MODELS_BASE_URL + file for a mirror', () => {
+    const entry = getModel('cct-xs-v1-global')
+    expect(modelUrl(entry, undefined)).toBe(entry.url)
+    expect(modelUrl(entry, 'http://127.0.0.1:9/m/')).toBe('http://127.0.0.1:9/m/cct_xs_v1_global.onnx')
   })
 })

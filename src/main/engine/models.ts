@@ -216,6 +216,12 @@ export interface DownloadProgress {
   total: number | null
 }
 
+/** The URL a model is fetched from: ALPR_MODELS_BASE_URL (a mirror) + '/' + file when set, else the manifest's. */
+export function modelUrl(entry: ModelEntry, base = process.env.ALPR_MODELS_BASE_URL): string {
+  if (!base) return entry.url
+  return `${base.replace(/\/+$/, '')}/${encodeURIComponent(entry.file)}`
+}
+
 /**
  * Downloads a model into dir: streams to <file>.part, checks the sha256, then renames atomically, so a
  * crash or a bad download never leaves a file that looks like a model. Follows up to 5 redirects.
@@ -229,7 +235,7 @@ export async function downloadModel(
   await mkdir(dir, { recursive: true })
   const final = join(dir, entry.file)
   const part = `${final}.part`
-  const url = opts.url ?? entry.url
+  const url = opts.url ?? modelUrl(entry)
   try {
     const hash = createHash('sha256')
     let bytes = 0

@@ -5,7 +5,7 @@
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ModelDownloadProgress, ModelStatus } from '../../shared/types'
-import { downloadModel, getModel, loadManifest, modelsInstallDir, verifyModels, type ModelEntry } from '../engine/models'
+import { downloadModel, getModel, loadManifest, modelUrl, modelsInstallDir, verifyModels, type ModelEntry } from '../engine/models'
 import type { Emit } from './types'
 
 /** An error with an API code (toApiError in app.ts keeps it); not app.ts's class, to avoid an import cycle. */
@@ -39,12 +39,6 @@ export interface ModelsService {
   /** the running job, awaited (tests, shutdown) */
   idle(): Promise<void>
   dispose(): Promise<void>
-}
-
-/** The URL a model is fetched from: ALPR_MODELS_BASE_URL + '/' + file when set, else the manifest's. */
-export function modelUrl(entry: ModelEntry, base = process.env.ALPR_MODELS_BASE_URL): string {
-  if (!base) return entry.url
-  return `${base.replace(/\/+$/, '')}/${encodeURIComponent(entry.file)}`
 }
 
 /** Adds what the user should do to a network error; checksum and HTTP errors already say it all. */
