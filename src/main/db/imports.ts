@@ -3,6 +3,7 @@
 // together or not at all, so a process killed at any instant leaves each file either absent or whole.
 import type Database from 'better-sqlite3'
 import type { Box, ImportProgress, MediaKind, PlateRead } from '../../shared/types'
+import { Statements } from './statements'
 
 export type JobState = ImportProgress['state']
 export type ItemState = 'pending' | 'done' | 'duplicate' | 'error' | 'cancelled'
@@ -97,21 +98,14 @@ export interface CommitOutcome {
   plates: number
 }
 
-export class ImportStore {
-  private cache = new Map<string, Database.Statement>()
+export class ImportStore extends Statements {
   constructor(
-    readonly db: Database.Database,
+    db: Database.Database,
     readonly readonly = false
-  ) {}
-
-  private stmt(sql: string): Database.Statement {
-    let s = this.cache.get(sql)
-    if (!s) {
-      s = this.db.prepare(sql)
-      this.cache.set(sql, s)
-    }
-    return s
+  ) {
+    super(db)
   }
+
 
   // ------------------------------------------------------------------ jobs and items
 

@@ -1,5 +1,4 @@
 // Every SELECT the UI and the CLI need. Paginated, and each list query walks an index.
-import type Database from 'better-sqlite3'
 import type {
   Box,
   Candidate,
@@ -18,6 +17,7 @@ import type {
   TrackFrame,
   TrackSummary
 } from '../../shared/types'
+import { Statements } from './statements'
 
 export interface Page<T> {
   items: T[]
@@ -229,19 +229,8 @@ const SORTS: Record<PlateSort, string> = {
   media: 'p.media_id ASC, f.idx ASC, p.id ASC'
 }
 
-export class Reader {
-  private cache = new Map<string, Database.Statement>()
-  constructor(readonly db: Database.Database) {}
+export class Reader extends Statements {
 
-  /** Prepared-statement cache: each distinct SQL text is compiled once. */
-  protected stmt(sql: string): Database.Statement {
-    let s = this.cache.get(sql)
-    if (!s) {
-      s = this.db.prepare(sql)
-      this.cache.set(sql, s)
-    }
-    return s
-  }
 
   // ------------------------------------------------------------------ plates
 

@@ -12,6 +12,7 @@ import type Database from 'better-sqlite3'
 import { randomUUID } from 'node:crypto'
 import type { Box, HistoryEntry, PlateFilter, PlateRow, ReviewState, Settings } from '../../shared/types'
 import { DEFAULT_SETTINGS, type PlateState, type Reader } from './reader'
+import { Statements } from './statements'
 
 export class LibraryError extends Error {
   constructor(
@@ -27,21 +28,14 @@ type Fields = Partial<PlateState>
 
 const now = () => new Date().toISOString()
 
-export class Writer {
-  private cache = new Map<string, Database.Statement>()
+export class Writer extends Statements {
   constructor(
-    readonly db: Database.Database,
+    db: Database.Database,
     readonly reader: Reader
-  ) {}
-
-  private stmt(sql: string): Database.Statement {
-    let s = this.cache.get(sql)
-    if (!s) {
-      s = this.db.prepare(sql)
-      this.cache.set(sql, s)
-    }
-    return s
+  ) {
+    super(db)
   }
+
 
   private mustState(id: number): PlateState {
     const s = this.reader.plateState(id)

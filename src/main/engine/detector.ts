@@ -5,6 +5,9 @@ import type * as ortTypes from 'onnxruntime-node'
 import type { Box, Detection } from '../../shared/types'
 import type { ModelEntry } from './models'
 import { letterbox, letterboxShape, type Letterbox, type RgbImage } from './preprocess'
+import { iou } from '../../shared/geometry'
+
+export { iou }
 
 export interface DetectorOptions {
   /** score threshold 0..1 */
@@ -22,13 +25,6 @@ export interface DetectorOptions {
  */
 export const DEFAULT_DETECTION_THRESHOLD = 0.3
 
-export function iou(a: Box, b: Box): number {
-  const ix = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1))
-  const iy = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1))
-  const inter = ix * iy
-  const union = (a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter
-  return union > 0 ? inter / union : 0
-}
 
 /** Greedy per-class NMS, highest score first. */
 export function nms(dets: Detection[], iouThreshold: number, max = 100): Detection[] {

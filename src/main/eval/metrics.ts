@@ -1,20 +1,11 @@
 // Evaluation arithmetic: box matching, text distances, and accumulators that both `eval DIR` (engine vs
 // label files) and `eval --db` (model reads vs reviewed plates) feed. Pure functions, no I/O.
+import { area, iou } from '../../shared/geometry'
 import type { Box } from '../../shared/types'
 
 export const IOU_THRESHOLD = 0.5
 
-export function area(b: Box): number {
-  return Math.max(0, b.x2 - b.x1) * Math.max(0, b.y2 - b.y1)
-}
-
-export function iou(a: Box, b: Box): number {
-  const ix = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1))
-  const iy = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1))
-  const inter = ix * iy
-  if (inter <= 0) return 0
-  return inter / (area(a) + area(b) - inter)
-}
+export { area, iou }
 
 export interface BoxMatch {
   gt: number

@@ -9,6 +9,9 @@
 // Every detection ends in exactly one track (a plate seen once is a track of one).
 import type { Box } from '../../shared/types'
 import { jaroWinkler } from './vote'
+import { iou } from '../../shared/geometry'
+
+export { iou }
 
 export interface TrackDetection {
   box: Box
@@ -67,13 +70,6 @@ const DEFAULTS: Required<TrackerOptions> = {
   confidentRead: 0.8
 }
 
-export function iou(a: Box, b: Box): number {
-  const ix = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1))
-  const iy = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1))
-  const inter = ix * iy
-  const ua = (a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter
-  return ua > 0 ? inter / ua : 0
-}
 
 interface State {
   cx: number
