@@ -5,10 +5,10 @@
 //   node scripts/start.mjs --web    web mode
 // Web mode's library: $PLATEDESK_DB, else library.db in the user-data folder Electron uses
 // (~/.config/PlateDesk, %APPDATA%\PlateDesk, ~/Library/Application Support/PlateDesk). $PORT picks the port.
-import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { homedir } from 'node:os'
+import { homedir, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -36,8 +36,35 @@ function run(cmd, args) {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
 }
 
+/**
+ * better-sqlite3 is not N-API: node_modules holds a build for Node (CLI, tests, web mode), which
+ * Electron cannot load. Build a second copy for Electron's ABI once, beside it, and point the app at
+ * it (PLATEDESK_SQLITE_BINDING); packaged installers rebuild in place instead (electron-builder).
+ */
+function electronSqliteBinding(electron) {
+  const require = createRequire(import.meta.url)
+  const version = require('electron/package.json').version
+  const out = join(root, 'node_modules', '.platedesk-electron', version, 'better_sqlite3.node')
+  if (existsSync(out)) return out
+  const src = dirname(require.resolve('better-sqlite3/package.json'))
+  const work = mkdtempSync(join(tmpdir(), 'platedesk-sqlite-'))
+  console.log(`PlateDesk: building better-sqlite3 for Electron ${version} (once)…`)
+  cpSync(src, work, { recursive: true, filter: (p) => !p.includes(`${src}/build`) })
+  const gyp = process.env.npm_config_node_gyp ?? require.resolve('node-gyp/bin/node-gyp.js', { paths: [dirname(process.execPath), join(dirname(process.execPath), '../lib/node_modules/npm')] })
+  const res = spawnSync(process.execPath, [gyp, 'rebuild', '--release', '--runtime=electron', `--target=${version}`, '--dist-url=https://electronjs.org/headers'], { cwd: work, stdio: 'inherit' })
+  if (res.status !== 0) {
+    console.error(`PlateDesk: could not build better-sqlite3 for Electron ${version} (node-gyp exit ${res.status}); the window would fail to open its library. Try \`npx @electron/rebuild -o better-sqlite3\` or run \`npm run web\`.`)
+    process.exit(1)
+  }
+  mkdirSync(dirname(out), { recursive: true })
+  copyFileSync(join(work, 'build/Release/better_sqlite3.node'), out)
+  rmSync(work, { recursive: true, force: true })
+  return out
+}
+
 const electron = webOnly ? null : electronBinary()
 if (electron) {
+  process.env.PLATEDESK_SQLITE_BINDING = electronSqliteBinding(electron)
   run(electron, ['.'])
 } else {
   if (!webOnly) {

@@ -82,6 +82,16 @@ afterEach(() => {
 const ids = (l: Library, filter = {}) => l.reader.listPlates(filter, 'confidence', 0, 100).items.map((p) => p.text)
 
 describe('openLibrary', () => {
+  it('loads better-sqlite3 from PLATEDESK_SQLITE_BINDING when set (the Electron build of npm start)', () => {
+    process.env.PLATEDESK_SQLITE_BINDING = join(dir, 'missing', 'better_sqlite3.node')
+    try {
+      expect(() => openLibrary(join(dir, 'other.db'))).toThrow(/cannot open library .*other\.db/)
+    } finally {
+      delete process.env.PLATEDESK_SQLITE_BINDING
+    }
+    expect(openLibrary(join(dir, 'other.db')).reader.stats().media).toBe(0)
+  })
+
   it('applies every migration once, in WAL mode with foreign keys on', () => {
     const max = Math.max(...migrations.map((m) => m.version))
     expect(lib.version).toBe(max)

@@ -81,7 +81,10 @@ export function openLibrary(file: string, opts: OpenOptions = {}): Library {
   if (!readonly) mkdirSync(dirname(path), { recursive: true })
   let db: SqliteDb
   try {
-    db = new Database(path, { readonly, fileMustExist: readonly })
+    // PLATEDESK_SQLITE_BINDING: a better-sqlite3 build for Electron's ABI (scripts/start.mjs makes one),
+    // so `npm start` and the Node CLI/tests can share one node_modules
+    const nativeBinding = process.env.PLATEDESK_SQLITE_BINDING || undefined
+    db = new Database(path, { readonly, fileMustExist: readonly, nativeBinding })
   } catch (err) {
     const e = new Error(`cannot open library ${path}: ${(err as Error).message}`) as Error & { code: string }
     e.code = 'io'
