@@ -47,6 +47,9 @@ export interface FileDetection {
   read: PlateRead | null
   /** index into FileResult.tracks (videos) */
   track?: number
+  /** videos: a one-frame detection the OCR could not read with confidence; kept as model output, but not
+   *  offered for review (a tracker's unconfirmed track: glare, a far-away plate seen once) */
+  noise?: boolean
 }
 
 export interface FileFrame {
@@ -284,7 +287,7 @@ export class ImportStore extends Statements {
             )
           }
           // images: every detection is a plate; videos: one plate per track (below)
-          if (f.kind === 'image' || d.track == null) {
+          if (f.kind === 'image' || (d.track == null && !d.noise)) {
             insPlate.run(
               mediaId,
               frameId,

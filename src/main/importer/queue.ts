@@ -501,6 +501,10 @@ function toDetections(rec: ImageRecognition, detector: string): FileDetection[] 
 }
 
 /** tracks the detections of a video's frames, votes each track's text, picks its best detection */
+/** A track seen in fewer frames than this is confirmed only by a confident read (cf. SORT's min_hits). */
+const MIN_TRACK_HITS = 2
+const SINGLE_HIT_MIN_CONFIDENCE = 0.5
+
 export function buildTracks(f: FileResult): void {
   const outs = trackSequence(
     f.frames.map((fr) => ({
@@ -517,6 +521,10 @@ export function buildTracks(f: FileResult): void {
         .filter((d) => d.read && d.read.text)
         .map((d) => ({ text: d.read!.text, confidence: d.read!.confidence, charConfidences: d.read!.charConfidences, weight: d.score, region: d.read!.region }))
     )
+    if (members.length < MIN_TRACK_HITS && vote.confidence < SINGLE_HIT_MIN_CONFIDENCE) {
+      for (const d of dets) d.noise = true
+      continue
+    }
     const bi = bestIndex(dets.map((d) => ({ score: d.score, confidence: d.read ? d.read.confidence : null })))
     const first = f.frames[members[0].frameIndex]
     const last = f.frames[members[members.length - 1].frameIndex]
