@@ -3,6 +3,7 @@
 // else (a server, CI, ELECTRON_SKIP_BINARY_DOWNLOAD) the same app in web mode on 127.0.0.1 with a token.
 //   node scripts/start.mjs          Electron if possible, else web mode
 //   node scripts/start.mjs --web    web mode
+//   node scripts/start.mjs --dev    electron-vite dev (hot reload) when Electron is installed
 // Web mode's library: $PLATEDESK_DB, else library.db in the user-data folder Electron uses
 // (~/.config/PlateDesk, %APPDATA%\PlateDesk, ~/Library/Application Support/PlateDesk). $PORT picks the port.
 import { spawn, spawnSync } from 'node:child_process'
@@ -65,7 +66,9 @@ function electronSqliteBinding(electron) {
 const electron = webOnly ? null : electronBinary()
 if (electron) {
   process.env.PLATEDESK_SQLITE_BINDING = electronSqliteBinding(electron)
-  run(electron, ['.'])
+  // --dev: electron-vite's dev server with hot reload, same native binding
+  if (process.argv.includes('--dev')) run(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'dev'])
+  else run(electron, ['.'])
 } else {
   if (!webOnly) {
     console.log(
