@@ -2,7 +2,7 @@
 // verification (size + sha256) and their download. Pure Node: the Electron main process passes its
 // userData dir in, so this file never imports electron.
 import { createHash } from 'node:crypto'
-import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs'
+import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs'
 import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import http from 'node:http'
 import https from 'node:https'
 import type { ModelStatus, ModelTask } from '../../shared/types'
+import { sha256File as streamSha256 } from '../media/hash'
 
 export interface ModelInputSpec {
   name: string
@@ -122,14 +123,7 @@ export async function sha256File(path: string): Promise<string> {
   const st = await stat(path)
   const hit = hashCache.get(path)
   if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.sha256
-  const hash = createHash('sha256')
-  await new Promise<void>((res, rej) => {
-    createReadStream(path)
-      .on('data', (c) => hash.update(c))
-      .on('end', () => res())
-      .on('error', rej)
-  })
-  const sha256 = hash.digest('hex')
+  const sha256 = await streamSha256(path)
   hashCache.set(path, { mtimeMs: st.mtimeMs, size: st.size, sha256 })
   return sha256
 }
