@@ -187,7 +187,12 @@ export interface Api {
 export type Handlers = { [C in Channel]: (req: ParsedRequest<C>) => Promise<Response<C>> | Response<C> }
 
 /** Errors cross the boundary as { code, message } so the UI can show the cause. */
+export const apiErrorCodes = ['invalid-request', 'not-found', 'conflict', 'engine', 'io', 'internal', 'unauthorized'] as const
+export type ApiErrorCode = (typeof apiErrorCodes)[number]
+export function isApiErrorCode(code: unknown): code is ApiErrorCode {
+  return (apiErrorCodes as readonly unknown[]).includes(code)
+}
 export interface ApiErrorPayload {
-  code: 'invalid-request' | 'not-found' | 'conflict' | 'engine' | 'io' | 'internal' | 'unauthorized'
+  code: ApiErrorCode
   message: string
 }

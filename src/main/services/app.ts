@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { ZodError } from 'zod'
 import {
+  isApiErrorCode,
   requests,
   type ApiErrorPayload,
   type AppInfo,
@@ -55,15 +56,6 @@ export interface Backend {
   close(): Promise<void>
 }
 
-const ERROR_CODES: ReadonlySet<ApiErrorPayload['code']> = new Set([
-  'invalid-request',
-  'not-found',
-  'conflict',
-  'engine',
-  'io',
-  'internal',
-  'unauthorized'
-])
 
 /** An error that crosses the API boundary with its code. */
 export class BackendError extends Error {
@@ -88,8 +80,8 @@ export function toApiError(err: unknown): ApiErrorPayload {
   if (err && typeof err === 'object') {
     const e = err as { code?: unknown; message?: unknown; name?: unknown }
     const message = typeof e.message === 'string' && e.message ? e.message : String(err)
-    if (typeof e.code === 'string' && ERROR_CODES.has(e.code as ApiErrorPayload['code'])) {
-      return { code: e.code as ApiErrorPayload['code'], message }
+    if (isApiErrorCode(e.code)) {
+      return { code: e.code, message }
     }
     if (e.name === 'ZodError') return { code: 'invalid-request', message }
     if (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) return { code: 'io', message }

@@ -1,6 +1,5 @@
-import type { ApiErrorPayload } from '@shared/api'
+import { isApiErrorCode, type ApiErrorPayload } from '@shared/api'
 
-const CODES = ['invalid-request', 'not-found', 'conflict', 'engine', 'io', 'internal', 'unauthorized'] as const
 
 /** An API failure with the backend's code, whichever transport carried it. */
 export class ApiError extends Error {
@@ -19,7 +18,7 @@ export class ApiError extends Error {
     // ipcRenderer.invoke may prefix "Error invoking remote method 'x': Error: "
     const msg = raw.replace(/^Error invoking remote method '[^']*': (Error: )?/, '')
     const m = /^([a-z-]+): ([\s\S]*)$/.exec(msg)
-    if (m && (CODES as readonly string[]).includes(m[1])) return new ApiError(m[1] as ApiErrorPayload['code'], m[2])
+    if (m && isApiErrorCode(m[1])) return new ApiError(m[1], m[2])
     return new ApiError('internal', msg)
   }
 }
