@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { expect, test, type Page } from '@playwright/test'
 import { IMAGES, ROOT, SCREENSHOTS, missingPrerequisite, openApp, startApp, type RunningApp } from './helpers/app'
+import { growLibrary } from './helpers/library'
 
 interface Row {
   id: number
@@ -299,22 +300,7 @@ test('bulk-confirms above a threshold after showing what it would confirm, and u
 
 test('scrolls a 50,000-plate queue with only the visible rows in the page', async () => {
   // grow the library to 50,000 plates straight in SQLite (copies of the real ones), then reload
-  const w = new Database(app.dbPath)
-  try {
-    w.pragma('busy_timeout = 5000')
-    const n = (w.prepare('SELECT COUNT(*) AS n FROM plates').get() as { n: number }).n
-    const copy = w.prepare(
-      `INSERT INTO plates (media_id, frame_id, detection_id, track_id, x1, y1, x2, y2, text, model_text, confidence, region, review_state)
-       SELECT media_id, frame_id, NULL, NULL, x1, y1, x2, y2, text, model_text, confidence * 0.999, region, 'unreviewed'
-       FROM plates WHERE review_state = 'unreviewed' LIMIT ?`
-    )
-    w.transaction(() => {
-      let total = n
-      while (total < 50_000) total += copy.run(50_000 - total).changes
-    })()
-  } finally {
-    w.close()
-  }
+  growLibrary(app.dbPath, 50_000)
   const total = (await app.call<{ total: number }>('plates.list', { filter: { state: 'all' }, limit: 1 })).total
   expect(total).toBe(50_000)
   await page.goto(`${app.url}#/review`)

@@ -11,6 +11,8 @@ interface Img {
 
 // Small LRU of decoded images (data URLs), so paging back and forth in the queue is instant.
 const cache = new Map<string, Promise<Img>>()
+// the images already decoded, so a cached one renders in the first paint (no skeleton frame)
+const ready = new Map<string, Img>()
 const MAX = 240
 
 export function loadImage(req: ImageReq): Promise<Img> {
@@ -22,9 +24,18 @@ export function loadImage(req: ImageReq): Promise<Img> {
     return p
   }
   p = api.call('media.image', req)
-  p.catch(() => cache.delete(key))
+  p.then(
+    (img) => {
+      if (cache.has(key)) ready.set(key, img)
+    },
+    () => cache.delete(key)
+  )
   cache.set(key, p)
-  while (cache.size > MAX) cache.delete(cache.keys().next().value as string)
+  while (cache.size > MAX) {
+    const old = cache.keys().next().value as string
+    cache.delete(old)
+    ready.delete(old)
+  }
   return p
 }
 
@@ -43,5 +54,6 @@ export function useImage(req: ImageReq | null): Img | null | undefined {
       live = false
     }
   }, [key])
-  return img.key === key ? img.img : undefined
+  if (img.key === key) return img.img
+  return key ? ready.get(key) : undefined
 }

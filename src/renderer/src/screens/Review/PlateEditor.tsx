@@ -1,6 +1,7 @@
 // The current plate: zoomed crop, the text input (focused, per-character confidence under it), the
-// candidates one keystroke away, and the review actions with their keys.
-import { useEffect, useRef } from 'react'
+// candidates one keystroke away, and the review actions with their keys. Every region has a fixed size,
+// so nothing below it (the frame) moves from one plate to the next.
+import { useLayoutEffect, useRef } from 'react'
 import { Box, Button, Chip, InputBase, Stack, Tooltip, Typography, useTheme } from '@mui/material'
 import CheckRounded from '@mui/icons-material/CheckRounded'
 import BlockRounded from '@mui/icons-material/BlockRounded'
@@ -13,13 +14,17 @@ import type { PlateDetail } from '@shared/types'
 import { Kbd } from '../../components/Kbd'
 import { MediaImage } from '../../components/MediaImage'
 import { StateChip } from '../../components/StateChip'
+import { isTextTarget } from '../../hooks/useShortcut'
 import { confidenceColor, MONO } from '../../theme'
 import { CharConfidence } from './CharConfidence'
-import { paddedCrop } from './crop'
 import { candidateChoices, normalizePlate } from './normalize'
+import { CROP_SIZE, editorCrop } from './plateCache'
 
 const FONT = 30
-
+/** fixed heights of the editor's regions (px) */
+export const EDITOR_HEIGHT = 236
+const CROP_HEIGHT = 150
+const CANDIDATES_HEIGHT = 58
 
 export function PlateEditor(props: {
   plate: PlateDetail
@@ -33,7 +38,8 @@ export function PlateEditor(props: {
   onDraw: () => void
   onHistory: () => void
   position: string
-  busy: boolean
+  /** the text is an unsaved draft (kept while moving between plates) */
+  draft: boolean
   /** bumps when the plate input should take the focus again (a click in the queue) */
   focusTick?: number
 }) {
@@ -42,30 +48,37 @@ export function PlateEditor(props: {
   const input = useRef<HTMLInputElement>(null)
   const modelText = plate.modelText ?? plate.text
 
-  // a new plate: focus the text, all selected, so typing replaces it and arrows edit it
-  useEffect(() => {
+  // a new plate: focus the text, all selected, so typing replaces it and arrows edit it. Before the next
+  // key (layout effect), and never away from another text field the person is typing in (the search box):
+  // only an explicit request (focusTick: a click in the queue, a closed dialog) takes the focus from there.
+  const lastTick = useRef(props.focusTick)
+  useLayoutEffect(() => {
     const el = input.current
     if (!el) return
+    const asked = lastTick.current !== props.focusTick
+    lastTick.current = props.focusTick
+    const active = document.activeElement
+    if (!asked && active && active !== el && isTextTarget(active)) return
     el.focus()
     el.select()
-  }, [plate.id, plate.updatedAt, props.focusTick])
+  }, [plate.id, props.focusTick])
 
   const changed = text !== plate.text
   const shownCandidates = candidateChoices(plate.candidates)
-  const frameW = plate.frameWidth
-  const frameH = plate.frameHeight
-  const crop = paddedCrop(plate.box, 0.15, 0.35)
-  const clamped = { x1: crop.x1, y1: crop.y1, x2: Math.min(frameW, crop.x2), y2: Math.min(frameH, crop.y2) }
+  const crop = editorCrop(plate)
 
   return (
-    <Box sx={{ display: 'grid', gridTemplateColumns: 'minmax(160px, 2fr) minmax(300px, 3fr)', gap: 2.5, alignItems: 'start' }}>
-      <Box>
-        <Box sx={{ aspectRatio: `${clamped.x2 - clamped.x1} / ${clamped.y2 - clamped.y1}`, maxHeight: 170, width: '100%', bgcolor: 'black', borderRadius: 1, overflow: 'hidden' }}>
-          <MediaImage mediaId={plate.mediaId} frameIdx={plate.frameIdx} crop={clamped} maxSize={640} alt={`plate ${plate.text}`} />
+    <Box
+      data-testid="plate-editor"
+      sx={{ display: 'grid', gridTemplateColumns: 'minmax(160px, 2fr) minmax(300px, 3fr)', gap: 2.5, alignItems: 'start', height: EDITOR_HEIGHT, overflow: 'hidden' }}
+    >
+      <Box sx={{ minWidth: 0 }}>
+        <Box sx={{ height: CROP_HEIGHT, width: '100%', bgcolor: 'black', borderRadius: 1, overflow: 'hidden' }}>
+          <MediaImage mediaId={plate.mediaId} frameIdx={plate.frameIdx} crop={crop} maxSize={CROP_SIZE} alt={`plate ${plate.text}`} />
         </Box>
-        <Stack direction="row" spacing={1} sx={{ mt: 1, alignItems: 'center', flexWrap: 'wrap' }}>
+        <Stack direction="row" spacing={1} sx={{ mt: 1, alignItems: 'center', flexWrap: 'nowrap', overflow: 'hidden', height: 24 }}>
           <StateChip state={plate.reviewState} />
-          <Typography variant="caption" color="text.secondary">
+          <Typography variant="caption" color="text.secondary" noWrap>
             read <b style={{ fontFamily: MONO }}>{modelText || '—'}</b> at{' '}
             <span style={{ color: confidenceColor(plate.confidence, theme), fontWeight: 700 }}>{Math.round(plate.confidence * 100)}%</span>
             {plate.region ? ` · ${plate.region}` : ''}
@@ -78,6 +91,17 @@ export function PlateEditor(props: {
         <Stack direction="row" sx={{ alignItems: 'baseline', justifyContent: 'space-between', mb: 0.5 }}>
           <Typography variant="overline" color="text.secondary">
             Plate text
+            {props.draft && (
+              <Tooltip title="Not saved yet: kept while you move to other plates. Enter saves it, Esc discards it.">
+                <Chip
+                  label="draft"
+                  size="small"
+                  color="secondary"
+                  data-testid="draft-marker"
+                  sx={{ ml: 1, height: 18, fontSize: 11, verticalAlign: 'middle', textTransform: 'none' }}
+                />
+              </Tooltip>
+            )}
           </Typography>
           <Typography variant="caption" color="text.secondary" data-testid="queue-position">
             {props.position}
@@ -108,7 +132,7 @@ export function PlateEditor(props: {
           />
           <CharConfidence text={text} modelText={modelText} confidences={plate.charConfidences} fontSize={FONT} />
         </Box>
-        <Typography variant="caption" color={changed ? 'secondary.main' : 'text.secondary'} component="div" sx={{ mt: 0.5, minHeight: 18 }}>
+        <Typography variant="caption" color={changed ? 'secondary.main' : 'text.secondary'} component="div" noWrap sx={{ mt: 0.5, height: 18 }}>
           {changed ? (
             <>
               <Kbd>Enter</Kbd> saves the correction <b style={{ fontFamily: MONO }}>{plate.text}</b> → <b style={{ fontFamily: MONO }}>{text || '∅'}</b>
@@ -120,43 +144,47 @@ export function PlateEditor(props: {
           )}
         </Typography>
 
-        {shownCandidates.length > 0 && (
-          <Box sx={{ mt: 1.25 }}>
-            <Typography variant="overline" color="text.secondary">
-              Candidates
-            </Typography>
-            <Stack direction="row" sx={{ flexWrap: 'wrap', gap: 0.75 }} data-testid="candidates">
-              {shownCandidates.map((c, i) => (
-                <Chip
-                  key={`${c.plate}-${i}`}
-                  variant={c.plate === text ? 'filled' : 'outlined'}
-                  color={c.plate === text ? 'primary' : 'default'}
-                  onClick={() => {
-                    onText(c.plate)
-                    input.current?.focus()
-                  }}
-                  label={
-                    <Box component="span" sx={{ display: 'inline-flex', gap: 0.75, alignItems: 'center' }}>
-                      <Kbd>Alt+{i + 1}</Kbd>
-                      <span style={{ fontFamily: MONO, fontWeight: 700 }}>{c.plate}</span>
-                      <span style={{ color: c.plate === text ? 'inherit' : confidenceColor(c.confidence, theme), opacity: c.plate === text ? 0.85 : 1 }}>
-                        {Math.round(c.confidence * 100)}%
-                      </span>
-                    </Box>
-                  }
-                  sx={{ height: 28 }}
-                />
-              ))}
-            </Stack>
-          </Box>
-        )}
+        <Box sx={{ mt: 0.75, height: CANDIDATES_HEIGHT }}>
+          <Typography variant="overline" color="text.secondary" component="div" sx={{ lineHeight: '22px' }}>
+            Candidates
+          </Typography>
+          {/* one row that scrolls sideways: the same height with 0 or 9 candidates */}
+          <Stack direction="row" sx={{ flexWrap: 'nowrap', gap: 0.75, overflowX: 'auto', overflowY: 'hidden', height: 34 }} data-testid="candidates">
+            {shownCandidates.length === 0 && (
+              <Typography variant="caption" color="text.disabled" sx={{ alignSelf: 'center' }}>
+                no other reading
+              </Typography>
+            )}
+            {shownCandidates.map((c, i) => (
+              <Chip
+                key={`${c.plate}-${i}`}
+                variant={c.plate === text ? 'filled' : 'outlined'}
+                color={c.plate === text ? 'primary' : 'default'}
+                onClick={() => {
+                  onText(c.plate)
+                  input.current?.focus()
+                }}
+                label={
+                  <Box component="span" sx={{ display: 'inline-flex', gap: 0.75, alignItems: 'center' }}>
+                    <Kbd>Alt+{i + 1}</Kbd>
+                    <span style={{ fontFamily: MONO, fontWeight: 700 }}>{c.plate}</span>
+                    <span style={{ color: c.plate === text ? 'inherit' : confidenceColor(c.confidence, theme), opacity: c.plate === text ? 0.85 : 1 }}>
+                      {Math.round(c.confidence * 100)}%
+                    </span>
+                  </Box>
+                }
+                sx={{ height: 28, flexShrink: 0 }}
+              />
+            ))}
+          </Stack>
+        </Box>
 
-        <Stack direction="row" spacing={1} sx={{ mt: 1.75, flexWrap: 'wrap', rowGap: 1 }}>
-          <Button variant="contained" startIcon={<CheckRounded />} onClick={props.onSubmit} disabled={props.busy} data-testid="btn-confirm">
+        <Stack direction="row" spacing={1} sx={{ mt: 0.5, flexWrap: 'wrap', rowGap: 1 }}>
+          <Button variant="contained" startIcon={<CheckRounded />} onClick={props.onSubmit} data-testid="btn-confirm" sx={{ minWidth: 196 }}>
             {changed ? 'Save correction' : 'Confirm'}&nbsp;<Kbd>Enter</Kbd>
           </Button>
           <Tooltip title="Not a plate (false positive)">
-            <Button variant="outlined" color="error" startIcon={<BlockRounded />} onClick={props.onReject} disabled={props.busy} data-testid="btn-reject">
+            <Button variant="outlined" color="error" startIcon={<BlockRounded />} onClick={props.onReject} data-testid="btn-reject">
               Reject&nbsp;<Kbd>Del</Kbd>
             </Button>
           </Tooltip>

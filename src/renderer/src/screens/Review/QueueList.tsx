@@ -16,7 +16,18 @@ function basename(p: string): string {
 }
 
 /** The virtualised queue: only the rows on screen exist in the DOM. */
-export function QueueList({ queue, selected, onSelect }: { queue: Queue; selected: number; onSelect: (index: number, row: PlateRow) => void }) {
+export function QueueList({
+  queue,
+  selected,
+  onSelect,
+  isDraft
+}: {
+  queue: Queue
+  selected: number
+  onSelect: (index: number, row: PlateRow) => void
+  /** plates with unsaved typed text (marked in the row) */
+  isDraft?: (id: number) => boolean
+}) {
   const parent = useRef<HTMLDivElement>(null)
   const theme = useTheme()
   const count = queue.total ?? 0
@@ -69,7 +80,14 @@ export function QueueList({ queue, selected, onSelect }: { queue: Queue; selecte
                     <MediaImage mediaId={r.mediaId} frameIdx={r.frameIdx} crop={paddedCrop(r.box)} maxSize={160} alt={r.text} fit="cover" />
                   </Box>
                   <Box sx={{ minWidth: 0 }}>
-                    <PlateText text={r.text} size="sm" muted={r.reviewState === 'rejected'} />
+                    <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.75 }}>
+                      <PlateText text={r.text} size="sm" muted={r.reviewState === 'rejected'} />
+                      {isDraft?.(r.id) && (
+                        <Typography variant="caption" color="secondary.main" data-testid="queue-draft" sx={{ fontWeight: 700 }}>
+                          draft
+                        </Typography>
+                      )}
+                    </Box>
                     <Typography variant="caption" color="text.secondary" noWrap component="div" title={r.mediaPath}>
                       {basename(r.mediaPath)}
                       {r.mediaKind === 'video' ? ` · track` : ''}

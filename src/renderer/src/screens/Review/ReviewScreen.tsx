@@ -1,6 +1,9 @@
 // Review: the queue (least certain first) on the left, the current plate on the right. Everything is
 // one key away: Enter confirms or saves the correction and moves on, Delete rejects, PageUp/PageDown
 // move, Ctrl+Z undoes, Alt+1..9 pick a candidate, B draws a missed plate.
+// Keys never wait for the backend: each decision is a ReviewAction on the plate shown when the key went
+// down, applied on screen at once and sent in order through the ActionQueue (actions.ts); the next
+// plates are fetched ahead (plateCache.ts); typed text is a per-plate draft until saved (drafts.ts).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { Alert, Box, Button, Chip, Divider, Stack, Typography } from '@mui/material'
 import DoneAllRounded from '@mui/icons-material/DoneAllRounded'
@@ -11,17 +14,23 @@ import { FrameView } from '../../components/FrameView'
 import { Kbd } from '../../components/Kbd'
 import { useNotify } from '../../components/Notify'
 import { useApp } from '../../context'
-import { useApi, useCall } from '../../hooks/useApi'
+import { useCall } from '../../hooks/useApi'
 import { useEvent } from '../../hooks/useEvent'
 import { useShortcut } from '../../hooks/useShortcut'
 import { navigate } from '../../nav'
+import { ActionQueue, actionSpec, type ReviewAction } from './actions'
 import { BulkConfirmDialog } from './BulkConfirmDialog'
+import { Drafts } from './drafts'
 import { Filters } from './Filters'
 import { NewPlateDialog } from './NewPlateDialog'
 import { PlateEditor } from './PlateEditor'
+import { PlateCache, placeholderDetail, rowOf } from './plateCache'
 import { QueueList } from './QueueList'
 import { useQueue } from './useQueue'
 import { candidateChoices } from './normalize'
+
+/** plates fetched ahead of the one shown (details, their media's boxes, crop and frame images) */
+const PREFETCH_AHEAD = 6
 
 export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?: number }) {
   const { settings, setModal } = useApp()
@@ -37,10 +46,33 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
   }, [mediaId])
 
   const queue = useQueue(filter, sort)
-  const [sel, setSel] = useState<{ index: number; id: number | null }>({ index: 0, id: plateId ?? null })
-  const [detail, setDetail] = useState<PlateDetail | null>(null)
-  const [text, setText] = useState('')
-  const [busy, setBusy] = useState(false)
+  const queueRef = useRef(queue)
+  queueRef.current = queue
+  const cache = useMemo(() => new PlateCache(), [])
+  const actions = useMemo(() => new ActionQueue(), [])
+  // re-render when fetched plates arrive, drafts change or the action queue drains
+  const [, setTick] = useState(0)
+  const [pending, setPending] = useState(0)
+  useEffect(() => {
+    const bump = (): void => setTick((t) => t + 1)
+    const offCache = cache.onChange(bump)
+    const offDrafts = Drafts.onChange(bump)
+    const offActions = actions.onChange(setPending)
+    return () => {
+      offCache()
+      offDrafts()
+      offActions()
+    }
+  }, [cache, actions])
+
+  // The selected plate. The ref moves synchronously with each key, so keys pressed before React renders
+  // still act on the plate they were pressed on.
+  const [sel, setSelState] = useState<{ index: number; id: number | null }>({ index: 0, id: plateId ?? null })
+  const selRef = useRef(sel)
+  const setSel = useCallback((next: { index: number; id: number | null }) => {
+    selRef.current = next
+    setSelState(next)
+  }, [])
   const [drawing, setDrawing] = useState(false)
   const [drawn, setDrawn] = useState<BoxT | null>(null)
   const [bulkOpen, setBulkOpen] = useState(false)
@@ -52,7 +84,7 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
   const rowAtSel = queue.row(sel.index)
   useEffect(() => {
     if (sel.id === null && rowAtSel) setSel({ index: sel.index, id: rowAtSel.id })
-  }, [sel, rowAtSel])
+  }, [sel, rowAtSel, setSel])
   // a new filter or order starts at the top (not on mount: a plate from the route stays selected)
   const filterKey = JSON.stringify({ filter, sort })
   const lastFilterKey = useRef(filterKey)
@@ -60,140 +92,160 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
     if (lastFilterKey.current === filterKey) return
     lastFilterKey.current = filterKey
     setSel({ index: 0, id: null })
-  }, [filterKey])
+  }, [filterKey, setSel])
   // a plate named by the route is shown at its place in the queue once that is known
   useEffect(() => {
     if (sel.id === null) return
     const at = queue.indexOf(sel.id)
     if (at >= 0 && at !== sel.index) setSel({ index: at, id: sel.id })
-  }, [queue, sel])
+  }, [queue, sel, setSel])
 
-  // the current plate's detail
-  const loadSeq = useRef(0)
-  const loadDetail = useCallback(async (id: number | null): Promise<void> => {
-    const mine = ++loadSeq.current
-    if (id === null) {
-      setDetail(null)
-      return
-    }
-    try {
-      const d = await api.call('plates.get', { id })
-      if (mine !== loadSeq.current) return
-      setDetail(d)
-      setText(d.text)
-    } catch (err) {
-      if (mine === loadSeq.current) {
-        setDetail(null)
-        notify(ApiError.from(err).message, 'error')
-      }
-    }
-  }, [notify])
+  /** the plate at the selection as the screen shows it: fetched detail, else its row, with local changes */
+  const shownPlate = useCallback(
+    (s: { index: number; id: number | null }): PlateDetail | null => {
+      if (s.id === null) return null
+      const d = cache.detail(s.id)
+      if (d) return d
+      const row = queueRef.current.row(s.index)
+      return row && row.id === s.id ? placeholderDetail(cache.row(row)) : null
+    },
+    [cache]
+  )
+  const detail = shownPlate(sel)
+
+  // the selected plate's detail, and the next ones ahead
   useEffect(() => {
-    void loadDetail(sel.id)
-  }, [sel.id, loadDetail])
-
-  // other plates in the same frame, for context (and to avoid drawing a plate twice)
-  const siblings = useApi('plates.list', detail ? { filter: { mediaId: detail.mediaId, state: 'all' }, sort: 'media', limit: 200 } : null, { live: true })
+    if (sel.id === null) return
+    cache.load(sel.id).catch((err: unknown) => {
+      if (selRef.current.id === sel.id) notify(ApiError.from(err).message, 'error')
+    })
+  }, [sel.id, cache, notify])
+  const total = queue.total ?? 0
+  useEffect(() => {
+    queue.ensure(sel.index, sel.index + PREFETCH_AHEAD)
+    const ids: number[] = []
+    for (let i = sel.index + 1; i <= sel.index + PREFETCH_AHEAD && i < total; i++) {
+      const r = queue.row(i)
+      if (r) ids.push(r.id)
+    }
+    const before = queue.row(sel.index - 1)
+    if (before) ids.push(before.id)
+    cache.prefetch(ids)
+  })
 
   // the library changed elsewhere (import, another window): refresh the list, keep the selection
-  const selRef = useRef(sel)
-  selRef.current = sel
   useEvent('library.changed', (e) => {
-    if (e.reason === 'review' || e.reason === 'undo') return // our own actions reload explicitly
+    if (e.reason === 'review' || e.reason === 'undo') return // our own actions patch or reload explicitly
+    if (e.reason === 'import') cache.forgetMediaPlates() // new plates may sit on frames we show
     void queue.reload(selRef.current.index)
   })
 
-  const total = queue.total ?? 0
   const select = useCallback(
     (index: number) => {
-      if (total === 0) return
-      const i = Math.max(0, Math.min(total - 1, index))
-      setSel({ index: i, id: queue.row(i)?.id ?? null })
+      const t = queueRef.current.total ?? 0
+      if (t === 0) return
+      const i = Math.max(0, Math.min(t - 1, index))
+      setSel({ index: i, id: queueRef.current.row(i)?.id ?? null })
     },
-    [queue, total]
+    [setSel]
   )
 
-  /** After an action on the current plate: reload and select what was next (or the same index). */
-  const advance = useCallback(
-    async (nextId: number | null, fallbackIndex: number) => {
-      const n = await queue.reload(fallbackIndex)
-      const at = nextId !== null ? queue.indexOf(nextId) : -1
-      if (at >= 0) setSel({ index: at, id: nextId })
-      else {
-        const i = Math.max(0, Math.min(n - 1, fallbackIndex))
-        setSel({ index: i, id: queue.row(i)?.id ?? null })
+  /**
+   * One review decision: shown at once (the plate's new state, the next plate), sent in key order by the
+   * action queue. A refusal puts the plate back as it was, keeps what was typed as a draft, and says why.
+   */
+  const dispatch = useCallback(
+    (action: ReviewAction) => {
+      const spec = actionSpec(action)
+      const id = action.plateId
+      const at = selRef.current
+      const plate = at.id === id ? shownPlate(at) : cache.detail(id)
+      if (!plate) return
+      const prevLocal = cache.local(id)
+      const draft = Drafts.get(id)
+      const before = rowOf(plate)
+      const optimistic = spec.optimistic(before, action)
+      cache.put(optimistic)
+      queueRef.current.patch(optimistic)
+      if (spec.advance) {
+        Drafts.delete(id)
+        if (at.id === id) select(at.index + 1)
       }
+      actions
+        .run(() => spec.send(action))
+        .then(
+          (row) => {
+            cache.put(row)
+            queueRef.current.patch(row)
+          },
+          (err: unknown) => {
+            if (prevLocal) cache.put(prevLocal)
+            else cache.drop(id)
+            queueRef.current.patch(prevLocal ?? before)
+            if (draft !== undefined && !Drafts.has(id)) Drafts.set(id, draft, before.text)
+            notify(`Plate ${before.text || `#${id}`} was not saved: ${ApiError.from(err).message}`, 'error')
+          }
+        )
     },
-    [queue]
+    [cache, actions, shownPlate, select, notify]
   )
 
-  // keys act on the plate the editor shows, and only once it shows the selected one
-  const ready = !!detail && detail.id === sel.id
-  const act = useCallback(
-    async (fn: () => Promise<unknown>, { moveOn = true } = {}) => {
-      if (busy || !detail || detail.id !== sel.id) return
-      setBusy(true)
-      const idx = sel.index
-      const nextId = queue.row(idx + 1)?.id ?? null
-      try {
-        await fn()
-        if (moveOn) await advance(nextId, idx + (queue.indexOf(detail.id) === idx ? 1 : 0))
-        else {
-          await queue.reload(idx)
-          await loadDetail(detail.id)
-        }
-      } catch {
-        // useCall already showed the error
-      } finally {
-        setBusy(false)
-      }
-    },
-    [busy, detail, sel.index, sel.id, queue, advance, loadDetail]
-  )
+  const current = useCallback(() => shownPlate(selRef.current), [shownPlate])
 
   const submit = useCallback(() => {
-    if (!detail || detail.id !== sel.id) return
+    const plate = current()
+    if (!plate) return
+    const text = Drafts.get(plate.id) ?? plate.text
     if (!text) {
       notify('Type the plate text, or press Delete if this is not a plate', 'warning')
       return
     }
-    if (text !== detail.text) void act(() => call('plates.correct', { id: detail.id, text }))
-    else if (detail.reviewState === 'unreviewed' || detail.reviewState === 'rejected') void act(() => call('plates.confirm', { id: detail.id }))
-    else select(sel.index + 1)
-  }, [detail, text, act, call, notify, select, sel.index, sel.id])
+    if (text !== plate.text) dispatch({ kind: 'correct', plateId: plate.id, text })
+    else if (plate.reviewState === 'unreviewed' || plate.reviewState === 'rejected') dispatch({ kind: 'confirm', plateId: plate.id })
+    else select(selRef.current.index + 1)
+  }, [current, dispatch, notify, select])
 
   const reject = useCallback(() => {
-    if (detail) void act(() => call('plates.reject', { id: detail.id }))
-  }, [detail, act, call])
+    const plate = current()
+    if (plate) dispatch({ kind: 'reject', plateId: plate.id })
+  }, [current, dispatch])
 
-  const undo = useCallback(async () => {
-    if (busy) return
-    setBusy(true)
-    try {
-      const r = await call('history.undo', {})
-      if (r.undone === 0) notify('Nothing to undo', 'info')
+  /** reloads the list from the backend and shows `id` (or the same place) */
+  const resync = useCallback(
+    async (id: number | null) => {
+      const idx = selRef.current.index
+      const n = await queueRef.current.reload(idx)
+      const at = id !== null ? queueRef.current.indexOf(id) : -1
+      if (id !== null) setSel({ index: at >= 0 ? at : idx, id })
       else {
-        notify(`Undone (${r.undone} change${r.undone === 1 ? '' : 's'})`, 'success')
-        await queue.reload(sel.index)
-        const id = r.plateIds[0]
-        if (id !== undefined) {
-          const at = queue.indexOf(id)
-          setSel({ index: at >= 0 ? at : sel.index, id })
-          if (id === detail?.id) await loadDetail(id)
-        }
+        const i = Math.max(0, Math.min(n - 1, idx))
+        setSel({ index: i, id: queueRef.current.row(i)?.id ?? null })
       }
-    } catch {
-      // shown by useCall
-    } finally {
-      setBusy(false)
-    }
-  }, [busy, call, notify, queue, sel.index, detail, loadDetail])
+    },
+    [setSel]
+  )
+
+  // undo runs in the action queue too: after the decisions pressed before it, before those pressed after
+  const undo = useCallback(() => {
+    actions
+      .run(() => api.call('history.undo', {}))
+      .then(
+        async (r) => {
+          if (r.undone === 0) return notify('Nothing to undo', 'info')
+          notify(`Undone (${r.undone} change${r.undone === 1 ? '' : 's'})`, 'success')
+          cache.forget(r.plateIds)
+          await resync(r.plateIds[0] ?? null)
+        },
+        (err: unknown) => notify(ApiError.from(err).message, 'error')
+      )
+  }, [actions, cache, notify, resync])
 
   const setBox = useCallback(
     (box: BoxT) => {
-      if (detail) void act(() => call('plates.setBox', { id: detail.id, box }), { moveOn: false })
+      const plate = current()
+      if (plate) dispatch({ kind: 'box', plateId: plate.id, box })
     },
-    [detail, act, call]
+    [current, dispatch]
   )
 
   const addPlate = useCallback(
@@ -204,30 +256,42 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
       setDrawing(false)
       setFocusTick((t) => t + 1) // back to the plate text
       try {
-        const row = await call('plates.add', { mediaId: detail.mediaId, frameIdx: detail.frameIdx, box, text: t })
+        const row = await actions.run(() => call('plates.add', { mediaId: detail.mediaId, frameIdx: detail.frameIdx, box, text: t }))
         notify(`Added ${row.text}`, 'success')
-        siblings.reload()
-        await queue.reload(sel.index)
+        cache.refreshMedia(detail.mediaId)
+        await resync(selRef.current.id)
       } catch {
         // shown
       }
     },
-    [detail, drawn, call, notify, siblings, queue, sel.index]
+    [detail, drawn, call, notify, cache, actions, resync]
+  )
+
+  const text = detail ? (Drafts.get(detail.id) ?? detail.text) : ''
+  const onText = useCallback(
+    (t: string) => {
+      const plate = current()
+      if (plate) Drafts.set(plate.id, t, plate.text)
+    },
+    [current]
   )
 
   // review keys work with the focus on the plate input or outside any text field (not in the search box)
+  const ready = !!detail
   const keys = { enabled: !modal && ready, allowIn: (el: HTMLElement) => el.dataset.reviewKeys === 'true' }
   useShortcut('Enter', submit, keys)
   useShortcut(['Delete', 'Ctrl+Backspace'], reject, keys)
-  useShortcut(['PageDown', 'Alt+ArrowDown', 'Alt+ArrowRight'], () => select(sel.index + 1), { ...keys, enabled: !modal })
-  useShortcut(['PageUp', 'Alt+ArrowUp', 'Alt+ArrowLeft'], () => select(sel.index - 1), { ...keys, enabled: !modal })
-  useShortcut('Ctrl+Z', () => void undo(), { ...keys, enabled: !modal })
+  useShortcut(['PageDown', 'Alt+ArrowDown', 'Alt+ArrowRight'], () => select(selRef.current.index + 1), { ...keys, enabled: !modal })
+  useShortcut(['PageUp', 'Alt+ArrowUp', 'Alt+ArrowLeft'], () => select(selRef.current.index - 1), { ...keys, enabled: !modal })
+  useShortcut('Ctrl+Z', undo, { ...keys, enabled: !modal })
   useShortcut('Alt+B', () => setDrawing((d) => !d), keys)
   useShortcut('B', () => setDrawing((d) => !d), { enabled: !modal && !!detail })
   useShortcut(
     'Escape',
     () => {
+      const plate = current()
       if (drawing) setDrawing(false)
+      else if (plate && Drafts.has(plate.id)) Drafts.delete(plate.id) // first Esc drops the draft
       else (document.activeElement as HTMLElement | null)?.blur()
     },
     { ...keys, preventDefault: false }
@@ -237,15 +301,17 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
     candidateKeys.flat(),
     (e) => {
       const n = e.key.startsWith('F') ? Number(e.key.slice(1)) : Number(e.code.replace(/\D/g, ''))
-      const c = detail ? candidateChoices(detail.candidates)[n - 1] : undefined
-      if (c) setText(c.plate)
+      const plate = current()
+      const c = plate ? candidateChoices(plate.candidates)[n - 1] : undefined
+      if (plate && c) Drafts.set(plate.id, c.plate, plate.text)
     },
     keys
   )
   useShortcut('Mod+B', () => setBulkOpen(true), keys)
 
-  const frameBoxes = (siblings.data?.items ?? [])
-    .filter((p) => detail && p.frameIdx === detail.frameIdx)
+  const siblings = detail ? cache.mediaPlates(detail.mediaId) : undefined
+  const frameBoxes = (siblings ?? [])
+    .filter((p) => detail && p.mediaId === detail.mediaId && p.frameIdx === detail.frameIdx)
     .map((p: PlateRow) => ({ id: p.id, box: p.box, label: p.reviewState === 'rejected' ? `✕ ${p.text}` : p.text || '?', dim: p.reviewState === 'rejected' }))
 
   return (
@@ -265,6 +331,11 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
             <Typography variant="caption" color="text.secondary" data-testid="queue-total" sx={{ whiteSpace: 'nowrap' }}>
               {queue.total === null ? 'Loading…' : `${queue.total.toLocaleString()} plate${queue.total === 1 ? '' : 's'}`}
             </Typography>
+            {pending > 0 && (
+              <Typography variant="caption" color="text.secondary" data-testid="saving" sx={{ whiteSpace: 'nowrap' }}>
+                · saving {pending}…
+              </Typography>
+            )}
             {filter.mediaId !== undefined && (
               <Chip
                 label="one file"
@@ -287,6 +358,7 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
         <QueueList
           queue={queue}
           selected={sel.index}
+          isDraft={Drafts.has}
           onSelect={(i, r) => {
             setSel({ index: i, id: r.id })
             setFocusTick((t) => t + 1)
@@ -301,17 +373,17 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
               <PlateEditor
                 plate={detail}
                 text={text}
-                onText={setText}
+                onText={onText}
                 onSubmit={submit}
                 onReject={reject}
                 onPrev={() => select(sel.index - 1)}
                 onNext={() => select(sel.index + 1)}
-                onUndo={() => void undo()}
+                onUndo={undo}
                 onDraw={() => setDrawing((d) => !d)}
                 onHistory={() => navigate({ screen: 'history', plateId: detail.id })}
                 focusTick={focusTick}
                 position={queue.indexOf(detail.id) >= 0 ? `${sel.index + 1} of ${total.toLocaleString()}` : 'not in this list'}
-                busy={busy}
+                draft={Drafts.has(detail.id)}
               />
             </Box>
             <Divider />
@@ -338,7 +410,7 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
                 height={detail.frameHeight}
                 boxes={frameBoxes}
                 current={{ id: detail.id, box: detail.box, label: detail.text }}
-                editable={!busy}
+                editable
                 drawing={drawing}
                 onBoxChange={setBox}
                 onDrawn={(b) => setDrawn(b)}
@@ -375,7 +447,8 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
         onDone={(n) => {
           setBulkOpen(false)
           notify(`Confirmed ${n} plate${n === 1 ? '' : 's'} (Ctrl+Z undoes the batch)`, 'success')
-          void advance(null, 0)
+          cache.forget()
+          void resync(null)
         }}
       />
       <NewPlateDialog

@@ -1,5 +1,6 @@
 // The review queue as a sparse, paged view over 'plates.list', so a 50,000-plate library scrolls in a
-// virtual list without loading every row.
+// virtual list without loading every row. Review actions patch their row in place (no reload per key):
+// the reviewed plate stays where it was, with its new state, until the next reload.
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { PlateFilter, PlateRow, PlateSort } from '@shared/types'
 import { api, ApiError } from '../../api/client'
@@ -16,6 +17,8 @@ export interface Queue {
   reload(around?: number): Promise<number>
   /** index of a plate id among the loaded rows, or -1 */
   indexOf(id: number): number
+  /** replaces a loaded row by the same id (a review action's result) */
+  patch(row: PlateRow): void
 }
 
 export function useQueue(filter: PlateFilter, sort: PlateSort): Queue {
@@ -27,6 +30,9 @@ export function useQueue(filter: PlateFilter, sort: PlateSort): Queue {
   const totalRef = useRef(0)
   const [error, setError] = useState<ApiError | null>(null)
   const [, setVersion] = useState(0)
+  // rows patched since the last load: they may have left the server's view of the filter, which then
+  // starts later pages up to that many rows earlier (loadPage overlaps and skips the rows it has)
+  const patched = useRef(new Set<number>())
 
   const loadPage = useCallback(
     (page: number): Promise<void> => {
@@ -34,11 +40,18 @@ export function useQueue(filter: PlateFilter, sort: PlateSort): Queue {
       if (existing) return existing
       const myGen = gen.current
       const { filter: f, sort: s } = JSON.parse(key) as { filter: PlateFilter; sort: PlateSort }
+      const shift = page === 0 ? 0 : Math.min(patched.current.size, page * PAGE, 1000 - PAGE)
       const p = api
-        .call('plates.list', { filter: f, sort: s, offset: page * PAGE, limit: PAGE })
+        .call('plates.list', { filter: f, sort: s, offset: page * PAGE - shift, limit: PAGE + shift })
         .then((r) => {
           if (myGen !== gen.current) return
-          pages.current.set(page, r.items)
+          let items = r.items
+          if (shift > 0) {
+            const have = new Set<number>()
+            for (const rows of pages.current.values()) for (const row of rows) have.add(row.id)
+            items = items.filter((row) => !have.has(row.id)).slice(0, PAGE)
+          }
+          pages.current.set(page, items)
           totalRef.current = r.total
           setTotal(r.total)
           setError(null)
@@ -59,6 +72,7 @@ export function useQueue(filter: PlateFilter, sort: PlateSort): Queue {
   const reload = useCallback(
     async (around = 0): Promise<number> => {
       gen.current++
+      patched.current = new Set()
       const wanted = [...new Set([0, Math.floor(Math.max(0, around) / PAGE), Math.floor((around + 1) / PAGE)])]
       const visible = [...pages.current.keys()]
       inflight.current = new Map()
@@ -76,6 +90,7 @@ export function useQueue(filter: PlateFilter, sort: PlateSort): Queue {
     gen.current++
     pages.current = new Map()
     inflight.current = new Map()
+    patched.current = new Set()
     setTotal(null)
     void loadPage(0)
   }, [loadPage])
@@ -96,6 +111,17 @@ export function useQueue(filter: PlateFilter, sort: PlateSort): Queue {
         if (i >= 0) return p * PAGE + i
       }
       return -1
+    },
+    patch: (row) => {
+      for (const rows of pages.current.values()) {
+        const i = rows.findIndex((r) => r.id === row.id)
+        if (i >= 0) {
+          rows[i] = row
+          patched.current.add(row.id)
+          setVersion((v) => v + 1)
+          return
+        }
+      }
     }
   }
 }

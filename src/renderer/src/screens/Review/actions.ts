@@ -1,0 +1,101 @@
+// The review decisions as data. A key press becomes one ReviewAction naming the plate shown when the key
+// went down; the ActionQueue sends them to the backend one at a time, in key order, while the screen has
+// already moved on (optimistic). Adding a decision (e.g. 'illegible') = one union member + one ACTIONS entry.
+import type { Box, PlateRow, ReviewState } from '@shared/types'
+import { api } from '../../api/client'
+import { normalizePlate } from './normalize'
+
+export type ReviewAction =
+  | { kind: 'confirm'; plateId: number }
+  | { kind: 'correct'; plateId: number; text: string }
+  | { kind: 'reject'; plateId: number }
+  | { kind: 'box'; plateId: number; box: Box }
+
+export type ActionKind = ReviewAction['kind']
+
+export interface ActionSpec<A extends ReviewAction> {
+  /** the plate as it will be once the backend has applied the action (shown at once) */
+  optimistic(row: PlateRow, a: A): PlateRow
+  /** the API call; resolves to the plate as stored */
+  send(a: A): Promise<PlateRow>
+  /** whether the screen moves on to the next plate when the key is pressed */
+  advance: boolean
+}
+
+const reviewed = (row: PlateRow, reviewState: ReviewState): PlateRow => ({ ...row, reviewState, reviewedAt: new Date().toISOString() })
+
+export const ACTIONS: { [K in ActionKind]: ActionSpec<Extract<ReviewAction, { kind: K }>> } = {
+  confirm: {
+    optimistic: (row) => reviewed(row, 'confirmed'),
+    send: (a) => api.call('plates.confirm', { id: a.plateId }),
+    advance: true
+  },
+  correct: {
+    // the same rule as the writer: no model reading → manual, back to the model's reading → confirmed
+    optimistic: (row, a) => {
+      const text = normalizePlate(a.text)
+      return { ...reviewed(row, row.modelText == null ? 'manual' : text === row.modelText ? 'confirmed' : 'corrected'), text }
+    },
+    send: (a) => api.call('plates.correct', { id: a.plateId, text: a.text }),
+    advance: true
+  },
+  reject: {
+    optimistic: (row) => reviewed(row, 'rejected'),
+    send: (a) => api.call('plates.reject', { id: a.plateId }),
+    advance: true
+  },
+  box: {
+    optimistic: (row, a) => ({ ...row, box: a.box }),
+    send: (a) => api.call('plates.setBox', { id: a.plateId, box: a.box }),
+    advance: false
+  }
+}
+
+export function actionSpec<A extends ReviewAction>(a: A): ActionSpec<A> {
+  return ACTIONS[a.kind] as unknown as ActionSpec<A>
+}
+
+/**
+ * A serialised promise chain: each task starts when the one before it has settled, so the backend sees
+ * the decisions in the order the keys were pressed, whatever the transport does with parallel requests.
+ */
+export class ActionQueue {
+  private tail: Promise<unknown> = Promise.resolve()
+  private waiting = 0
+  private listeners = new Set<(pending: number) => void>()
+
+  /** tasks queued or running */
+  get pending(): number {
+    return this.waiting
+  }
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    this.waiting++
+    this.emit()
+    const p = this.tail.then(task)
+    this.tail = p.then(
+      () => this.done(),
+      () => this.done()
+    )
+    return p
+  }
+
+  /** resolves once every task queued so far has settled */
+  idle(): Promise<void> {
+    return this.tail.then(() => undefined)
+  }
+
+  onChange(cb: (pending: number) => void): () => void {
+    this.listeners.add(cb)
+    return () => this.listeners.delete(cb)
+  }
+
+  private done(): void {
+    this.waiting--
+    this.emit()
+  }
+
+  private emit(): void {
+    for (const cb of this.listeners) cb(this.waiting)
+  }
+}
