@@ -138,11 +138,12 @@ test('an unsaved text is kept as a draft when moving away and back, and Esc disc
   await expect.poll(shownId).toBe(q[1].id)
   await expect(input()).toHaveValue(q[1].text)
   await expect(page.getByTestId('draft-marker')).toHaveCount(0)
-  await expect(page.locator(`[data-testid="queue-row-${q[0].id}"] [data-testid="queue-draft"]`)).toBeVisible()
   await page.keyboard.press('PageUp')
   await expect.poll(shownId).toBe(q[0].id)
   await expect(input()).toHaveValue('SS')
+  // and it says so, on the plate and in the list
   await expect(page.getByTestId('draft-marker')).toBeVisible()
+  await expect(page.locator(`[data-testid="queue-row-${q[0].id}"] [data-testid="queue-draft"]`)).toBeVisible()
   // a draft is not saved: the database still has the model's reading
   expect(plate(q[0].id)).toMatchObject({ text: q[0].text, review_state: 'unreviewed' })
   await page.keyboard.press('Escape')

@@ -13,7 +13,7 @@ import { Kbd } from './components/Kbd'
 import { NotifyProvider, useNotify } from './components/Notify'
 import { ModelsSetup } from './components/ModelsSetup'
 import { AppContext } from './context'
-import { useApi } from './hooks/useApi'
+import { notOnReview, useApi } from './hooks/useApi'
 import { useShortcut } from './hooks/useShortcut'
 import { navigate, useRoute, type ScreenName } from './nav'
 import { makeTheme } from './theme'
@@ -52,7 +52,7 @@ function Shell({ onMode }: { onMode: (m: 'light' | 'dark') => void }) {
   const notify = useNotify()
   const [modal, setModal] = useState(false)
   const [help, setHelp] = useState(false)
-  const info = useApi('app.info', {}, { live: true })
+  const info = useApi('app.info', {}, { live: notOnReview }) // a new info re-renders every screen (context)
   const [settings, setSettings] = useState<Settings>()
   useEffect(() => {
     api.call('settings.get', {}).then(setSettings, (e: unknown) => notify(`Settings: ${e instanceof Error ? e.message : String(e)}`, 'error'))

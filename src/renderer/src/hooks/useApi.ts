@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
-import type { Channel, Request, Response } from '@shared/api'
+import type { Channel, Events, Request, Response } from '@shared/api'
 import { api, ApiError } from '../api/client'
 import { useNotify } from '../components/Notify'
 import { useEvent } from './useEvent'
@@ -11,11 +11,21 @@ export interface ApiState<T> {
   reload: () => void
 }
 
+type LibraryChange = Events['library.changed']
+
+/** for `live`: every change except single review decisions (which cannot change, e.g., app.info) */
+export const notOnReview = (e: LibraryChange): boolean => e.reason !== 'review'
+
 /**
  * Fetches `channel` with `req` (null = skip) and refetches when the request changes or, with
- * `live`, whenever the library changes. The previous data stays while a reload is in flight.
+ * `live`, whenever the library changes (or the changes `live` accepts). The previous data stays while a
+ * reload is in flight.
  */
-export function useApi<C extends Channel>(channel: C, req: Request<C> | null, opts: { live?: boolean } = {}): ApiState<Response<C>> {
+export function useApi<C extends Channel>(
+  channel: C,
+  req: Request<C> | null,
+  opts: { live?: boolean | ((e: LibraryChange) => boolean) } = {}
+): ApiState<Response<C>> {
   const [data, setData] = useState<Response<C>>()
   const [error, setError] = useState<ApiError | null>(null)
   const [loading, setLoading] = useState(req !== null)
@@ -47,7 +57,14 @@ export function useApi<C extends Channel>(channel: C, req: Request<C> | null, op
   }, [channel, key, tick])
 
   const reload = useCallback(() => setTick((t) => t + 1), [])
-  useEvent('library.changed', reload, !!opts.live)
+  const live = opts.live
+  useEvent(
+    'library.changed',
+    (e) => {
+      if (typeof live !== 'function' || live(e)) reload()
+    },
+    !!live
+  )
   return { data, error, loading, reload }
 }
 

@@ -1,7 +1,7 @@
 // The current plate: zoomed crop, the text input (focused, per-character confidence under it), the
 // candidates one keystroke away, and the review actions with their keys. Every region has a fixed size,
 // so nothing below it (the frame) moves from one plate to the next.
-import { useLayoutEffect, useRef } from 'react'
+import { memo, useLayoutEffect, useRef } from 'react'
 import { Box, Button, Chip, InputBase, Stack, Tooltip, Typography, useTheme } from '@mui/material'
 import CheckRounded from '@mui/icons-material/CheckRounded'
 import BlockRounded from '@mui/icons-material/BlockRounded'
@@ -179,32 +179,68 @@ export function PlateEditor(props: {
           </Stack>
         </Box>
 
-        <Stack direction="row" spacing={1} sx={{ mt: 0.5, flexWrap: 'wrap', rowGap: 1 }}>
-          <Button variant="contained" startIcon={<CheckRounded />} onClick={props.onSubmit} data-testid="btn-confirm" sx={{ minWidth: 196 }}>
-            {changed ? 'Save correction' : 'Confirm'}&nbsp;<Kbd>Enter</Kbd>
-          </Button>
-          <Tooltip title="Not a plate (false positive)">
-            <Button variant="outlined" color="error" startIcon={<BlockRounded />} onClick={props.onReject} data-testid="btn-reject">
-              Reject&nbsp;<Kbd>Del</Kbd>
-            </Button>
-          </Tooltip>
-          <Button variant="outlined" startIcon={<NavigateBeforeRounded />} onClick={props.onPrev}>
-            <Kbd>PgUp</Kbd>
-          </Button>
-          <Button variant="outlined" endIcon={<NavigateNextRounded />} onClick={props.onNext}>
-            <Kbd>PgDn</Kbd>
-          </Button>
-          <Button variant="text" startIcon={<UndoRounded />} onClick={props.onUndo} data-testid="btn-undo">
-            Undo&nbsp;<Kbd>Ctrl+Z</Kbd>
-          </Button>
-          <Button variant="text" startIcon={<CropFreeRounded />} onClick={props.onDraw} data-testid="btn-draw">
-            Draw missed plate&nbsp;<Kbd>Alt+B</Kbd>
-          </Button>
-          <Button variant="text" startIcon={<HistoryRounded />} onClick={props.onHistory}>
-            History
-          </Button>
-        </Stack>
+        <EditorButtons
+          changed={changed}
+          onSubmit={props.onSubmit}
+          onReject={props.onReject}
+          onPrev={props.onPrev}
+          onNext={props.onNext}
+          onUndo={props.onUndo}
+          onDraw={props.onDraw}
+          onHistory={props.onHistory}
+        />
       </Box>
     </Box>
   )
 }
+
+type Handler = () => void
+
+/** the action buttons: memoised, they re-render only when the confirm label changes */
+const EditorButtons = memo(function EditorButtons({
+  changed,
+  onSubmit,
+  onReject,
+  onPrev,
+  onNext,
+  onUndo,
+  onDraw,
+  onHistory
+}: {
+  changed: boolean
+  onSubmit: Handler
+  onReject: Handler
+  onPrev: Handler
+  onNext: Handler
+  onUndo: Handler
+  onDraw: Handler
+  onHistory: Handler
+}) {
+  return (
+    <Stack direction="row" spacing={1} sx={{ mt: 0.5, flexWrap: 'wrap', rowGap: 1 }}>
+      <Button variant="contained" startIcon={<CheckRounded />} onClick={onSubmit} data-testid="btn-confirm" sx={{ minWidth: 196 }}>
+        {changed ? 'Save correction' : 'Confirm'}&nbsp;<Kbd>Enter</Kbd>
+      </Button>
+      <Tooltip title="Not a plate (false positive)">
+        <Button variant="outlined" color="error" startIcon={<BlockRounded />} onClick={onReject} data-testid="btn-reject">
+          Reject&nbsp;<Kbd>Del</Kbd>
+        </Button>
+      </Tooltip>
+      <Button variant="outlined" startIcon={<NavigateBeforeRounded />} onClick={onPrev}>
+        <Kbd>PgUp</Kbd>
+      </Button>
+      <Button variant="outlined" endIcon={<NavigateNextRounded />} onClick={onNext}>
+        <Kbd>PgDn</Kbd>
+      </Button>
+      <Button variant="text" startIcon={<UndoRounded />} onClick={onUndo} data-testid="btn-undo">
+        Undo&nbsp;<Kbd>Ctrl+Z</Kbd>
+      </Button>
+      <Button variant="text" startIcon={<CropFreeRounded />} onClick={onDraw} data-testid="btn-draw">
+        Draw missed plate&nbsp;<Kbd>Alt+B</Kbd>
+      </Button>
+      <Button variant="text" startIcon={<HistoryRounded />} onClick={onHistory}>
+        History
+      </Button>
+    </Stack>
+  )
+})

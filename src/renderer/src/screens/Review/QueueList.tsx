@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react'
+import { memo, useEffect, useRef } from 'react'
 import { Box, Skeleton, Typography, useTheme } from '@mui/material'
 import { useVirtualizer } from '@tanstack/react-virtual'
 import type { PlateRow } from '@shared/types'
@@ -15,8 +15,8 @@ function basename(p: string): string {
   return p.split(/[\\/]/).pop() ?? p
 }
 
-/** The virtualised queue: only the rows on screen exist in the DOM. */
-export function QueueList({
+/** The virtualised queue: only the rows on screen exist in the DOM, and only changed rows re-render. */
+export const QueueList = memo(function QueueList({
   queue,
   selected,
   onSelect,
@@ -27,9 +27,10 @@ export function QueueList({
   onSelect: (index: number, row: PlateRow) => void
   /** plates with unsaved typed text (marked in the row) */
   isDraft?: (id: number) => boolean
+  /** bumps when the drafts change (re-renders the rows whose mark changed) */
+  draftsVersion?: number
 }) {
   const parent = useRef<HTMLDivElement>(null)
-  const theme = useTheme()
   const count = queue.total ?? 0
   const v = useVirtualizer({ count, getScrollElement: () => parent.current, estimateSize: () => ROW, overscan: 8 })
   const items = v.getVirtualItems()
@@ -45,72 +46,91 @@ export function QueueList({
       <Box sx={{ height: v.getTotalSize(), position: 'relative' }}>
         {items.map((it) => {
           const r = queue.row(it.index)
-          const active = it.index === selected
           return (
-            <Box
-              key={it.key}
-              data-testid={r ? `queue-row-${r.id}` : undefined}
-              data-index={it.index}
-              aria-selected={active}
-              onClick={() => r && onSelect(it.index, r)}
-              sx={{
-                position: 'absolute',
-                top: 0,
-                left: 0,
-                right: 0,
-                height: ROW,
-                transform: `translateY(${it.start}px)`,
-                display: 'grid',
-                gridTemplateColumns: '96px minmax(0, 1fr) auto',
-                alignItems: 'center',
-                gap: 1.25,
-                px: 1.25,
-                cursor: 'pointer',
-                borderBottom: 1,
-                borderColor: 'divider',
-                borderLeft: 3,
-                borderLeftColor: active ? 'primary.main' : 'transparent',
-                bgcolor: active ? 'action.selected' : 'transparent',
-                '&:hover': { bgcolor: active ? 'action.selected' : 'action.hover' }
-              }}
-            >
-              {r ? (
-                <>
-                  <Box sx={{ width: 96, height: 36, borderRadius: 0.5, overflow: 'hidden', bgcolor: 'black' }}>
-                    <MediaImage mediaId={r.mediaId} frameIdx={r.frameIdx} crop={paddedCrop(r.box)} maxSize={160} alt={r.text} fit="cover" />
-                  </Box>
-                  <Box sx={{ minWidth: 0 }}>
-                    <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.75 }}>
-                      <PlateText text={r.text} size="sm" muted={r.reviewState === 'rejected'} />
-                      {isDraft?.(r.id) && (
-                        <Typography variant="caption" color="secondary.main" data-testid="queue-draft" sx={{ fontWeight: 700 }}>
-                          draft
-                        </Typography>
-                      )}
-                    </Box>
-                    <Typography variant="caption" color="text.secondary" noWrap component="div" title={r.mediaPath}>
-                      {basename(r.mediaPath)}
-                      {r.mediaKind === 'video' ? ` · track` : ''}
-                    </Typography>
-                  </Box>
-                  <Box sx={{ textAlign: 'right' }}>
-                    <Typography variant="body2" sx={{ fontWeight: 700, color: confidenceColor(r.confidence, theme), fontVariantNumeric: 'tabular-nums' }}>
-                      {Math.round(r.confidence * 100)}%
-                    </Typography>
-                    {r.reviewState !== 'unreviewed' && <StateChip state={r.reviewState} />}
-                  </Box>
-                </>
-              ) : (
-                <>
-                  <Skeleton variant="rectangular" width={96} height={36} />
-                  <Skeleton width="60%" />
-                  <Skeleton width={30} />
-                </>
-              )}
-            </Box>
+            <QueueRow key={it.key} index={it.index} start={it.start} row={r} active={it.index === selected} draft={!!r && !!isDraft?.(r.id)} onSelect={onSelect} />
           )
         })}
       </Box>
     </Box>
   )
-}
+})
+
+const QueueRow = memo(function QueueRow({
+  index,
+  start,
+  row: r,
+  active,
+  draft,
+  onSelect
+}: {
+  index: number
+  start: number
+  row: PlateRow | undefined
+  active: boolean
+  draft: boolean
+  onSelect: (index: number, row: PlateRow) => void
+}) {
+  const theme = useTheme()
+  return (
+    <Box
+      data-testid={r ? `queue-row-${r.id}` : undefined}
+      data-index={index}
+      aria-selected={active}
+      onClick={() => r && onSelect(index, r)}
+      style={{ transform: `translateY(${start}px)` }}
+      sx={{
+        position: 'absolute',
+        top: 0,
+        left: 0,
+        right: 0,
+        height: ROW,
+        display: 'grid',
+        gridTemplateColumns: '96px minmax(0, 1fr) auto',
+        alignItems: 'center',
+        gap: 1.25,
+        px: 1.25,
+        cursor: 'pointer',
+        borderBottom: 1,
+        borderColor: 'divider',
+        borderLeft: 3,
+        borderLeftColor: active ? 'primary.main' : 'transparent',
+        bgcolor: active ? 'action.selected' : 'transparent',
+        '&:hover': { bgcolor: active ? 'action.selected' : 'action.hover' }
+      }}
+    >
+      {r ? (
+        <>
+          <Box sx={{ width: 96, height: 36, borderRadius: 0.5, overflow: 'hidden', bgcolor: 'black' }}>
+            <MediaImage mediaId={r.mediaId} frameIdx={r.frameIdx} crop={paddedCrop(r.box)} maxSize={160} alt={r.text} fit="cover" />
+          </Box>
+          <Box sx={{ minWidth: 0 }}>
+            <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.75 }}>
+              <PlateText text={r.text} size="sm" muted={r.reviewState === 'rejected'} />
+              {draft && (
+                <Typography variant="caption" color="secondary.main" data-testid="queue-draft" sx={{ fontWeight: 700 }}>
+                  draft
+                </Typography>
+              )}
+            </Box>
+            <Typography variant="caption" color="text.secondary" noWrap component="div" title={r.mediaPath}>
+              {basename(r.mediaPath)}
+              {r.mediaKind === 'video' ? ` · track` : ''}
+            </Typography>
+          </Box>
+          <Box sx={{ textAlign: 'right' }}>
+            <Typography variant="body2" sx={{ fontWeight: 700, color: confidenceColor(r.confidence, theme), fontVariantNumeric: 'tabular-nums' }}>
+              {Math.round(r.confidence * 100)}%
+            </Typography>
+            {r.reviewState !== 'unreviewed' && <StateChip state={r.reviewState} />}
+          </Box>
+        </>
+      ) : (
+        <>
+          <Skeleton variant="rectangular" width={96} height={36} />
+          <Skeleton width="60%" />
+          <Skeleton width={30} />
+        </>
+      )}
+    </Box>
+  )
+})

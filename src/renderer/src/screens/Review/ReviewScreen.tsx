@@ -4,14 +4,12 @@
 // Keys never wait for the backend: each decision is a ReviewAction on the plate shown when the key went
 // down, applied on screen at once and sent in order through the ActionQueue (actions.ts); the next
 // plates are fetched ahead (plateCache.ts); typed text is a per-plate draft until saved (drafts.ts).
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react'
 import { Alert, Box, Button, Chip, Divider, Stack, Typography } from '@mui/material'
 import DoneAllRounded from '@mui/icons-material/DoneAllRounded'
 import TaskAltRounded from '@mui/icons-material/TaskAltRounded'
 import type { Box as BoxT, PlateDetail, PlateFilter, PlateRow, PlateSort } from '@shared/types'
 import { api, ApiError } from '../../api/client'
-import { FrameView } from '../../components/FrameView'
-import { Kbd } from '../../components/Kbd'
 import { useNotify } from '../../components/Notify'
 import { useApp } from '../../context'
 import { useCall } from '../../hooks/useApi'
@@ -22,6 +20,7 @@ import { ActionQueue, actionSpec, type ReviewAction } from './actions'
 import { BulkConfirmDialog } from './BulkConfirmDialog'
 import { Drafts } from './drafts'
 import { Filters } from './Filters'
+import { FrameArea } from './FrameArea'
 import { NewPlateDialog } from './NewPlateDialog'
 import { PlateEditor } from './PlateEditor'
 import { PlateCache, placeholderDetail, rowOf } from './plateCache'
@@ -29,10 +28,15 @@ import { QueueList } from './QueueList'
 import { useQueue } from './useQueue'
 import { candidateChoices } from './normalize'
 
+// memoised here: a key re-renders the editor and the changed rows, not the filters
+const FiltersMemo = memo(Filters)
+const PlateEditorMemo = memo(PlateEditor)
+
 /** plates fetched ahead of the one shown (details, their media's boxes, crop and frame images) */
 const PREFETCH_AHEAD = 6
 
-export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?: number }) {
+// memoised: the shell re-renders on every decision (its library counts), the screen need not
+export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?: number }) {
   const { settings, setModal } = useApp()
   const notify = useNotify()
   const call = useCall()
@@ -50,25 +54,28 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
   queueRef.current = queue
   const cache = useMemo(() => new PlateCache(), [])
   const actions = useMemo(() => new ActionQueue(), [])
-  // re-render when fetched plates arrive, drafts change or the action queue drains
-  const [, setTick] = useState(0)
-  const [pending, setPending] = useState(0)
-  useEffect(() => {
-    const bump = (): void => setTick((t) => t + 1)
-    const offCache = cache.onChange(bump)
-    const offDrafts = Drafts.onChange(bump)
-    const offActions = actions.onChange(setPending)
-    return () => {
-      offCache()
-      offDrafts()
-      offActions()
-    }
-  }, [cache, actions])
 
   // The selected plate. The ref moves synchronously with each key, so keys pressed before React renders
   // still act on the plate they were pressed on.
   const [sel, setSelState] = useState<{ index: number; id: number | null }>({ index: 0, id: plateId ?? null })
   const selRef = useRef(sel)
+  const shownMedia = useRef<number | null>(null)
+
+  // re-render when what is shown changes: the selected plate's detail, its media's plates, the drafts
+  // (prefetched plates arriving re-render nothing: a key press finds them in the cache)
+  const [cacheTick, setCacheTick] = useState(0)
+  const [draftTick, setDraftTick] = useState(0)
+  useEffect(() => {
+    const offCache = cache.onChange((c) => {
+      if (!c || (c.plateId !== undefined && c.plateId === selRef.current.id) || (c.mediaId !== undefined && c.mediaId === shownMedia.current))
+        setCacheTick((t) => t + 1)
+    })
+    const offDrafts = Drafts.onChange(() => setDraftTick((t) => t + 1))
+    return () => {
+      offCache()
+      offDrafts()
+    }
+  }, [cache])
   const setSel = useCallback((next: { index: number; id: number | null }) => {
     selRef.current = next
     setSelState(next)
@@ -111,7 +118,11 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
     },
     [cache]
   )
-  const detail = shownPlate(sel)
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- cacheTick and queue.version say when to look again
+  const detail = useMemo(() => shownPlate(sel), [shownPlate, sel, cacheTick, queue.version])
+  shownMedia.current = detail?.mediaId ?? null
+  // the frame below follows in a second, interruptible render: the text shows first
+  const framePlate = useDeferredValue(detail)
 
   // the selected plate's detail, and the next ones ahead
   useEffect(() => {
@@ -309,60 +320,58 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
   )
   useShortcut('Mod+B', () => setBulkOpen(true), keys)
 
-  const siblings = detail ? cache.mediaPlates(detail.mediaId) : undefined
-  const frameBoxes = (siblings ?? [])
-    .filter((p) => detail && p.mediaId === detail.mediaId && p.frameIdx === detail.frameIdx)
-    .map((p: PlateRow) => ({ id: p.id, box: p.box, label: p.reviewState === 'rejected' ? `✕ ${p.text}` : p.text || '?', dim: p.reviewState === 'rejected' }))
-
+  const frameMedia = framePlate?.mediaId
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- cacheTick says when to look again
+  const siblings = useMemo(() => (frameMedia === undefined ? undefined : cache.mediaPlates(frameMedia)), [cache, frameMedia, cacheTick])
+  const onSelectBox = useCallback(
+    (id: number) => {
+      const at = queueRef.current.indexOf(id)
+      setSel({ index: at >= 0 ? at : selRef.current.index, id })
+    },
+    [setSel]
+  )
+  const onDrawn = useCallback((b: BoxT) => setDrawn(b), [])
+  const onQueueSelect = useCallback(
+    (i: number, r: PlateRow) => {
+      setSel({ index: i, id: r.id })
+      setFocusTick((t) => t + 1)
+    },
+    [setSel]
+  )
+  const onFilters = useCallback((f: PlateFilter, s: PlateSort) => {
+    setFilter(f)
+    setSort(s)
+  }, [])
+  const onPrev = useCallback(() => select(selRef.current.index - 1), [select])
+  const onNext = useCallback(() => select(selRef.current.index + 1), [select])
+  const onDraw = useCallback(() => setDrawing((d) => !d), [])
+  const onHistory = useCallback(() => {
+    const id = selRef.current.id
+    if (id !== null) navigate({ screen: 'history', plateId: id })
+  }, [])
+  const onAllFiles = useCallback(() => {
+    setFilter((f) => {
+      const { mediaId: _drop, ...rest } = f
+      void _drop
+      return { ...rest, state: 'unreviewed' }
+    })
+    setSort('confidence')
+    navigate({ screen: 'review' })
+  }, [])
+  const onBulk = useCallback(() => setBulkOpen(true), [])
+  const position = detail && queue.indexOf(detail.id) >= 0 ? `${sel.index + 1} of ${total.toLocaleString()}` : 'not in this list'
   return (
     <Box sx={{ display: 'grid', gridTemplateColumns: 'clamp(280px, 28vw, 380px) minmax(0, 1fr)', height: '100%', minHeight: 0 }}>
       <Box sx={{ display: 'flex', flexDirection: 'column', borderRight: 1, borderColor: 'divider', minHeight: 0, bgcolor: 'background.paper' }}>
-        <Filters
-          filter={filter}
-          sort={sort}
-          lowConfidence={settings?.lowConfidence ?? 0.7}
-          onChange={(f, s) => {
-            setFilter(f)
-            setSort(s)
-          }}
-        />
-        <Stack direction="row" sx={{ px: 1.5, py: 0.75, alignItems: 'center', justifyContent: 'space-between', borderBottom: 1, borderColor: 'divider' }}>
-          <Stack direction="row" spacing={1} sx={{ alignItems: 'center', minWidth: 0 }}>
-            <Typography variant="caption" color="text.secondary" data-testid="queue-total" sx={{ whiteSpace: 'nowrap' }}>
-              {queue.total === null ? 'Loading…' : `${queue.total.toLocaleString()} plate${queue.total === 1 ? '' : 's'}`}
-            </Typography>
-            {pending > 0 && (
-              <Typography variant="caption" color="text.secondary" data-testid="saving" sx={{ whiteSpace: 'nowrap' }}>
-                · saving {pending}…
-              </Typography>
-            )}
-            {filter.mediaId !== undefined && (
-              <Chip
-                label="one file"
-                onDelete={() => {
-                  const { mediaId: _drop, ...rest } = filter
-                  void _drop
-                  setFilter({ ...rest, state: 'unreviewed' })
-                  setSort('confidence')
-                  navigate({ screen: 'review' })
-                }}
-                sx={{ height: 20, fontSize: 11 }}
-              />
-            )}
-          </Stack>
-          <Button size="small" startIcon={<DoneAllRounded />} onClick={() => setBulkOpen(true)} data-testid="btn-bulk">
-            Bulk confirm…
-          </Button>
-        </Stack>
+        <FiltersMemo filter={filter} sort={sort} lowConfidence={settings?.lowConfidence ?? 0.7} onChange={onFilters} />
+        <QueueHeader total={queue.total} actions={actions} oneFile={filter.mediaId !== undefined} onAllFiles={onAllFiles} onBulk={onBulk} />
         {queue.error && <Alert severity="error">{queue.error.message}</Alert>}
         <QueueList
           queue={queue}
           selected={sel.index}
           isDraft={Drafts.has}
-          onSelect={(i, r) => {
-            setSel({ index: i, id: r.id })
-            setFocusTick((t) => t + 1)
-          }}
+          draftsVersion={draftTick}
+          onSelect={onQueueSelect}
         />
       </Box>
 
@@ -370,56 +379,26 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
         {detail ? (
           <>
             <Box sx={{ p: 2, pb: 1.5 }}>
-              <PlateEditor
+              <PlateEditorMemo
                 plate={detail}
                 text={text}
                 onText={onText}
                 onSubmit={submit}
                 onReject={reject}
-                onPrev={() => select(sel.index - 1)}
-                onNext={() => select(sel.index + 1)}
+                onPrev={onPrev}
+                onNext={onNext}
                 onUndo={undo}
-                onDraw={() => setDrawing((d) => !d)}
-                onHistory={() => navigate({ screen: 'history', plateId: detail.id })}
+                onDraw={onDraw}
+                onHistory={onHistory}
                 focusTick={focusTick}
-                position={queue.indexOf(detail.id) >= 0 ? `${sel.index + 1} of ${total.toLocaleString()}` : 'not in this list'}
+                position={position}
                 draft={Drafts.has(detail.id)}
               />
             </Box>
             <Divider />
-            <Stack direction="row" sx={{ px: 2, py: 0.75, alignItems: 'center', gap: 1.5 }}>
-              <Typography variant="caption" color="text.secondary" noWrap sx={{ flex: 1, minWidth: 0 }} title={detail.mediaPath}>
-                {detail.mediaPath}
-                {detail.mediaKind === 'video' ? ` · frame ${detail.frameIdx}${detail.frameTimeS != null ? ` (${detail.frameTimeS.toFixed(2)} s)` : ''}` : ''}
-              </Typography>
-              {drawing ? (
-                <Typography variant="caption" color="secondary.main" data-testid="draw-hint">
-                  Drag on the frame to draw the missed plate · <Kbd>Esc</Kbd> cancels
-                </Typography>
-              ) : (
-                <Typography variant="caption" color="text.secondary">
-                  Drag the box or its handles to fix it · <Kbd>B</Kbd> draws a missed plate
-                </Typography>
-              )}
-            </Stack>
-            <Box sx={{ flex: 1, minHeight: 0, px: 2, pb: 2 }}>
-              <FrameView
-                mediaId={detail.mediaId}
-                frameIdx={detail.frameIdx}
-                width={detail.frameWidth}
-                height={detail.frameHeight}
-                boxes={frameBoxes}
-                current={{ id: detail.id, box: detail.box, label: detail.text }}
-                editable
-                drawing={drawing}
-                onBoxChange={setBox}
-                onDrawn={(b) => setDrawn(b)}
-                onSelectBox={(id) => {
-                  const at = queue.indexOf(id)
-                  setSel({ index: at >= 0 ? at : sel.index, id })
-                }}
-              />
-            </Box>
+            {framePlate && (
+              <FrameArea plate={framePlate} siblings={siblings} drawing={drawing} onBoxChange={setBox} onDrawn={onDrawn} onSelectBox={onSelectBox} />
+            )}
           </>
         ) : (
           <Box sx={{ display: 'grid', placeItems: 'center', height: '100%', color: 'text.secondary', textAlign: 'center', p: 4 }}>
@@ -461,5 +440,36 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
         onSave={(t) => void addPlate(t)}
       />
     </Box>
+  )
+})
+
+/** the queue's count, the saving count and bulk confirm (memoised: a key press leaves it alone) */
+const QueueHeader = memo(function QueueHeader(props: { total: number | null; actions: ActionQueue; oneFile: boolean; onAllFiles: () => void; onBulk: () => void }) {
+  const { total } = props
+  return (
+    <Stack direction="row" sx={{ px: 1.5, py: 0.75, alignItems: 'center', justifyContent: 'space-between', borderBottom: 1, borderColor: 'divider' }}>
+      <Stack direction="row" spacing={1} sx={{ alignItems: 'center', minWidth: 0 }}>
+        <Typography variant="caption" color="text.secondary" data-testid="queue-total" sx={{ whiteSpace: 'nowrap' }}>
+          {total === null ? 'Loading…' : `${total.toLocaleString()} plate${total === 1 ? '' : 's'}`}
+        </Typography>
+        <Saving actions={props.actions} />
+        {props.oneFile && <Chip label="one file" onDelete={props.onAllFiles} sx={{ height: 20, fontSize: 11 }} />}
+      </Stack>
+      <Button size="small" startIcon={<DoneAllRounded />} onClick={props.onBulk} data-testid="btn-bulk">
+        Bulk confirm…
+      </Button>
+    </Stack>
+  )
+})
+
+/** "· saving 3…" while decisions are on their way (its own component: the count re-renders only this) */
+function Saving({ actions }: { actions: ActionQueue }) {
+  const [pending, setPending] = useState(actions.pending)
+  useEffect(() => actions.onChange(setPending), [actions])
+  if (pending === 0) return null
+  return (
+    <Typography variant="caption" color="text.secondary" data-testid="saving" sx={{ whiteSpace: 'nowrap' }}>
+      · saving {pending}…
+    </Typography>
   )
 }

@@ -87,7 +87,9 @@ export class ActionQueue {
 
   onChange(cb: (pending: number) => void): () => void {
     this.listeners.add(cb)
-    return () => this.listeners.delete(cb)
+    return () => {
+      this.listeners.delete(cb)
+    }
   }
 
   private done(): void {

@@ -21,7 +21,9 @@ export const Drafts = {
   },
   onChange(cb: () => void): () => void {
     listeners.add(cb)
-    return () => listeners.delete(cb)
+    return () => {
+      listeners.delete(cb)
+    }
   }
 }
 

@@ -32,6 +32,12 @@ export function rowOf(p: PlateRow | PlateDetail): PlateRow {
   return r as unknown as PlateRow
 }
 
+/** what changed: a plate (its detail or row) and/or the plates of a media */
+export interface CacheChange {
+  plateId?: number
+  mediaId?: number
+}
+
 export class PlateCache {
   private details = new Map<number, PlateDetail>()
   private detailLoads = new Map<number, Promise<PlateDetail>>()
@@ -40,15 +46,18 @@ export class PlateCache {
   /** rows as the review actions left them (optimistic, then as the backend stored them) */
   private rows = new Map<number, PlateRow>()
   private gen = 0
-  private listeners = new Set<() => void>()
+  private listeners = new Set<(what: CacheChange | null) => void>()
 
-  onChange(cb: () => void): () => void {
+  /** cb(null): anything may have changed */
+  onChange(cb: (what: CacheChange | null) => void): () => void {
     this.listeners.add(cb)
-    return () => this.listeners.delete(cb)
+    return () => {
+      this.listeners.delete(cb)
+    }
   }
 
-  private changed(): void {
-    for (const cb of this.listeners) cb()
+  private changed(what: CacheChange | null = null): void {
+    for (const cb of this.listeners) cb(what)
   }
 
   /** the detail if it is in memory, with any local change on top */
@@ -81,7 +90,7 @@ export class PlateCache {
       if (gen === this.gen) {
         this.details.set(id, d)
         this.trim()
-        this.changed()
+        this.changed({ plateId: id })
       }
       this.detailLoads.delete(id)
       void this.loadSiblings(d.mediaId)
@@ -107,7 +116,7 @@ export class PlateCache {
     p = api.call('plates.list', { filter: { mediaId, state: 'all' }, sort: 'media', limit: 200 }).then((r) => {
       if (gen === this.gen) {
         this.siblings.set(mediaId, r.items)
-        this.changed()
+        this.changed({ mediaId })
       }
       this.siblingLoads.delete(mediaId)
       return r.items
@@ -139,13 +148,14 @@ export class PlateCache {
   /** a review action's row: shown at once everywhere the plate appears */
   put(row: PlateRow): void {
     this.rows.set(row.id, rowOf(row))
-    this.changed()
+    this.changed({ plateId: row.id, mediaId: row.mediaId })
   }
 
   /** forgets a local change (the backend refused it) */
   drop(id: number): void {
+    const mediaId = this.rows.get(id)?.mediaId
     this.rows.delete(id)
-    this.changed()
+    this.changed({ plateId: id, mediaId })
   }
 
   /** the backend changed plates behind our back (import, undo): refetch them when next needed */

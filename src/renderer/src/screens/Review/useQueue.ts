@@ -1,7 +1,7 @@
 // The review queue as a sparse, paged view over 'plates.list', so a 50,000-plate library scrolls in a
 // virtual list without loading every row. Review actions patch their row in place (no reload per key):
 // the reviewed plate stays where it was, with its new state, until the next reload.
-import { useCallback, useEffect, useRef, useState } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import type { PlateFilter, PlateRow, PlateSort } from '@shared/types'
 import { api, ApiError } from '../../api/client'
 
@@ -9,6 +9,8 @@ export const PAGE = 200
 
 export interface Queue {
   total: number | null
+  /** bumps whenever a row changes (the object itself is new only then, so memoised views can skip) */
+  version: number
   error: ApiError | null
   row(index: number): PlateRow | undefined
   /** make sure the rows in [start, end] are loaded */
@@ -29,7 +31,7 @@ export function useQueue(filter: PlateFilter, sort: PlateSort): Queue {
   const [total, setTotal] = useState<number | null>(null)
   const totalRef = useRef(0)
   const [error, setError] = useState<ApiError | null>(null)
-  const [, setVersion] = useState(0)
+  const [version, setVersion] = useState(0)
   // rows patched since the last load: they may have left the server's view of the filter, which then
   // starts later pages up to that many rows earlier (loadPage overlaps and skips the rows it has)
   const patched = useRef(new Set<number>())
@@ -95,33 +97,37 @@ export function useQueue(filter: PlateFilter, sort: PlateSort): Queue {
     void loadPage(0)
   }, [loadPage])
 
-  return {
-    total,
-    error,
-    row: (i) => pages.current.get(Math.floor(i / PAGE))?.[i % PAGE],
-    ensure: (start, end) => {
-      for (let p = Math.floor(Math.max(0, start) / PAGE); p <= Math.floor(Math.max(0, end) / PAGE); p++) {
-        if (!pages.current.has(p) && (total === null || p * PAGE < total)) void loadPage(p)
-      }
-    },
-    reload,
-    indexOf: (id) => {
-      for (const [p, rows] of pages.current) {
-        const i = rows.findIndex((r) => r.id === id)
-        if (i >= 0) return p * PAGE + i
-      }
-      return -1
-    },
-    patch: (row) => {
-      for (const rows of pages.current.values()) {
-        const i = rows.findIndex((r) => r.id === row.id)
-        if (i >= 0) {
-          rows[i] = row
-          patched.current.add(row.id)
-          setVersion((v) => v + 1)
-          return
+  return useMemo<Queue>(
+    () => ({
+      total,
+      version,
+      error,
+      row: (i) => pages.current.get(Math.floor(i / PAGE))?.[i % PAGE],
+      ensure: (start, end) => {
+        for (let p = Math.floor(Math.max(0, start) / PAGE); p <= Math.floor(Math.max(0, end) / PAGE); p++) {
+          if (!pages.current.has(p) && (total === null || p * PAGE < total)) void loadPage(p)
+        }
+      },
+      reload,
+      indexOf: (id) => {
+        for (const [p, rows] of pages.current) {
+          const i = rows.findIndex((r) => r.id === id)
+          if (i >= 0) return p * PAGE + i
+        }
+        return -1
+      },
+      patch: (row) => {
+        for (const rows of pages.current.values()) {
+          const i = rows.findIndex((r) => r.id === row.id)
+          if (i >= 0) {
+            rows[i] = row
+            patched.current.add(row.id)
+            setVersion((v) => v + 1)
+            return
+          }
         }
       }
-    }
-  }
+    }),
+    [total, version, error, loadPage, reload]
+  )
 }
