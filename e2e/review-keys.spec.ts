@@ -216,3 +216,32 @@ test('a burst of 20 decisions typed 30 ms apart ends as exactly those 20 decisio
   expect(api.items.map((e) => [e.plateId, e.action]).reverse()).toEqual(expected.map(([id, a]) => [id, a]))
   await expect.poll(shownId).toBe((await unreviewed(1))[0].id)
 })
+
+test('a decision the backend refuses is put back, with its typed text, and the next keys still act', async () => {
+  await openReview()
+  const q = await unreviewed(2)
+  await expect.poll(shownId).toBe(q[0].id)
+  // the plate vanishes behind the screen's back (another window, the command line): saving it must fail
+  const w = new Database(app.dbPath)
+  try {
+    w.pragma('busy_timeout = 5000')
+    w.pragma('foreign_keys = OFF')
+    w.prepare('DELETE FROM plates WHERE id = ?').run(q[0].id)
+  } finally {
+    w.close()
+  }
+  const before = lastHistoryId()
+  await page.keyboard.type('ZZ9')
+  await page.keyboard.press('Enter')
+  await expect.poll(shownId).toBe(q[1].id) // the screen moved on at once
+  await expect(page.getByTestId('notify')).toContainText(`was not saved: plate ${q[0].id} not found`)
+  // put back: the row as it was, the typed text a draft again
+  await expect(page.locator(`[data-testid="queue-row-${q[0].id}"] [data-testid="queue-draft"]`)).toBeVisible()
+  await page.keyboard.press('Enter') // the next plate is saved as usual
+  await expect.poll(() => historySince(before).map((e) => e.plate_id)).toEqual([q[1].id])
+  await page.keyboard.press('PageUp')
+  await page.keyboard.press('PageUp')
+  await expect.poll(shownId).toBe(q[0].id)
+  await expect(input()).toHaveValue('ZZ9')
+  await expect(page.getByTestId('draft-marker')).toBeVisible()
+})

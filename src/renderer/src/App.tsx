@@ -43,7 +43,7 @@ const SHORTCUTS: [string, string][] = [
   ['Ctrl+Z', 'Undo the last change'],
   ['B / Alt+B', 'Draw a missed plate (drag on the frame, type, Enter)'],
   ['Ctrl+B', 'Bulk confirm above a threshold'],
-  ['Esc', 'Leave the text field / cancel drawing'],
+  ['Esc', 'Discard the draft, then leave the text field / cancel drawing'],
   ['Ctrl+/', 'This list']
 ]
 
