@@ -120,10 +120,13 @@ export class Writer extends Statements {
   }
 
   setBox(id: number, box: Box, by: string): PlateRow {
-    const b = normBox(box)
     this.db.transaction(() => {
       this.mustState(id)
-      this.change(id, 'box', { box: b }, by)
+      const size = this.stmt('SELECT f.width, f.height FROM plates p JOIN frames f ON f.id = p.frame_id WHERE p.id = ?').get(id) as
+        | { width: number; height: number }
+        | undefined
+      if (!size) throw new LibraryError('not-found', `the frame of plate ${id} not found`)
+      this.change(id, 'box', { box: fitBox(box, size.width, size.height) }, by)
     })()
     return this.mustRow(id)
   }
@@ -132,7 +135,6 @@ export class Writer extends Statements {
    *  frame row is created from the media's size and fps */
   add(mediaId: number, frameIdx: number, box: Box, text: string, by: string): PlateRow {
     const clean = text.toUpperCase().replace(/[^0-9A-Z]/g, '')
-    const b = normBox(box)
     const id = this.db.transaction(() => {
       const media = this.reader.getMedia(mediaId)
       if (!media) throw new LibraryError('not-found', `media ${mediaId} not found`)
@@ -152,6 +154,7 @@ export class Writer extends Statements {
         )
         frame = this.reader.getFrame(mediaId, frameIdx)!
       }
+      const b = fitBox(box, frame.width, frame.height)
       const at = now()
       const r = this.stmt(
         `INSERT INTO plates (media_id, frame_id, detection_id, track_id, x1, y1, x2, y2, text, model_text, confidence,
@@ -266,10 +269,27 @@ function matches(cur: PlateState, expected: Fields): boolean {
   return true
 }
 
-function normBox(b: Box): Box {
+/**
+ * A reviewed box in its frame: corners ordered and clamped to the width x height image. A box dragged a
+ * little past the edge is clamped; coordinates more than a frame's size outside it are nonsense (they
+ * would clamp to a full-frame label), and so is a box that is empty once clamped.
+ */
+export function fitBox(b: Box, width: number, height: number): Box {
   const vals = [b.x1, b.y1, b.x2, b.y2]
   if (!vals.every((v) => Number.isFinite(v))) throw new LibraryError('invalid-request', 'box coordinates must be finite numbers')
-  const box = { x1: Math.min(b.x1, b.x2), y1: Math.min(b.y1, b.y2), x2: Math.max(b.x1, b.x2), y2: Math.max(b.y1, b.y2) }
-  if (box.x2 - box.x1 < 1 || box.y2 - box.y1 < 1) throw new LibraryError('invalid-request', 'box is empty')
+  const xsOk = [b.x1, b.x2].every((x) => x >= -width && x <= 2 * width)
+  const ysOk = [b.y1, b.y2].every((y) => y >= -height && y <= 2 * height)
+  if (!xsOk || !ysOk) {
+    const show = vals.map((v) => String(Math.round(v))).join(', ')
+    throw new LibraryError('invalid-request', `box (${show.slice(0, 200)}) lies far outside the ${width}x${height} frame`)
+  }
+  const clamp = (v: number, max: number): number => Math.min(max, Math.max(0, v))
+  const box = {
+    x1: clamp(Math.min(b.x1, b.x2), width),
+    y1: clamp(Math.min(b.y1, b.y2), height),
+    x2: clamp(Math.max(b.x1, b.x2), width),
+    y2: clamp(Math.max(b.y1, b.y2), height)
+  }
+  if (box.x2 - box.x1 < 1 || box.y2 - box.y1 < 1) throw new LibraryError('invalid-request', `box is empty inside the ${width}x${height} frame`)
   return box
 }

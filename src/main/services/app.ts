@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { ZodError } from 'zod'
 import {
+  clipErrorMessage,
   isApiErrorCode,
   requests,
   type ApiErrorPayload,
@@ -68,8 +69,14 @@ export class BackendError extends Error {
   }
 }
 
-/** Maps anything thrown by a handler to the { code, message } the UI shows. */
+/** Maps anything thrown by a handler to the { code, message } the UI shows, the message clipped (an
+ *  error never echoes a large request back). */
 export function toApiError(err: unknown): ApiErrorPayload {
+  const e = mapError(err)
+  return { code: e.code, message: clipErrorMessage(e.message) }
+}
+
+function mapError(err: unknown): ApiErrorPayload {
   if (err instanceof ZodError) {
     const issues = err.issues
       .slice(0, 5)
