@@ -108,6 +108,12 @@ describe.skipIf(skipReason(!FIX && FIXTURES_SKIP_REASON))('web mode: state-chang
     const first = await h.raw({ path: `/?token=${h.server.token}&x=1` })
     expect(first.status).toBe(303)
     expect(first.headers.location).toBe('/?x=1')
+    // never to another host ('//evil.example' is protocol-relative)
+    for (const path of ['//evil.example/', '/.//evil.example/', '/a/..//evil.example/', '/%5Cevil.example/']) {
+      const r = await h.raw({ path: `${path}?token=${h.server.token}` })
+      expect(r.status, path).toBe(303)
+      expect(r.headers.location, path).toMatch(/^\/(?![/\\])/)
+    }
     expect(String(first.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict/)
     const page = await h.raw({ path: '/', headers: { cookie } })
     expect(page.status).toBe(200)

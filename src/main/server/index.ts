@@ -5,9 +5,9 @@
 //   GET  /events      WebSocket; every backend event as JSON { event, payload }
 // Listens on loopback only, and every request must carry the random token. Page and asset GETs may use the
 // query (?token=, the first load only: it is redirected away) or the HttpOnly cookie that load sets; the
-// page gets the token in a <meta> so it can send it. API calls must send it in a
-// header, as JSON, from this origin (guard.ts: the cookie rides along on other loopback ports' requests
-// too). The Host header must name the loopback address, so a DNS-rebinding page cannot reach the API.
+// page gets the token in a <meta> so it can send it. API calls must send it in a header, as JSON, from
+// this origin (guard.ts: the cookie rides along on other loopback ports' requests too). The Host header
+// must name the loopback address, so a DNS-rebinding page cannot reach the API.
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -245,7 +245,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         // it is not left in the address bar (the page gets it from its <meta>)
         url.searchParams.delete('token')
         res.writeHead(303, {
-          location: url.pathname + url.search,
+          // one leading slash: '//host' would be a redirect to another host
+          location: `/${url.pathname.replace(/^\/+/, '')}${url.search}`,
           'set-cookie': `${COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`,
           'cache-control': 'no-store',
           'referrer-policy': 'no-referrer'
