@@ -87,6 +87,7 @@ export function registerExport(program: Command): void {
         return
       }
       const lib = openLibrary(dbFile, { readonly: true })
+      if (lib.damage) process.stderr.write(`platedesk export: warning: ${lib.damage}\n`)
       const tty = process.stderr.isTTY
       let lastPct = -1
       try {
