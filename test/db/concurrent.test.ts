@@ -1,0 +1,69 @@
+// Several OS processes writing one library file at once (an import beside review edits, two reviewers):
+// every write waits its turn, none fails with "database is locked", and every write is in the file.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { openLibrary } from '../../src/main/db/index'
+import { REPO_ROOT } from '../helpers/models'
+
+const CHILD = join(REPO_ROOT, 'test/db/concurrent-child.ts')
+const TSX = join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs')
+
+interface ChildResult {
+  done: number
+  failed: number
+  errors: string[]
+}
+
+function child(file: string, role: 'import' | 'review', count: number, startAt: number): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [TSX, CHILD, file, role, String(count), String(startAt)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()))
+    p.on('error', reject)
+    p.on('close', (code) => {
+      try {
+        if (code !== 0) throw new Error(`${role} child exited ${code}: ${err}`)
+        resolve(JSON.parse(out.trim().split('\n').pop()!) as ChildResult)
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(String(e)))
+      }
+    })
+  })
+}
+
+describe('two processes on one library', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'platedesk-concurrent-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('an import and two review bursts at once: zero failures, all writes present', async () => {
+    const file = join(dir, 'library.db')
+    openLibrary(file).close()
+    // plates to review: a first import, alone
+    const seed = await child(file, 'import', 20, 0)
+    expect(seed).toMatchObject({ done: 21, failed: 0 })
+
+    const IMPORTS = 150
+    const EDITS = 1200
+    // the children take a few seconds to start (tsx); they begin writing together
+    const startAt = Date.now() + 8000
+    const results = await Promise.all([child(file, 'import', IMPORTS, startAt), child(file, 'review', EDITS, startAt), child(file, 'review', EDITS, startAt)])
+    for (const r of results) expect(r.errors, JSON.stringify(r)).toEqual([])
+    expect(results.map((r) => r.done)).toEqual([IMPORTS + 1, EDITS, EDITS])
+
+    const lib = openLibrary(file, { readonly: true })
+    try {
+      const q = (sql: string): number => (lib.db.prepare(sql).get() as { n: number }).n
+      expect(q(`SELECT COUNT(*) AS n FROM import_items WHERE state = 'done'`)).toBe(20 + IMPORTS)
+      expect(q(`SELECT COUNT(*) AS n FROM plates`)).toBe(3 * (20 + IMPORTS))
+      expect(q(`SELECT COUNT(*) AS n FROM history`)).toBe(2 * EDITS)
+      expect(q(`SELECT COUNT(*) AS n FROM import_jobs WHERE state = 'done'`)).toBe(2)
+    } finally {
+      lib.close()
+    }
+  })
+})
