@@ -17,11 +17,15 @@ export { ExportCancelled, checkOutDir, splitOf, EXPORT_MANIFEST } from './common
  */
 export async function runExport(db: Db, opts: ExportOptions, hooks: ExportHooks = {}): Promise<ExportResult> {
   const target = await ExportDir.open(opts.outDir, opts.overwrite, opts.format)
+  let result: ExportResult
   try {
-    return await exportInto(db, { ...opts, outDir: target.dir }, target, hooks)
-  } finally {
-    await target.commit()
+    result = await exportInto(db, { ...opts, outDir: target.dir }, target, hooks)
+  } catch (err) {
+    await target.commit().catch(() => undefined) // the export's own error is the one to report
+    throw err
   }
+  await target.commit()
+  return result
 }
 
 function exportInto(db: Db, opts: ExportOptions, target: ExportDir, hooks: ExportHooks): Promise<ExportResult> {
