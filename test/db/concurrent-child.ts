@@ -2,10 +2,12 @@
 // code the app uses (ImportStore commits like the importer, Writer edits like the review screen), as fast
 // as it can, from an agreed start time. Prints {"done":N,"failed":N,"errors":[...]} on stdout.
 import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { openLibrary } from '../../src/main/db/index'
 import type { FileResult } from '../../src/main/db/imports'
 
-const [file, role, countArg, startAtArg] = process.argv.slice(2)
+// review: at least `count` edits, and on until `stopFile` exists when one is given
+const [file, role, countArg, startAtArg, stopFile] = process.argv.slice(2)
 const count = Number(countArg)
 const lib = openLibrary(file)
 const errors: string[] = []
@@ -65,7 +67,7 @@ if (role === 'import') {
   attempt(() => lib.imports.setJobState(jobId, 'done'))
 } else {
   const ids = (lib.db.prepare('SELECT id FROM plates ORDER BY id').all() as { id: number }[]).map((r) => r.id)
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < count || (stopFile && !existsSync(stopFile)); i++) {
     const id = ids[i % ids.length]
     if (i % 3 === 0) attempt(() => lib.writer.confirm(id, `p${process.pid}`))
     else if (i % 3 === 1) attempt(() => lib.writer.correct(id, `R${i}`, `p${process.pid}`))

@@ -1,12 +1,12 @@
 // Several OS processes writing one library file at once (an import beside review edits, two reviewers):
 // every write waits its turn, none fails with "database is locked", and every write is in the file.
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { execFile, spawn } from 'node:child_process'
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openLibrary } from '../../src/main/db/index'
-import { REPO_ROOT } from '../helpers/models'
+import { FIXTURES_SKIP_REASON, fixturesDir, MODELS_SKIP_REASON, modelsDir, REPO_ROOT, skipReason } from '../helpers/models'
 
 const CHILD = join(REPO_ROOT, 'test/db/concurrent-child.ts')
 const TSX = join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs')
@@ -17,9 +17,9 @@ interface ChildResult {
   errors: string[]
 }
 
-function child(file: string, role: 'import' | 'review', count: number, startAt: number): Promise<ChildResult> {
+function child(file: string, role: 'import' | 'review', count: number, startAt: number, stopFile?: string): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [TSX, CHILD, file, role, String(count), String(startAt)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const p = spawn(process.execPath, [TSX, CHILD, file, role, String(count), String(startAt), ...(stopFile ? [stopFile] : [])], { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let err = ''
     p.stdout.on('data', (d: Buffer) => (out += d.toString()))
@@ -66,4 +66,45 @@ describe('two processes on one library', () => {
       lib.close()
     }
   })
+
+  it.skipIf(skipReason(!modelsDir() && MODELS_SKIP_REASON, !fixturesDir() && FIXTURES_SKIP_REASON))(
+    'platedesk import (real recognition) while two reviewers edit: every file imported, every edit kept',
+    async () => {
+      const file = join(dir, 'import.db')
+      openLibrary(file).close()
+      const seed = await child(file, 'import', 20, 0)
+      expect(seed.failed).toBe(0)
+      const stop = join(dir, 'import-finished')
+      const startAt = Date.now() + 6000
+      const reviewers = [child(file, 'review', 300, startAt, stop), child(file, 'review', 300, startAt, stop)]
+      await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())))
+      // 8 real dashcam photos (recognition is the slow part; the writes are what is tested)
+      const images = join(dir, 'photos')
+      mkdirSync(images)
+      const src = join(fixturesDir()!, 'images')
+      for (const name of readdirSync(src).sort().slice(0, 8)) copyFileSync(join(src, name), join(images, name))
+      const imported = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [join(REPO_ROOT, 'bin/platedesk.js'), 'import', '--db', file, images],
+          { encoding: 'utf8', env: { ...process.env, ALPR_MODELS_DIR: modelsDir()! } },
+          (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
+        )
+      })
+      writeFileSync(stop, '')
+      const reviews = await Promise.all(reviewers)
+      expect(imported.code, imported.stderr).toBe(0)
+      expect(imported.stdout).toMatch(/summary: 8 files: 8 imported, 0 already in the library, 0 failed/)
+      for (const r of reviews) expect(r.errors, JSON.stringify(r)).toEqual([])
+      const lib = openLibrary(file, { readonly: true })
+      try {
+        const n = (lib.db.prepare('SELECT COUNT(*) AS n FROM history').get() as { n: number }).n
+        expect(n).toBe(reviews[0].done + reviews[1].done)
+        expect((lib.db.prepare(`SELECT COUNT(*) AS n FROM media WHERE folder LIKE ?`).get(`${images}%`) as { n: number }).n).toBe(8)
+      } finally {
+        lib.close()
+      }
+    },
+    120_000
+  )
 })
