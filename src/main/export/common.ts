@@ -69,6 +69,9 @@ interface Manifest {
   exports: Record<string, ManifestEntry>
 }
 
+/** the manifest entry of a format: OCR and PaddleOCR write the same crops/, so they replace each other */
+const manifestKey = (format: string): string => (format === 'paddleocr' ? 'ocr' : format)
+
 const emptyManifest = (): Manifest => ({ platedesk: 'export-manifest', version: 1, exports: {} })
 
 const rel = (dir: string, abs: string): string => relative(dir, abs).split(sep).join('/')
@@ -129,7 +132,7 @@ export async function checkOutDir(outDir: string, overwrite: boolean | undefined
   if (!overwrite) {
     throw codedError('conflict', `export folder ${dir} is not empty (${entries.length} entries); choose an empty folder or allow overwrite (--overwrite)`)
   }
-  const prev = (await readManifest(dir)).exports[format]
+  const prev = (await readManifest(dir)).exports[manifestKey(format)]
   for (const f of prev?.files ?? []) {
     const abs = inside(dir, f.path)
     if (!abs || !lexists(abs)) continue
@@ -161,7 +164,7 @@ export class ExportDir {
     const dir = await checkOutDir(outDir, overwrite, format)
     await mkdir(dir, { recursive: true })
     const manifest = await readManifest(dir)
-    const prev = manifest.exports[format]
+    const prev = manifest.exports[manifestKey(format)]
     if (overwrite && prev) {
       for (const f of prev.files) {
         const abs = inside(dir, f.path)
@@ -169,7 +172,7 @@ export class ExportDir {
       }
       const dirs = prev.dirs.map((d) => inside(dir, d)).filter((d): d is string => !!d)
       for (const d of dirs.sort((a, b) => b.length - a.length)) await rmdir(d).catch(() => undefined) // kept when not empty
-      delete manifest.exports[format]
+      delete manifest.exports[manifestKey(format)]
       await writeManifest(dir, manifest)
     }
     return new ExportDir(dir, format, manifest)
@@ -212,8 +215,9 @@ export class ExportDir {
         // claimed but never written (a failed frame) or a temporary file already removed
       }
     }
-    const prev = this.manifest.exports[this.format]
-    this.manifest.exports[this.format] = {
+    const key = manifestKey(this.format)
+    const prev = this.manifest.exports[key]
+    this.manifest.exports[key] = {
       at: new Date().toISOString(),
       files: [...(prev?.files ?? []).filter((f) => !this.claimed.has(f.path)), ...files],
       dirs: [...new Set([...(prev?.dirs ?? []), ...this.made])]
