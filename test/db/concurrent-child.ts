@@ -9,12 +9,12 @@ import type { FileResult } from '../../src/main/db/imports'
 // review: at least `count` edits, and on until `stopFile` exists when one is given
 const [file, role, countArg, startAtArg, stopFile] = process.argv.slice(2)
 const count = Number(countArg)
+// start together with the other processes (opening included: they may all be creating the library)
+const wait = Number(startAtArg) - Date.now()
+if (wait > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait)
 const lib = openLibrary(file)
 const errors: string[] = []
 let done = 0
-while (Date.now() < Number(startAtArg)) {
-  // start together with the other process
-}
 
 const attempt = (fn: () => void): void => {
   try {

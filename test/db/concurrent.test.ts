@@ -67,6 +67,20 @@ describe('two processes on one library', () => {
     }
   })
 
+  it('processes creating the same new library at once: one schema, every import kept', async () => {
+    const file = join(dir, 'fresh.db')
+    const startAt = Date.now() + 6000
+    const results = await Promise.all([0, 1, 2].map(() => child(file, 'import', 10, startAt)))
+    for (const r of results) expect(r, JSON.stringify(r)).toMatchObject({ done: 11, failed: 0 })
+    const lib = openLibrary(file, { readonly: true })
+    try {
+      expect(lib.version).toBeGreaterThanOrEqual(3)
+      expect((lib.db.prepare(`SELECT COUNT(*) AS n FROM import_items WHERE state = 'done'`).get() as { n: number }).n).toBe(30)
+    } finally {
+      lib.close()
+    }
+  })
+
   it.skipIf(skipReason(!modelsDir() && MODELS_SKIP_REASON, !fixturesDir() && FIXTURES_SKIP_REASON))(
     'platedesk import (real recognition) while two reviewers edit: every file imported, every edit kept',
     async () => {

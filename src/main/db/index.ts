@@ -52,9 +52,10 @@ export interface Library {
  */
 export function applyMigrations(db: SqliteDb): number {
   const sorted = [...migrations].sort((a, b) => a.version - b.version)
-  const hasTable = !!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).get()
-  if (!hasTable) {
+  const hasTable = (): boolean => !!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).get()
+  if (!hasTable()) {
     writeTransaction(db, () => {
+      if (hasTable()) return // another process created it while this one waited for the write lock
       const legacy = db.pragma('user_version', { simple: true }) as number
       db.exec(`CREATE TABLE schema_migrations (
         version    INTEGER PRIMARY KEY,
