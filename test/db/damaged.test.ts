@@ -37,13 +37,16 @@ describe.skipIf(skipReason(!FIX && FIXTURES_SKIP_REASON))('a damaged library', (
   })
   afterAll(() => f?.close())
 
-  it('stats warns that it is damaged and says how to recover; check fails', () => {
+  it('stats and export warn that it is damaged and say how to recover; check fails', () => {
     const s = run('stats', '--db', f.file)
     expect(s.stderr).toContain(`library ${f.file} is damaged`)
     expect(s.stderr).toContain(`platedesk check --db ${f.file}`)
     expect(s.stderr).toContain('export what is still readable')
     const c = run('check', '--db', f.file)
     expect(c.status).toBe(1)
+    // export, the way out, still opens it (read-only) and repeats the warning
+    const e = run('export', '--db', f.file, '--format', 'json', '--out', join(f.dir, 'rescue'))
+    expect(e.stderr).toContain(`library ${f.file} is damaged`)
     expect(sha(f.file)).toBe(damagedSha)
   })
 
