@@ -67,7 +67,8 @@ if (role === 'import') {
   attempt(() => lib.imports.setJobState(jobId, 'done'))
 } else {
   const ids = (lib.db.prepare('SELECT id FROM plates ORDER BY id').all() as { id: number }[]).map((r) => r.id)
-  for (let i = 0; i < count || (stopFile && !existsSync(stopFile)); i++) {
+  const giveUpAt = Date.now() + 100_000 // never outlive the test if the import hangs
+  for (let i = 0; i < count || (stopFile && !existsSync(stopFile) && Date.now() < giveUpAt); i++) {
     const id = ids[i % ids.length]
     if (i % 3 === 0) attempt(() => lib.writer.confirm(id, `p${process.pid}`))
     else if (i % 3 === 1) attempt(() => lib.writer.correct(id, `R${i}`, `p${process.pid}`))
