@@ -92,42 +92,42 @@ export class Writer extends Statements {
   }
 
   confirm(id: number, by: string): PlateRow {
-    this.db.transaction(() => {
+    this.tx(() => {
       this.mustState(id)
       this.change(id, 'confirm', { reviewState: 'confirmed', reviewedAt: now(), reviewedBy: by }, by)
-    })()
+    })
     return this.mustRow(id)
   }
 
   correct(id: number, text: string, by: string): PlateRow {
     const clean = text.toUpperCase().replace(/[^0-9A-Z]/g, '')
     if (!clean) throw new LibraryError('invalid-request', 'corrected text is empty')
-    this.db.transaction(() => {
+    this.tx(() => {
       const model = this.reader.plateModelText(id)
       if (model === undefined) throw new LibraryError('not-found', `plate ${id} not found`)
       const state: ReviewState = model == null ? 'manual' : clean === model ? 'confirmed' : 'corrected'
       this.change(id, 'correct', { text: clean, reviewState: state, reviewedAt: now(), reviewedBy: by }, by)
-    })()
+    })
     return this.mustRow(id)
   }
 
   reject(id: number, by: string): PlateRow {
-    this.db.transaction(() => {
+    this.tx(() => {
       this.mustState(id)
       this.change(id, 'reject', { reviewState: 'rejected', reviewedAt: now(), reviewedBy: by }, by)
-    })()
+    })
     return this.mustRow(id)
   }
 
   setBox(id: number, box: Box, by: string): PlateRow {
-    this.db.transaction(() => {
+    this.tx(() => {
       this.mustState(id)
       const size = this.stmt('SELECT f.width, f.height FROM plates p JOIN frames f ON f.id = p.frame_id WHERE p.id = ?').get(id) as
         | { width: number; height: number }
         | undefined
       if (!size) throw new LibraryError('not-found', `the frame of plate ${id} not found`)
       this.change(id, 'box', { box: fitBox(box, size.width, size.height) }, by)
-    })()
+    })
     return this.mustRow(id)
   }
 
@@ -135,7 +135,7 @@ export class Writer extends Statements {
    *  frame row is created from the media's size and fps */
   add(mediaId: number, frameIdx: number, box: Box, text: string, by: string): PlateRow {
     const clean = text.toUpperCase().replace(/[^0-9A-Z]/g, '')
-    const id = this.db.transaction(() => {
+    const id = this.tx(() => {
       const media = this.reader.getMedia(mediaId)
       if (!media) throw new LibraryError('not-found', `media ${mediaId} not found`)
       let frame = this.reader.getFrame(mediaId, frameIdx)
@@ -164,7 +164,7 @@ export class Writer extends Statements {
       const pid = Number(r.lastInsertRowid)
       this.log(pid, 'add', null, { text: clean, reviewState: 'manual', reviewedAt: at, reviewedBy: by, box: b }, at, by, null)
       return pid
-    })()
+    })
     return this.mustRow(id)
   }
 
@@ -172,20 +172,20 @@ export class Writer extends Statements {
   bulkConfirm(filter: PlateFilter, minConfidence: number, by: string): { count: number; batchId: string } {
     const batchId = randomUUID()
     let count = 0
-    this.db.transaction(() => {
+    this.tx(() => {
       const ids = this.reader.plateIds({ ...filter, state: 'unreviewed', minConfidence: Math.max(minConfidence, filter.minConfidence ?? 0) })
       const at = now()
       for (const id of ids) {
         this.change(id, 'bulk-confirm', { reviewState: 'confirmed', reviewedAt: at, reviewedBy: by }, by, batchId)
         count++
       }
-    })()
+    })
     return { count, batchId }
   }
 
   /** undo one entry (or the newest undoable one); a batch entry undoes its whole batch */
   undo(historyId: number | undefined, by: string): { undone: number; plateIds: number[] } {
-    return this.db.transaction(() => {
+    return this.tx(() => {
       const target = historyId != null ? this.reader.getHistory(historyId) : this.latestUndoable()
       if (!target) {
         if (historyId != null) throw new LibraryError('not-found', `history entry ${historyId} not found`)
@@ -219,7 +219,7 @@ export class Writer extends Statements {
         plateIds.push(e.plateId)
       }
       return { undone: plateIds.length, plateIds }
-    })()
+    })
   }
 
   /** the newest change that can still be undone: not undone, and (for at least one of its batch's
@@ -240,19 +240,18 @@ export class Writer extends Statements {
   // ------------------------------------------------------------------ settings
 
   setSettings(patch: Partial<Settings>): Settings {
-    this.db.transaction(() => {
+    this.tx(() => {
       for (const [k, v] of Object.entries(patch)) {
         if (v === undefined || !(k in DEFAULT_SETTINGS)) continue
         this.setSetting(k, v)
       }
-    })()
+    })
     return this.reader.settings()
   }
 
   setSetting(key: string, value: unknown): void {
-    this.stmt('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
-      key,
-      JSON.stringify(value)
+    this.tx(() =>
+      this.stmt('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, JSON.stringify(value))
     )
   }
 }

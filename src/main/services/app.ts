@@ -55,6 +55,8 @@ export interface Backend {
   /** every event the services emit; returns unsubscribe */
   subscribe(listener: BackendListener): () => void
   close(): Promise<void>
+  /** why the library is damaged and how to recover (it is then open read-only); null when healthy */
+  readonly damage: string | null
 }
 
 
@@ -170,7 +172,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   }
 
   // ---------------------------------------------------------------- handler groups
-  const libraryService = createLibraryService({ library, engine: engineFactory, emit, user: opts.user })
+  const libraryService = createLibraryService({ library, engine: engineFactory, emit, user: opts.user, resume: !library.damage })
   const training = createTrainingHandlers({ library, emit })
   const libraryHandlers: PartialHandlers = libraryService.handlers
   const trainingHandlers: PartialHandlers = {
@@ -254,6 +256,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   let closed = false
   return {
     handlers: handlers as unknown as Handlers,
+    damage: library.damage,
     async invoke(channel, req) {
       if (closed) return { ok: false, error: { code: 'internal', message: 'the backend is closed' } }
       if (!Object.prototype.hasOwnProperty.call(requests, channel)) {
