@@ -5,6 +5,7 @@ import { Box, Stack, Typography } from '@mui/material'
 import type { Box as BoxT, PlateDetail, PlateRow } from '@shared/types'
 import { FrameView } from '../../components/FrameView'
 import { Kbd } from '../../components/Kbd'
+import { displayPath } from '@shared/display'
 
 export const FrameArea = memo(function FrameArea(props: {
   plate: PlateDetail
@@ -27,8 +28,8 @@ export const FrameArea = memo(function FrameArea(props: {
   return (
     <>
       <Stack direction="row" sx={{ px: 2, py: 0.75, alignItems: 'center', gap: 1.5 }}>
-        <Typography variant="caption" color="text.secondary" noWrap sx={{ flex: 1, minWidth: 0 }} title={plate.mediaPath}>
-          {plate.mediaPath}
+        <Typography variant="caption" color="text.secondary" noWrap sx={{ flex: 1, minWidth: 0 }} title={displayPath(plate.mediaPath)}>
+          {displayPath(plate.mediaPath)}
           {plate.mediaKind === 'video' ? ` · frame ${plate.frameIdx}${plate.frameTimeS != null ? ` (${plate.frameTimeS.toFixed(2)} s)` : ''}` : ''}
         </Typography>
         {drawing ? (

@@ -8,12 +8,9 @@ import { StateChip } from '../../components/StateChip'
 import { confidenceColor } from '../../theme'
 import { paddedCrop } from './crop'
 import type { Queue } from './useQueue'
+import { displayName, displayPath } from '@shared/display'
 
 const ROW = 60
-
-function basename(p: string): string {
-  return p.split(/[\\/]/).pop() ?? p
-}
 
 /** The virtualised queue: only the rows on screen exist in the DOM, and only changed rows re-render. */
 export const QueueList = memo(function QueueList({
@@ -112,8 +109,8 @@ const QueueRow = memo(function QueueRow({
                 </Typography>
               )}
             </Box>
-            <Typography variant="caption" color="text.secondary" noWrap component="div" title={r.mediaPath}>
-              {basename(r.mediaPath)}
+            <Typography variant="caption" color="text.secondary" noWrap component="div" title={displayPath(r.mediaPath)}>
+              {displayName(r.mediaPath)}
               {r.mediaKind === 'video' ? ` · track` : ''}
             </Typography>
           </Box>
