@@ -217,6 +217,22 @@ test('a burst of 20 decisions typed 30 ms apart ends as exactly those 20 decisio
   await expect.poll(shownId).toBe((await unreviewed(1))[0].id)
 })
 
+test('Ctrl+Z pressed right after a decision undoes that decision, once it is saved', async () => {
+  await openReview()
+  const q = await unreviewed(2)
+  await expect.poll(shownId).toBe(q[0].id)
+  const before = lastHistoryId()
+  await page.keyboard.press('Delete')
+  await page.keyboard.press('Control+z')
+  await expect.poll(() => historySince(before).map((e) => [e.plate_id, e.action])).toEqual([
+    [q[0].id, 'reject'],
+    [q[0].id, 'undo']
+  ])
+  expect(plate(q[0].id).review_state).toBe('unreviewed')
+  await expect.poll(shownId).toBe(q[0].id) // the undone plate is shown again
+  await expect(page.getByTestId('saving')).toHaveCount(0)
+})
+
 test('a decision the backend refuses is put back, with its typed text, and the next keys still act', async () => {
   await openReview()
   const q = await unreviewed(2)

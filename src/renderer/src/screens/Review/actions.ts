@@ -1,6 +1,7 @@
 // The review decisions as data. A key press becomes one ReviewAction naming the plate shown when the key
 // went down; the ActionQueue sends them to the backend one at a time, in key order, while the screen has
 // already moved on (optimistic). Adding a decision (e.g. 'illegible') = one union member + one ACTIONS entry.
+export { ActionQueue } from './actionQueue'
 import type { Box, PlateRow, ReviewState } from '@shared/types'
 import { api } from '../../api/client'
 import { normalizePlate } from './normalize'
@@ -53,51 +54,4 @@ export const ACTIONS: { [K in ActionKind]: ActionSpec<Extract<ReviewAction, { ki
 
 export function actionSpec<A extends ReviewAction>(a: A): ActionSpec<A> {
   return ACTIONS[a.kind] as unknown as ActionSpec<A>
-}
-
-/**
- * A serialised promise chain: each task starts when the one before it has settled, so the backend sees
- * the decisions in the order the keys were pressed, whatever the transport does with parallel requests.
- */
-export class ActionQueue {
-  private tail: Promise<unknown> = Promise.resolve()
-  private waiting = 0
-  private listeners = new Set<(pending: number) => void>()
-
-  /** tasks queued or running */
-  get pending(): number {
-    return this.waiting
-  }
-
-  run<T>(task: () => Promise<T>): Promise<T> {
-    this.waiting++
-    this.emit()
-    const p = this.tail.then(task)
-    this.tail = p.then(
-      () => this.done(),
-      () => this.done()
-    )
-    return p
-  }
-
-  /** resolves once every task queued so far has settled */
-  idle(): Promise<void> {
-    return this.tail.then(() => undefined)
-  }
-
-  onChange(cb: (pending: number) => void): () => void {
-    this.listeners.add(cb)
-    return () => {
-      this.listeners.delete(cb)
-    }
-  }
-
-  private done(): void {
-    this.waiting--
-    this.emit()
-  }
-
-  private emit(): void {
-    for (const cb of this.listeners) cb(this.waiting)
-  }
 }
