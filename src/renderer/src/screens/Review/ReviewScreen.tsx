@@ -121,8 +121,10 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
   // eslint-disable-next-line react-hooks/exhaustive-deps -- cacheTick and queue.version say when to look again
   const detail = useMemo(() => shownPlate(sel), [shownPlate, sel, cacheTick, queue.version])
   shownMedia.current = detail?.mediaId ?? null
-  // the frame below follows in a second, interruptible render: the text shows first
+  // the frame below and the list's highlight follow in a second, interruptible render: the text shows first
   const framePlate = useDeferredValue(detail)
+  const listQueue = useDeferredValue(queue)
+  const listSelected = useDeferredValue(sel.index)
 
   // the selected plate's detail, and the next ones ahead
   useEffect(() => {
@@ -367,8 +369,8 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
         <QueueHeader total={queue.total} actions={actions} oneFile={filter.mediaId !== undefined} onAllFiles={onAllFiles} onBulk={onBulk} />
         {queue.error && <Alert severity="error">{queue.error.message}</Alert>}
         <QueueList
-          queue={queue}
-          selected={sel.index}
+          queue={listQueue}
+          selected={listSelected}
           isDraft={Drafts.has}
           draftsVersion={draftTick}
           onSelect={onQueueSelect}
