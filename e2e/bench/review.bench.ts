@@ -3,6 +3,7 @@
 // the keydown event's timestamp to the first animation frame after the plate field shows another plate.
 // Runs on the imported fixtures, then on the same library grown to 50,000 plates (the generator of
 // review.spec's 50,000-plate test). Prints p50/p95; asserts nothing about them.
+import { loadavg } from 'node:os'
 import { expect, test, type Page } from '@playwright/test'
 import { missingPrerequisite, startApp, type RunningApp } from '../helpers/app'
 import { growLibrary, importFixtures } from '../helpers/library'
@@ -84,7 +85,7 @@ function report(label: string, samples: number[]): void {
   const s = [...samples].sort((a, b) => a - b)
   const q = (p: number): number => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]
   console.log(
-    `review bench · ${label}: keydown → next plate shown  p50 ${q(0.5).toFixed(1)} ms  p95 ${q(0.95).toFixed(1)} ms  max ${s[s.length - 1].toFixed(1)} ms  (n=${s.length}, ${THINK_MS} ms between plates)`
+    `review bench · ${label}: keydown → next plate shown  p50 ${q(0.5).toFixed(1)} ms  p95 ${q(0.95).toFixed(1)} ms  max ${s[s.length - 1].toFixed(1)} ms  (n=${s.length}, ${THINK_MS} ms between plates, load average ${loadavg()[0].toFixed(1)})`
   )
 }
 
