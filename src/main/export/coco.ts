@@ -15,10 +15,13 @@ import {
   checkAbort,
   forEachConcurrent,
   clipBox,
+  detectionFrame,
+  emptyLeftOut,
   errorMessage,
+  exportedSources,
   frameStem,
+  planSplits,
   prepareOutDir,
-  splitOf,
   type ExportHooks,
   type ExportResult
 } from './common'
@@ -32,7 +35,8 @@ export async function exportCoco(db: Db, opts: ExportOptions, hooks: ExportHooks
   await mkdir(join(out, 'images'), { recursive: true })
   const total = countSelectedPlates(db, opts)
   const source = new FrameSource(db)
-  const result: ExportResult = { format: 'coco', outDir: out, images: 0, labels: 0, total, failures: [], files: ['annotations.json'] }
+  const result: ExportResult = { format: 'coco', outDir: out, images: 0, labels: 0, total, failures: [], files: ['annotations.json'], leftOut: emptyLeftOut() }
+  const splitFor = planSplits(exportedSources(db, opts, (f) => detectionFrame(f)), opts.split)
   const imagesPart = new TextWriter(join(out, '.images.part'))
   const annPart = new TextWriter(join(out, '.annotations.part'))
   let imageId = 0
@@ -42,6 +46,10 @@ export async function exportCoco(db: Db, opts: ExportOptions, hooks: ExportHooks
   try {
     await forEachConcurrent(iterateExportFrames(db, opts), EXPORT_CONCURRENCY, async (frame) => {
       checkAbort(hooks.signal)
+      if (!detectionFrame(frame, result.leftOut)) {
+        done += frame.platesDone
+        return
+      }
       try {
         const file = await source.writeFrame(frame, join(out, 'images', frameStem(frame)))
         // ids are taken right after the await, so concurrent frames never share one
@@ -55,7 +63,7 @@ export async function exportCoco(db: Db, opts: ExportOptions, hooks: ExportHooks
           frame_idx: frame.frameIdx,
           time_s: frame.timeS,
           source: frame.mediaPath,
-          split: splitOf(frame.sha256, opts.split)
+          split: splitFor(frame.sha256)
         }
         await imagesPart.write((myImageId > 1 ? ',\n' : '') + JSON.stringify(image))
         for (const l of frame.labels) {
