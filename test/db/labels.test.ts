@@ -39,7 +39,8 @@ describe('migration 004 (illegible)', () => {
       // another owner's index and trigger on plates must survive the rebuild
       lib.db.exec(`CREATE INDEX plates_other_owner ON plates (reviewed_by)`)
       lib.db.exec(`CREATE TABLE audit (n INTEGER); INSERT INTO audit VALUES (0);
-        CREATE TRIGGER plates_audit AFTER UPDATE ON plates BEGIN UPDATE audit SET n = n + 1; END;`)
+        CREATE TRIGGER plates_audit AFTER UPDATE ON plates BEGIN UPDATE audit SET n = n + 1; END;
+        CREATE TRIGGER media_touches_plates AFTER UPDATE OF size ON media BEGIN UPDATE plates SET updated_at = 'touched' WHERE media_id = NEW.id; END;`)
       lib.writer.confirm(ids[0], 'ana')
       lib.writer.correct(ids[1], 'CJ10ABD', 'ana')
       expect(() => lib.db.prepare("UPDATE plates SET review_state = 'illegible' WHERE id = ?").run(ids[1])).toThrow(/CHECK/)
@@ -70,6 +71,9 @@ describe('migration 004 (illegible)', () => {
       const n0 = (lib.db.prepare('SELECT n FROM audit').get() as { n: number }).n
       expect(lib.writer.illegible(id, 'ana')).toMatchObject({ reviewState: 'illegible', text: '' })
       expect((lib.db.prepare('SELECT n FROM audit').get() as { n: number }).n).toBe(n0 + 1) // the trigger still fires
+      // a trigger of another table that writes plates survived the rebuild and still reaches the new table
+      lib.db.prepare('UPDATE media SET size = 2').run()
+      expect(lib.db.prepare("SELECT COUNT(*) AS n FROM plates WHERE updated_at = 'touched'").get()).toEqual({ n: 2 })
       lib.db.prepare('DELETE FROM plates WHERE id = ?').run(id)
       expect(lib.db.prepare('SELECT COUNT(*) AS n FROM history WHERE plate_id = ?').get(id)).toEqual({ n: 0 })
     } finally {

@@ -37,6 +37,14 @@ function rebuild(db: Database.Database, table: string, column: string, value: st
 }
 
 export function migrateIllegible(db: Database.Database): void {
-  rebuild(db, 'plates', 'review_state', 'illegible')
-  rebuild(db, 'history', 'action', 'illegible')
+  // the rename must not re-resolve other schema objects (a trigger elsewhere naming plates would fail
+  // while plates is briefly gone): the step-by-step rebuild is what the legacy rename does
+  const legacy = db.pragma('legacy_alter_table', { simple: true }) as number
+  db.pragma('legacy_alter_table = ON')
+  try {
+    rebuild(db, 'plates', 'review_state', 'illegible')
+    rebuild(db, 'history', 'action', 'illegible')
+  } finally {
+    if (!legacy) db.pragma('legacy_alter_table = OFF')
+  }
 }
