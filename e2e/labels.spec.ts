@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import Database from 'better-sqlite3'
 import { expect, test, type Page } from '@playwright/test'
-import { IMAGES, missingPrerequisite, openApp, startApp, type RunningApp } from './helpers/app'
+import { IMAGES, SCREENSHOTS, missingPrerequisite, openApp, startApp, type RunningApp } from './helpers/app'
 
 const why = missingPrerequisite()
 test.describe.configure({ mode: 'serial' })
@@ -38,6 +38,11 @@ function rows(where = '1', ...params: unknown[]): Row[] {
 }
 const plate = (id: number): Row => rows('id = ?', id)[0]
 const platesText = (n: number): string => `${n.toLocaleString('en-US')} plate${n === 1 ? '' : 's'}`
+
+async function shot(name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) })
+}
 
 /** the plate the editor shows, once it is the one selected in the queue */
 async function currentPlateId(): Promise<number> {
@@ -120,6 +125,7 @@ test('plate text is Unicode: Cyrillic and ß kept, a long paste kept whole, miss
   await expect(input).toHaveValue('В75МСУ')
   // the default recogniser reads 0-9 and A-Z only: the Cyrillic letters are named, the text is kept
   await expect(page.getByTestId('alphabet-warning')).toHaveAttribute('data-missing', 'ВМСУ')
+  await shot('review-unicode')
   await page.keyboard.press('Enter')
   await expect.poll(() => plate(a).text).toBe('В75МСУ')
   expect(['corrected', 'manual']).toContain(plate(a).review_state)
@@ -151,7 +157,10 @@ test('one search syntax: substring with * and ?, literal _ and %; region in any 
   await expect(page.getByTestId('queue-total')).toHaveText(platesText(total))
   const search = page.getByTestId('filter-text')
   const expectHits = async (q: string, re: RegExp): Promise<void> => {
+    // the editor takes the focus when it shows a new plate: wait for it before typing in the search box
+    await currentPlateId()
     await search.fill(q)
+    await expect(search).toHaveValue(q)
     const want = rows().filter((r) => re.test(r.text))
     expect(want.length, `plates matching ${q}`).toBeGreaterThan(0)
     await expect(page.getByTestId('queue-total')).toHaveText(platesText(want.length))
@@ -161,8 +170,10 @@ test('one search syntax: substring with * and ?, literal _ and %; region in any 
   await expectHits('1?1', /1.1/) // ? within the text, not the whole text
   await expectHits('a_b', /A_B/) // _ is an underscore, not a wildcard
   await expectHits('a?b1', /A.B1/)
+  await currentPlateId()
   await search.fill('')
   await expect(page.getByTestId('queue-total')).toHaveText(platesText(total))
+  await currentPlateId()
 
   await page.getByTestId('filter-more').click()
   const regions = rows('region IS NOT NULL').map((r) => r.region!)
@@ -170,9 +181,13 @@ test('one search syntax: substring with * and ?, literal _ and %; region in any 
   const region = regions[0]
   await page.getByTestId('filter-region').fill(region.toUpperCase())
   await expect(page.getByTestId('queue-total')).toHaveText(platesText(regions.filter((r) => r.toLowerCase() === region.toLowerCase()).length))
+  await currentPlateId()
   await page.getByTestId('filter-region').fill('')
+  await expect(page.getByTestId('queue-total')).toHaveText(platesText(total))
+  await currentPlateId()
   await page.getByTestId('filter-folder').fill('cam_front') // part of the path, any case
   await expect(page.getByTestId('queue-total')).toHaveText(platesText(total))
+  await currentPlateId()
   await page.getByTestId('filter-folder').fill('cam%front') // % is literal too
   await expect(page.getByTestId('queue-total')).toHaveText(platesText(0))
   await page.getByTestId('filter-folder').fill(basename(readdirSync(folder)[0])) // a file name is not a folder
@@ -196,6 +211,7 @@ test('history: crop, old → new text, who and when on every row; filters by pla
   await expect(page.getByTestId(`history-text-${conf.id}`)).toHaveText(confirmed.text)
   await expect(page.getByTestId(`history-crop-${conf.id}`).locator('img')).toBeVisible()
   await expect(confRow).toContainText(conf.by)
+  await shot('history-labels')
   const cyr = rows("text = 'В75МСУ'")[0]
   const corr = hist.find((h) => h.plate_id === cyr.id && h.action === 'correct')!
   const before = (h: { old_value: string | null }): string => (JSON.parse(h.old_value!) as { text: string }).text || '∅'
@@ -273,6 +289,7 @@ test('a YOLO export takes only fully decided images, and says how many it left o
   await expect(left).toBeVisible()
   await expect(left).toHaveAttribute('data-partly', String(reviewedOnly.partly))
   await expect(left).toHaveAttribute('data-unreviewed', String(reviewedOnly.untouched))
+  await shot('export-left-out')
   await expect(left).toContainText(new RegExp(`^${reviewedOnly.partly + reviewedOnly.untouched} images? left out`))
   checkExport(out, reviewedOnly)
 

@@ -65,7 +65,11 @@ function HistoryTable({ entries, showPlate, onUndo }: { entries: HistoryListItem
                 {h.batchId ? <Chip label="batch" size="small" sx={{ ml: 0.5 }} /> : null}
               </TableCell>
               <TableCell sx={{ fontFamily: 'monospace', fontSize: 13, whiteSpace: 'nowrap' }} data-testid={`history-text-${h.id}`}>
-                {before || after ? (before === after ? after : `${before || '—'} → ${after || '—'}`) : `${textOf(h.plateText)} (now)`}
+                {h.textBefore == null && h.textAfter == null
+                  ? `${textOf(h.plateText)} (now)`
+                  : h.textBefore == null || before === after
+                    ? after
+                    : `${before} → ${after || '—'}`}
               </TableCell>
               <TableCell>{h.by}</TableCell>
               <TableCell align="right">
