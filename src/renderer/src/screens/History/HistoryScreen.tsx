@@ -1,7 +1,7 @@
 // History: every review change, newest first, with the plate's crop, its text before → after, who and
 // when; filters by plate text, change and date; undo on any change, redo on any undo. For one plate, its
 // detail and full change history.
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { Box, Button, Card, CardContent, Chip, MenuItem, Pagination, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField, Typography } from '@mui/material'
 import UndoRounded from '@mui/icons-material/UndoRounded'
 import RedoRounded from '@mui/icons-material/RedoRounded'
@@ -94,9 +94,13 @@ function HistoryTable({ entries, showPlate, onUndo }: { entries: HistoryListItem
 
 function HistoryFilters({ filter, onChange }: { filter: HistoryFilter; onChange: (f: HistoryFilter) => void }) {
   const [text, setText] = useState(filter.plateText ?? '')
+  // the debounced text applies to the filter as it is then, not as it was when typing began
+  const latest = useRef(filter)
+  latest.current = filter
   useEffect(() => {
     const t = setTimeout(() => {
-      if ((filter.plateText ?? '') !== text) onChange({ ...filter, plateText: text || undefined })
+      const f = latest.current
+      if ((f.plateText ?? '') !== text) onChange({ ...f, plateText: text || undefined })
     }, 250)
     return () => clearTimeout(t)
   }, [text]) // eslint-disable-line react-hooks/exhaustive-deps

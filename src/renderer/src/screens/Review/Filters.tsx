@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { Badge, Box, Collapse, FormControlLabel, IconButton, InputAdornment, MenuItem, Stack, Switch, TextField, Tooltip } from '@mui/material'
 import SearchRounded from '@mui/icons-material/SearchRounded'
 import TuneRounded from '@mui/icons-material/TuneRounded'
@@ -30,10 +30,13 @@ export function Filters(props: {
   const { filter, sort, onChange } = props
   const [open, setOpen] = useState(false)
   const [text, setText] = useState(filter.text ?? '')
-  // debounce the search box
+  // debounce the search box; it applies to the filter as it is then (a state picked meanwhile stays)
+  const latest = useRef({ filter, sort })
+  latest.current = { filter, sort }
   useEffect(() => {
     const t = setTimeout(() => {
-      if ((filter.text ?? '') !== text) onChange({ ...filter, text: text || undefined }, sort)
+      const { filter: f, sort: s } = latest.current
+      if ((f.text ?? '') !== text) onChange({ ...f, text: text || undefined }, s)
     }, 250)
     return () => clearTimeout(t)
   }, [text]) // eslint-disable-line react-hooks/exhaustive-deps
