@@ -119,6 +119,9 @@ test('an unreadable plate is kept as illegible: Ctrl+I in review, a checkbox in 
 
 test('plate text is Unicode: Cyrillic and ß kept, a long paste kept whole, missing characters warned about', async () => {
   const input = page.getByTestId('plate-input')
+  // the queue has switched back to the plates to review (not still showing an illegible one)
+  await expect(page.getByTestId('queue-total')).toHaveText(platesText(rows("review_state = 'unreviewed'").length))
+  await expect.poll(async () => plate(await currentPlateId()).review_state).toBe('unreviewed')
   await input.focus()
   const a = await currentPlateId()
   await page.keyboard.type('в75 мсу')
