@@ -29,6 +29,7 @@ export const channelGroups = {
     'plates.reject',
     'plates.setBox',
     'plates.add',
+    'plates.illegible',
     'plates.bulkConfirm',
     'history.undo',
     'history.list',

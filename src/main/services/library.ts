@@ -31,6 +31,7 @@ export type LibraryChannel =
   | 'plates.reject'
   | 'plates.setBox'
   | 'plates.add'
+  | 'plates.illegible'
   | 'plates.bulkConfirm'
   | 'history.undo'
   | 'history.list'
@@ -114,7 +115,8 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
     'plates.correct': (req) => reviewed(writer.correct(req.id, req.text, by)),
     'plates.reject': (req) => reviewed(writer.reject(req.id, by)),
     'plates.setBox': (req) => reviewed(writer.setBox(req.id, req.box, by)),
-    'plates.add': (req) => reviewed(writer.add(req.mediaId, req.frameIdx, req.box, req.text, by)),
+    'plates.add': (req) => reviewed(writer.add(req.mediaId, req.frameIdx, req.box, req.text, by, req.illegible)),
+    'plates.illegible': (req) => reviewed(writer.illegible(req.id, by)),
     'plates.bulkConfirm': (req) => {
       const res = writer.bulkConfirm(req.filter, req.minConfidence, by)
       if (res.count) emit('library.changed', { reason: 'review' })
@@ -125,7 +127,10 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
       if (res.undone) emit('library.changed', { reason: 'undo', plateIds: res.plateIds })
       return res
     },
-    'history.list': (req) => reader.listHistory(req.plateId, req.offset, req.limit),
+    'history.list': (req) => {
+      const { offset, limit, ...filter } = req
+      return reader.historyItems(filter, offset, limit)
+    },
     'tracks.list': (req) => {
       if (!reader.getMedia(req.mediaId)) throw apiError('not-found', `media ${req.mediaId} not found`)
       return reader.listTracks(req.mediaId)
