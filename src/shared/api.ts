@@ -19,6 +19,7 @@ import type {
   TrackFrame,
   TrackSummary
 } from './types'
+import type { MediaToolsInfo } from './types'
 
 const box = z.object({ x1: z.number(), y1: z.number(), x2: z.number(), y2: z.number() })
 const reviewState = z.enum(['unreviewed', 'confirmed', 'corrected', 'rejected', 'manual'])
@@ -119,6 +120,8 @@ export interface AppInfo {
   mode: 'electron' | 'web'
   dbPath: string
   engine: EngineStatus
+  /** the ffmpeg/ffprobe builds that read videos (version, origin, outdated warning) */
+  ffmpeg?: MediaToolsInfo
 }
 
 export interface Page<T> {

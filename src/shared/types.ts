@@ -297,3 +297,22 @@ export interface EvalReport {
   byRegion: { key: string; plates: number; exactAccuracy: number }[]
   bySource: { key: string; plates: number; exactAccuracy: number }[]
 }
+
+/** An ffmpeg/ffprobe binary in use: where it comes from, its version, and whether it is too old. */
+export interface MediaToolInfo {
+  tool: 'ffmpeg' | 'ffprobe'
+  path: string
+  source: 'env' | 'bundled' | 'system'
+  version: string
+  /** FFmpeg major release (6 for 6.1.1 or a libavcodec-60 snapshot) */
+  major: number | null
+  outdated: boolean
+  warning: string | null
+}
+
+export interface MediaToolsInfo {
+  ffmpeg: MediaToolInfo | null
+  ffprobe: MediaToolInfo | null
+  /** why a tool could not be found */
+  error: string | null
+}

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { delimiter, join } from 'node:path'
 import type { Readable } from 'node:stream'
+import type { MediaToolInfo, MediaToolsInfo } from '../../shared/types'
 
 // not named `require`: the ESM bundle (electron-vite) injects its own `require` shim into the same chunk
 const requireCjs = createRequire(import.meta.url)
@@ -15,18 +16,9 @@ const requireCjs = createRequire(import.meta.url)
 /** the FFmpeg release line considered current enough for untrusted input */
 export const MIN_FFMPEG_MAJOR = 6
 
-export interface FfmpegBinary {
-  tool: 'ffmpeg' | 'ffprobe'
-  path: string
-  source: 'env' | 'bundled' | 'system'
-  /** first line's version token, e.g. "6.1.1", "5.1.9-0+deb12u1", "N-66595-gc2b38619c0-static" */
-  version: string
-  /** FFmpeg major release, from libavcodec's major (60 → 6) when the version is a git snapshot */
-  major: number | null
-  outdated: boolean
-  /** why it is outdated, or what could not be checked */
-  warning: string | null
-}
+/** version: the first line's token ("6.1.1", "5.1.9-0+deb12u1", "N-66595-gc2b38619c0-static");
+ *  major: from libavcodec's major (60 → 6) when the version is a git snapshot */
+export type FfmpegBinary = MediaToolInfo
 
 /** inside an Electron asar archive the binaries live in app.asar.unpacked */
 function unpacked(p: string): string {
@@ -140,7 +132,7 @@ export function ffprobePath(): string {
 }
 
 /** The binaries and versions in use, for Settings and `platedesk models`; never throws. */
-export function ffmpegInfo(): { ffmpeg: FfmpegBinary | null; ffprobe: FfmpegBinary | null; error: string | null } {
+export function ffmpegInfo(): MediaToolsInfo {
   const get = (t: 'ffmpeg' | 'ffprobe') => {
     try {
       return { b: resolveBinary(t), e: null }
@@ -151,6 +143,17 @@ export function ffmpegInfo(): { ffmpeg: FfmpegBinary | null; ffprobe: FfmpegBina
   const a = get('ffmpeg')
   const b = get('ffprobe')
   return { ffmpeg: a.b, ffprobe: b.b, error: a.e ?? b.e }
+}
+
+/** one line per tool for logs and the CLI: "ffmpeg 5.1.9 (system, /usr/bin/ffmpeg) OUTDATED: …" */
+export function formatMediaTools(info: MediaToolsInfo): string[] {
+  const line = (t: MediaToolInfo) =>
+    `${t.tool} ${t.version}${/^N-/.test(t.version) && t.major != null ? ` [FFmpeg ${t.major} snapshot]` : ''} (${t.source}, ${t.path})${t.outdated ? ` OUTDATED: ${t.warning}` : ''}`
+  const out: string[] = []
+  if (info.ffmpeg) out.push(line(info.ffmpeg))
+  if (info.ffprobe) out.push(line(info.ffprobe))
+  if (info.error) out.push(info.error)
+  return out
 }
 
 // ------------------------------------------------------------------ bounded child processes
