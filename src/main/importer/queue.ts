@@ -15,7 +15,7 @@ import { probeVideo } from '../media/probe'
 import { decodeVideo } from '../media/video'
 import { trackSequence } from '../tracking/tracker'
 import { bestIndex, voteText } from '../tracking/vote'
-import { mediaKind, scanPaths } from './scan'
+import { mediaKind, scanPaths, type ScanProgress, type ScanResult } from './scan'
 
 export interface ImportQueueOptions {
   library: Library
@@ -26,6 +26,8 @@ export interface ImportQueueOptions {
   onCommitted?: () => void
   /** one line per finished file, for logs and the CLI */
   onFile?: (e: { jobId: number; path: string; state: CommitOutcome['state']; plates: number; error: string | null }) => void
+  /** folders and files found so far while the paths of a new job are scanned (throttled) */
+  onScanProgress?: (p: ScanProgress) => void
   /** a job could not run (engine failed to start) */
   onError?: (err: Error) => void
   /** files in flight; default 2 x engine workers (at least 2) */
@@ -65,6 +67,9 @@ export class ImportQueue {
   private lastCommitEmit = 0
   private videoLock: Promise<void> = Promise.resolve()
   private hashesInFlight = new Map<string, Promise<void>>()
+  private scans = new Set<AbortController>()
+  /** what the last scan skipped and why (links leading out of the roots, pseudo filesystems) */
+  lastScanNotes: string[] = []
 
   constructor(private readonly o: ImportQueueOptions) {}
 
@@ -72,17 +77,39 @@ export class ImportQueue {
     return this.o.library
   }
 
-  /** Scans the paths, persists a job with one item per file (one transaction) and starts it. */
-  async enqueue(paths: string[], options: Partial<ImportOptions> = {}): Promise<number> {
+  /**
+   * Scans the paths, persists a job with one item per file (one transaction) and starts it. The scan
+   * stops (rejecting with ScanCancelledError, nothing persisted) on `signal`, cancelScans() or close().
+   */
+  async enqueue(paths: string[], options: Partial<ImportOptions> = {}, signal?: AbortSignal): Promise<number> {
     if (this.closed) throw new Error('import queue is closed')
     const fps = options.fps ?? this.lib.reader.settings().videoFps
-    const scan = await scanPaths(paths)
+    const abort = new AbortController()
+    const onAbort = () => abort.abort()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    if (signal?.aborted) abort.abort()
+    this.scans.add(abort)
+    let scan: ScanResult
+    try {
+      scan = await scanPaths(paths, { signal: abort.signal, onProgress: this.o.onScanProgress })
+    } finally {
+      this.scans.delete(abort)
+      signal?.removeEventListener('abort', onAbort)
+    }
+    this.lastScanNotes = scan.notes
     const roots = paths.map((p) => resolve(p))
     const jobId = this.lib.imports.createJob(roots, { fps }, scan.files)
     for (const f of scan.failures) this.lib.imports.addFailedItem(jobId, f.path, f.root, f.error)
     this.lib.imports.setJobState(jobId, 'queued')
     this.kick()
     return jobId
+  }
+
+  /** Stops the scans of enqueue() calls still walking their folders. Returns how many were stopped. */
+  cancelScans(): number {
+    const n = this.scans.size
+    for (const a of this.scans) a.abort()
+    return n
   }
 
   /** Resumes every job that was queued or running when the process stopped. Returns their ids. */
@@ -179,6 +206,7 @@ export class ImportQueue {
   /** stops after the files in flight (the running job stays 'running' and resumes on the next start) */
   async close(): Promise<void> {
     this.closed = true
+    this.cancelScans()
     if (this.run) {
       this.run.stop = 'close'
       this.run.abort.abort()
