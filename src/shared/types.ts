@@ -214,6 +214,18 @@ export interface ImportProgress {
   currentFile: string | null
   filesPerSecond: number
   etaSeconds: number | null
+  /** progress inside the video being decoded (one at a time), absent when none is */
+  fileProgress?: FileProgress | null
+}
+
+/** Frames done of a video's expected total (duration x sampling rate, or the container's count). */
+export interface FileProgress {
+  path: string
+  framesDone: number
+  /** null when the video says neither its duration nor its frame count */
+  framesTotal: number | null
+  framesPerSecond: number
+  etaSeconds: number | null
 }
 
 export interface ImportFailure {

@@ -8,10 +8,11 @@ import { resolve } from 'node:path'
 import type { Engine, RawImage } from '../engine/types'
 import type { Library } from '../db/index'
 import type { CommitOutcome, FileDetection, FileFrame, FileResult, FileTrack, ImportOptions, ItemRecord, JobRecord } from '../db/imports'
-import type { ImageRecognition, ImportProgress } from '../../shared/types'
+import type { FileProgress, ImageRecognition, ImportProgress } from '../../shared/types'
 import { sha256File } from '../media/hash'
 import { readExif } from '../media/exif'
 import { probeVideo } from '../media/probe'
+import { DEFAULT_MAX_SIDE } from '../media/images'
 import { decodeVideo } from '../media/video'
 import { trackSequence } from '../tracking/tracker'
 import { bestIndex, voteText } from '../tracking/vote'
@@ -47,6 +48,28 @@ interface RunState {
   doneThisRun: number
   startedAt: number
   currentFile: string | null
+  /** the video being decoded: frames recognised so far of the expected total */
+  video: { path: string; done: number; total: number | null; startedAt: number } | null
+}
+
+/** frames a decode will yield: duration x sampling rate, else the container's count, else duration x fps */
+export function expectedFrames(info: { durationS: number | null; fps: number | null; frames: number | null }, fps: number): number | null {
+  if (fps > 0) return info.durationS ? Math.max(1, Math.floor(info.durationS * fps)) : null
+  if (info.frames) return info.frames
+  return info.durationS && info.fps ? Math.max(1, Math.round(info.durationS * info.fps)) : null
+}
+
+function fileProgress(v: NonNullable<RunState['video']>): FileProgress {
+  const elapsed = (Date.now() - v.startedAt) / 1000
+  const rate = elapsed > 0 ? v.done / elapsed : 0
+  const total = v.total != null ? Math.max(v.total, v.done) : null
+  return {
+    path: v.path,
+    framesDone: v.done,
+    framesTotal: total,
+    framesPerSecond: Math.round(rate * 100) / 100,
+    etaSeconds: total != null && rate > 0 ? Math.round((total - v.done) / rate) : null
+  }
 }
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err))
@@ -172,6 +195,9 @@ export class ImportQueue {
       const elapsed = (Date.now() - r.startedAt) / 1000
       const fps = elapsed > 0 ? r.doneThisRun / elapsed : 0
       const left = r.total - r.processed
+      const inFile = r.video ? fileProgress(r.video) : null
+      // before any file is done the files/s estimate is empty: the last file's time left is the job's
+      const eta = fps > 0 ? Math.round(left / fps) : left === 1 && inFile?.etaSeconds != null ? inFile.etaSeconds : null
       return {
         jobId,
         state: job.state,
@@ -181,7 +207,8 @@ export class ImportQueue {
         platesFound: r.plates,
         currentFile: r.currentFile,
         filesPerSecond: Math.round(fps * 100) / 100,
-        etaSeconds: fps > 0 ? Math.round(left / fps) : null
+        etaSeconds: eta,
+        fileProgress: inFile
       }
     }
     const c = this.lib.imports.counts(jobId)
@@ -269,7 +296,8 @@ export class ImportQueue {
       plates: c.plates,
       doneThisRun: 0,
       startedAt: Date.now(),
-      currentFile: null
+      currentFile: null,
+      video: null
     }
     this.run = r
     this.emit(true)
@@ -451,7 +479,7 @@ export class ImportQueue {
     const detector = engine.status().detector ?? 'detector'
     try {
       if (kind === 'image') await this.image(engine, f, detector)
-      else await this.video(engine, f, detector, job.options.fps, r.abort.signal)
+      else await this.video(engine, f, detector, job.options.fps, r)
     } catch (err) {
       f.status = 'error'
       f.error = fileError(path, err)
@@ -473,7 +501,8 @@ export class ImportQueue {
   }
 
   /** decodes (one video at a time), recognises a few frames in parallel, tracks and votes */
-  private async video(engine: Engine, f: FileResult, detector: string, fps: number, signal: AbortSignal): Promise<void> {
+  private async video(engine: Engine, f: FileResult, detector: string, fps: number, r: RunState): Promise<void> {
+    const signal = r.abort.signal
     const info = await probeVideo(f.path)
     // sampling at or above the source rate would only duplicate frames: take every frame instead
     if (fps > 0 && info.fps && fps >= info.fps) fps = 0
@@ -486,21 +515,35 @@ export class ImportQueue {
     const prev = this.videoLock
     this.videoLock = new Promise<void>((res) => (release = res))
     await prev
+    const progress = { path: f.path, done: 0, total: expectedFrames(info, fps), startedAt: Date.now() }
+    r.video = progress
+    r.currentFile = f.path
+    this.emit(true)
     let decodeError: unknown = null
     let frameError: unknown = null
     try {
       const window: Promise<void>[] = []
       const depth = Math.max(2, engine.status().workers + 1)
       try {
-        for await (const fr of decodeVideo(f.path, { fps, info, signal })) {
-          const slot: FileFrame = { idx: fr.idx, timeS: fr.timeS, width: fr.image.width, height: fr.image.height, detections: [] }
+        // frames come scaled to the engine's working size (ffmpeg's filter graph); boxes are mapped
+        // back to the video's own pixels
+        for await (const fr of decodeVideo(f.path, { fps, info, signal, maxSide: DEFAULT_MAX_SIDE })) {
+          const slot: FileFrame = { idx: fr.idx, timeS: fr.timeS, width: info.width, height: info.height, detections: [] }
+          const sx = info.width / fr.image.width
+          const sy = info.height / fr.image.height
           f.frames.push(slot)
           const img: RawImage = fr.image
           window.push(
-            engine.recognizeRaw(img).then(
-              (rec) => void (slot.detections = toDetections(rec, detector)),
-              (err) => void (frameError ??= err)
-            )
+            engine
+              .recognizeRaw(img)
+              .then(
+                (rec) => void (slot.detections = toDetections(rec, detector, sx, sy)),
+                (err) => void (frameError ??= err)
+              )
+              .finally(() => {
+                progress.done++
+                this.emit()
+              })
           )
           if (window.length >= depth) await window.shift()
         }
@@ -509,6 +552,7 @@ export class ImportQueue {
       }
       await Promise.all(window)
     } finally {
+      if (r.video === progress) r.video = null
       release()
     }
     if (signal.aborted) throw decodeError ?? new Error('cancelled')
@@ -524,8 +568,12 @@ export class ImportQueue {
   }
 }
 
-function toDetections(rec: ImageRecognition, detector: string): FileDetection[] {
-  return rec.plates.map((p) => ({ box: p.detection.box, score: p.detection.score, detector, read: p.read }))
+function toDetections(rec: ImageRecognition, detector: string, sx = 1, sy = 1): FileDetection[] {
+  return rec.plates.map((p) => {
+    const b = p.detection.box
+    const box = sx === 1 && sy === 1 ? b : { x1: b.x1 * sx, y1: b.y1 * sy, x2: b.x2 * sx, y2: b.y2 * sy }
+    return { box, score: p.detection.score, detector, read: p.read }
+  })
 }
 
 /** tracks the detections of a video's frames, votes each track's text, picks its best detection */
