@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ffmpegPath, ffprobePath, probeVideo } from '../../src/main/media/probe'
 import { MIN_FFMPEG_MAJOR, parseVersion, resetResolvedBinaries, resolveBinary, runBounded } from '../../src/main/media/ffmpeg'
+import { decodeVideo } from '../../src/main/media/video'
 import { createBackend } from '../../src/main/services/app'
 import { REPO_ROOT } from '../helpers/models'
 
@@ -105,6 +106,18 @@ describe('bounded ffmpeg children', () => {
     expect(ok.code).toBe(0)
     expect(ok.stdout.length).toBe(8192 * 8192 * 3)
   }, 120_000)
+
+  it('a decode that stops producing frames is killed after the stall limit, naming the file', async () => {
+    const fifo = join(dir, 'stalled.mp4')
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0)
+    const info = { durationS: 10, fps: 25, width: 64, height: 64, codec: 'h264', frames: 250, rotation: 0, createdAt: null, sizeBytes: null }
+    const frames: number[] = []
+    const run = async () => {
+      for await (const f of decodeVideo(fifo, { info, stallMs: 1500 })) frames.push(f.idx)
+    }
+    await expect(run()).rejects.toThrow(`${fifo}: ffmpeg stopped producing frames for 2 s after 0 frames (killed)`)
+    expect(frames).toEqual([])
+  }, 30_000)
 
   it('probing a file that never delivers data gives up after the timeout, naming the file', async () => {
     const fifo = join(dir, 'stuck.mp4')
