@@ -19,7 +19,7 @@ import type {
   TrackFrame,
   TrackSummary
 } from './types'
-import type { MediaToolsInfo } from './types'
+import type { ImportScanProgress, MediaToolsInfo } from './types'
 
 const box = z.object({ x1: z.number(), y1: z.number(), x2: z.number(), y2: z.number() })
 const reviewState = z.enum(['unreviewed', 'confirmed', 'corrected', 'rejected', 'manual'])
@@ -80,6 +80,8 @@ export const requests = {
   'import.resume': z.object({ jobId: id }),
   'import.cancel': z.object({ jobId: id }),
   'import.failures': z.object({ jobId: id.optional(), ...page }),
+  /** stops the folder scans of library.import calls still running (they fail with 'conflict') */
+  'import.cancelScan': z.object({}),
   'media.list': z.object({ folder: z.string().optional(), ...page }),
   /** a JPEG of a frame (or a crop of it), scaled to fit maxSize, as a data: URL */
   'media.image': z.object({
@@ -141,6 +143,7 @@ export interface Responses {
   'import.resume': ImportProgress
   'import.cancel': ImportProgress
   'import.failures': Page<ImportFailure>
+  'import.cancelScan': { cancelled: number }
   'media.list': Page<MediaSummary>
   'media.image': { dataUrl: string; width: number; height: number }
   'plates.list': Page<PlateRow>
@@ -176,9 +179,11 @@ export interface Events {
   'library.changed': { reason: 'import' | 'review' | 'undo' | 'settings'; plateIds?: number[] }
   'export.progress': ExportProgress
   'models.progress': ModelDownloadProgress
+  /** folders and files found while a library.import scans its paths */
+  'import.scan': ImportScanProgress
 }
 export type EventName = keyof Events
-export const eventNames: EventName[] = ['import.progress', 'library.changed', 'export.progress', 'models.progress']
+export const eventNames: EventName[] = ['import.progress', 'library.changed', 'export.progress', 'models.progress', 'import.scan']
 
 /** The surface the renderer sees, whether over Electron IPC or web mode. */
 export interface Api {

@@ -218,6 +218,14 @@ export interface ImportProgress {
   fileProgress?: FileProgress | null
 }
 
+/** While a new import's folders are scanned (before its job exists): folders and files found so far. */
+export interface ImportScanProgress {
+  dirs: number
+  files: number
+  /** the folder being read; null once the scan ended */
+  current: string | null
+}
+
 /** Frames done of a video's expected total (duration x sampling rate, or the container's count). */
 export interface FileProgress {
   path: string

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openLibrary } from '../../src/main/db/index'
 import { ImportQueue } from '../../src/main/importer/queue'
 import { scanPaths, ScanCancelledError, type ScanProgress } from '../../src/main/importer/scan'
+import { createLibraryService } from '../../src/main/services/library'
 
 let dir: string
 beforeAll(() => {
@@ -103,6 +104,31 @@ describe('scanPaths', () => {
       expect(lib.imports.latestJob()).toBeNull()
     } finally {
       await queue.close()
+      lib.close()
+    }
+  })
+
+  it('through the API: library.import emits import.scan progress, and import.cancelScan stops it', async () => {
+    const lib = openLibrary(join(dir, 'lib-api.db'))
+    const scans: ScanProgress[] = []
+    let cancelled: { cancelled: number } | null = null
+    const svc = createLibraryService({
+      library: lib,
+      engine: () => Promise.reject(new Error('no engine needed')),
+      emit: (name, payload) => {
+        if (name !== 'import.scan') return
+        scans.push(payload as ScanProgress)
+        if (!cancelled) cancelled = svc.handlers['import.cancelScan']({}) as { cancelled: number }
+      }
+    })
+    try {
+      const err = await Promise.resolve(svc.handlers['library.import']({ paths: [join(dir, 'big')] })).catch((e: unknown) => e)
+      expect(cancelled).toEqual({ cancelled: 1 })
+      expect(scans[0]).toMatchObject({ dirs: 1, current: join(dir, 'big') })
+      expect(err).toMatchObject({ code: 'conflict', message: expect.stringMatching(/^scan cancelled after 1 folder and 0 files$/) })
+      expect(lib.imports.latestJob()).toBeNull()
+    } finally {
+      await svc.dispose()
       lib.close()
     }
   })

@@ -63,7 +63,8 @@ export interface ScanOptions {
 export class ScanCancelledError extends Error {
   readonly code = 'cancelled'
   constructor(readonly progress: ScanProgress) {
-    super(`scan cancelled after ${progress.dirs} folders and ${progress.files} files`)
+    const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`
+    super(`scan cancelled after ${n(progress.dirs, 'folder')} and ${n(progress.files, 'file')}`)
     this.name = 'ScanCancelledError'
   }
 }

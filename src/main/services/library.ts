@@ -22,6 +22,7 @@ export type LibraryChannel =
   | 'import.resume'
   | 'import.cancel'
   | 'import.failures'
+  | 'import.cancelScan'
   | 'media.list'
   | 'media.image'
   | 'plates.list'
@@ -82,6 +83,7 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
     engine: ctx.engine,
     concurrency: ctx.concurrency,
     onProgress: (p) => emit('import.progress', p),
+    onScanProgress: (p) => emit('import.scan', p),
     onCommitted: () => emit('library.changed', { reason: 'import' })
   })
   if (ctx.resume !== false) queue.resumeUnfinished()
@@ -94,14 +96,20 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
   const handlers: LibraryHandlers = {
     'library.stats': () => reader.stats(),
     'library.import': async (req) => {
-      const jobId = await queue.enqueue(req.paths, req.fps != null ? { fps: req.fps } : {})
-      return { jobId }
+      try {
+        const jobId = await queue.enqueue(req.paths, req.fps != null ? { fps: req.fps } : {})
+        return { jobId }
+      } catch (err) {
+        if ((err as { code?: string }).code === 'cancelled') throw apiError('conflict', (err as Error).message)
+        throw err
+      }
     },
     'import.status': () => queue.status(),
     'import.pause': (req) => queue.pause(req.jobId),
     'import.resume': (req) => queue.resume(req.jobId),
     'import.cancel': (req) => queue.cancel(req.jobId),
     'import.failures': (req) => reader.importFailures(req.jobId, req.offset, req.limit),
+    'import.cancelScan': () => ({ cancelled: queue.cancelScans() }),
     'media.list': (req) => reader.listMedia(req.folder, req.offset, req.limit),
     'media.image': (req) => mediaImage(library, req.mediaId, req.frameIdx, req.crop, req.maxSize),
     'plates.list': (req) => reader.listPlates(req.filter, req.sort, req.offset, req.limit),
