@@ -28,7 +28,9 @@ function unpacked(p: string): string {
 const exe = (name: string) => (process.platform === 'win32' ? `${name}.exe` : name)
 
 function onPath(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+  // apps started from the macOS Finder get a PATH without Homebrew's folders
+  const extra = process.platform === 'darwin' ? ['/opt/homebrew/bin', '/usr/local/bin'] : []
+  for (const dir of [...(process.env.PATH ?? '').split(delimiter), ...extra]) {
     if (!dir) continue
     const p = join(dir, exe(name))
     if (existsSync(p)) return p
