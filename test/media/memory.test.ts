@@ -35,7 +35,7 @@ describe('size-bounded previews and decodes (peak RSS of a fresh process)', () =
   it('three parallel thumbnails of an 8192x8192 video frame stay under 1 GB, ffmpeg included', async () => {
     const r = await run('video-thumbs')
     expect(r.results).toEqual(['256x256', '256x256', '256x256'])
-    expect(r.childrenPeakMB).toBeGreaterThan(0) // the ffmpeg processes were seen (Linux /proc)
+    if (process.platform === 'linux') expect(r.childrenPeakMB).toBeGreaterThan(0) // the ffmpeg processes were seen in /proc
     expect(r.maxRssMB + r.childrenPeakMB).toBeLessThan(GB)
   }, 300_000)
 
