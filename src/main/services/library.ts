@@ -12,6 +12,7 @@ import type { Engine } from '../engine/types'
 import { ImportQueue } from '../importer/queue'
 import { previewImageFile } from '../media/images'
 import { grabFrame } from '../media/video'
+import { checkModelSelection } from './model-selection'
 import type { Emit } from './types'
 
 export type LibraryChannel =
@@ -144,6 +145,7 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
     },
     'settings.get': () => reader.settings(),
     'settings.set': (req) => {
+      checkModelSelection(req)
       const s = writer.setSettings(req)
       emit('library.changed', { reason: 'settings' })
       return s
@@ -161,6 +163,19 @@ function existingPath(library: Library, mediaId: number, path: string): string {
   if (existsSync(path)) return path
   for (const p of library.reader.mediaPaths(mediaId)) if (existsSync(p)) return p
   throw apiError('io', `${path}: file not found (moved or deleted since import)`)
+}
+
+/** Where frame `frameIdx` of a video lies (s): its sampled frame's time, else idx / fps; 'not-found' for an
+ *  index past the end (or any index but 0 when the frame rate is unknown). */
+function videoFrameTime(library: Library, media: { id: number; fps: number | null; durationS: number | null }, frameIdx: number): number {
+  const frame = library.reader.getFrame(media.id, frameIdx)
+  if (frame?.timeS != null) return frame.timeS
+  if (frameIdx === 0) return 0
+  const timeS = media.fps ? frameIdx / media.fps : null
+  if (timeS == null || (media.durationS != null && timeS >= media.durationS)) {
+    throw apiError('not-found', `frame ${frameIdx} of media ${media.id} not found${media.durationS != null ? ` (the video is ${media.durationS.toFixed(1)} s long)` : ''}`)
+  }
+  return timeS
 }
 
 /** A frame of an image or video (optionally a crop of it, in source pixels) as a JPEG data: URL that
@@ -182,9 +197,12 @@ export async function mediaImage(
       if (frameIdx !== 0) throw apiError('not-found', `image ${mediaId} has only frame 0`)
       jpeg = await previewImageFile(path, { crop, maxSide: maxSize })
     } else {
-      const frame = library.reader.getFrame(mediaId, frameIdx)
-      const timeS = frame?.timeS ?? (media.fps ? frameIdx / media.fps : 0)
-      const img = await grabFrame(path, timeS, { crop, maxSide: maxSize })
+      const timeS = videoFrameTime(library, media, frameIdx)
+      const img = await grabFrame(path, timeS, { crop, maxSide: maxSize }).catch((err: Error) => {
+        // past the end of a video whose duration is unknown: the frame does not exist
+        if (frameIdx > 0 && /no frame at/.test(err.message)) throw apiError('not-found', `frame ${frameIdx} of media ${mediaId} not found`)
+        throw err
+      })
       // crops come back at source size (or less): enlarge them to maxSize like image crops
       const { data, info } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
         .resize({ width: maxSize, height: maxSize, fit: 'inside', withoutEnlargement: !crop })
