@@ -20,6 +20,7 @@ import type {
   TrackSummary
 } from './types'
 import { MAX_PLATE_TEXT, normalizePlateText } from './plate-text'
+import type { ImportScanProgress, MediaToolsInfo } from './types'
 
 /** Largest |coordinate| a box may have; the backend also clamps boxes to their frame (db/writer.ts). */
 export const MAX_COORD = 1_000_000
@@ -100,6 +101,8 @@ export const requests = {
   'import.resume': z.object({ jobId: id }),
   'import.cancel': z.object({ jobId: id }),
   'import.failures': z.object({ jobId: id.optional(), ...page }),
+  /** stops the folder scans of library.import calls still running (they fail with 'conflict') */
+  'import.cancelScan': z.object({}),
   'media.list': z.object({ folder: folderPath.optional(), ...page }),
   /** a JPEG of a frame (or a crop of it), scaled to fit maxSize, as a data: URL */
   'media.image': z.object({
@@ -150,6 +153,8 @@ export interface AppInfo {
   mode: 'electron' | 'web'
   dbPath: string
   engine: EngineStatus
+  /** the ffmpeg/ffprobe builds that read videos (version, origin, outdated warning) */
+  ffmpeg?: MediaToolsInfo
 }
 
 export interface Page<T> {
@@ -169,6 +174,7 @@ export interface Responses {
   'import.resume': ImportProgress
   'import.cancel': ImportProgress
   'import.failures': Page<ImportFailure>
+  'import.cancelScan': { cancelled: number }
   'media.list': Page<MediaSummary>
   'media.image': { dataUrl: string; width: number; height: number }
   'plates.list': Page<PlateRow>
@@ -205,9 +211,11 @@ export interface Events {
   'library.changed': { reason: 'import' | 'review' | 'undo' | 'settings'; plateIds?: number[] }
   'export.progress': ExportProgress
   'models.progress': ModelDownloadProgress
+  /** folders and files found while a library.import scans its paths */
+  'import.scan': ImportScanProgress
 }
 export type EventName = keyof Events
-export const eventNames: EventName[] = ['import.progress', 'library.changed', 'export.progress', 'models.progress']
+export const eventNames: EventName[] = ['import.progress', 'library.changed', 'export.progress', 'models.progress', 'import.scan']
 
 /** The surface the renderer sees, whether over Electron IPC or web mode. */
 export interface Api {
