@@ -6,12 +6,12 @@ import type {
   EngineStatus,
   EvalReport,
   ExportProgress,
-  HistoryEntry,
   ImportFailure,
   ImportProgress,
   LibraryStats,
   MediaSummary,
   ModelDownloadProgress,
+  HistoryListItem,
   ModelStatus,
   PlateDetail,
   PlateRow,
@@ -19,6 +19,8 @@ import type {
   TrackFrame,
   TrackSummary
 } from './types'
+import { MAX_PLATE_TEXT, normalizePlateText } from './plate-text'
+import type { ImportScanProgress, MediaToolsInfo } from './types'
 
 /** Largest |coordinate| a box may have; the backend also clamps boxes to their frame (db/writer.ts). */
 export const MAX_COORD = 1_000_000
@@ -38,7 +40,7 @@ const folderPath = z
 const modelId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'not a model id')
 /** One frame index: no video has a billion frames. */
 const frameIdx = z.number().int().min(0).max(1_000_000_000)
-const reviewState = z.enum(['unreviewed', 'confirmed', 'corrected', 'rejected', 'manual'])
+const reviewState = z.enum(['unreviewed', 'confirmed', 'corrected', 'rejected', 'manual', 'illegible'])
 export const plateFilterSchema = z.object({
   state: z.union([reviewState, z.literal('reviewed'), z.literal('all')]).optional(),
   maxConfidence: z.number().min(0).max(1).optional(),
@@ -50,10 +52,12 @@ export const plateFilterSchema = z.object({
   dateTo: z.string().max(40).optional(),
   text: z.string().max(100).optional()
 })
+// Unicode, case and spaces normalised (shared/plate-text.ts); never truncated: too long is an error
 const plateText = z
   .string()
-  .max(16)
-  .transform((s) => s.toUpperCase().replace(/[^0-9A-Z]/g, ''))
+  .max(4 * MAX_PLATE_TEXT)
+  .transform(normalizePlateText)
+  .refine((s) => s.length <= MAX_PLATE_TEXT, { message: `plate text is longer than ${MAX_PLATE_TEXT} characters` })
 const id = z.number().int().positive()
 const page = { offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }
 
@@ -97,6 +101,8 @@ export const requests = {
   'import.resume': z.object({ jobId: id }),
   'import.cancel': z.object({ jobId: id }),
   'import.failures': z.object({ jobId: id.optional(), ...page }),
+  /** stops the folder scans of library.import calls still running (they fail with 'conflict') */
+  'import.cancelScan': z.object({}),
   'media.list': z.object({ folder: folderPath.optional(), ...page }),
   /** a JPEG of a frame (or a crop of it), scaled to fit maxSize, as a data: URL */
   'media.image': z.object({
@@ -115,12 +121,22 @@ export const requests = {
   'plates.correct': z.object({ id, text: plateText }),
   'plates.reject': z.object({ id }),
   'plates.setBox': z.object({ id, box }),
-  'plates.add': z.object({ mediaId: id, frameIdx: frameIdx.default(0), box, text: plateText }),
+  /** a hand-drawn plate; illegible: a real plate nobody can read (text must then be empty) */
+  'plates.add': z.object({ mediaId: id, frameIdx: frameIdx.default(0), box, text: plateText, illegible: z.boolean().optional() }),
+  /** a real plate whose text cannot be read: kept for detection data, text cleared, never OCR data */
+  'plates.illegible': z.object({ id }),
   /** confirm every unreviewed plate matching the filter with confidence >= minConfidence */
   'plates.bulkConfirm': z.object({ filter: plateFilterSchema.default({}), minConfidence: z.number().min(0).max(1) }),
   /** undo one history entry (or the latest undoable one when absent); bulk entries undo as a batch */
   'history.undo': z.object({ historyId: id.optional() }),
-  'history.list': z.object({ plateId: id.optional(), ...page }),
+  'history.list': z.object({
+    plateId: id.optional(),
+    plateText: z.string().max(100).optional(),
+    action: z.enum(['confirm', 'correct', 'reject', 'add', 'box', 'undo', 'bulk-confirm', 'illegible']).optional(),
+    dateFrom: z.string().max(40).optional(),
+    dateTo: z.string().max(40).optional(),
+    ...page
+  }),
   'tracks.list': z.object({ mediaId: id }),
   'tracks.frames': z.object({ trackId: id }),
   'settings.get': z.object({}),
@@ -137,6 +153,8 @@ export interface AppInfo {
   mode: 'electron' | 'web'
   dbPath: string
   engine: EngineStatus
+  /** the ffmpeg/ffprobe builds that read videos (version, origin, outdated warning) */
+  ffmpeg?: MediaToolsInfo
 }
 
 export interface Page<T> {
@@ -156,6 +174,7 @@ export interface Responses {
   'import.resume': ImportProgress
   'import.cancel': ImportProgress
   'import.failures': Page<ImportFailure>
+  'import.cancelScan': { cancelled: number }
   'media.list': Page<MediaSummary>
   'media.image': { dataUrl: string; width: number; height: number }
   'plates.list': Page<PlateRow>
@@ -165,9 +184,10 @@ export interface Responses {
   'plates.reject': PlateRow
   'plates.setBox': PlateRow
   'plates.add': PlateRow
+  'plates.illegible': PlateRow
   'plates.bulkConfirm': { count: number; batchId: string }
   'history.undo': { undone: number; plateIds: number[] }
-  'history.list': Page<HistoryEntry>
+  'history.list': Page<HistoryListItem>
   'tracks.list': TrackSummary[]
   'tracks.frames': TrackFrame[]
   'settings.get': Settings
@@ -191,9 +211,11 @@ export interface Events {
   'library.changed': { reason: 'import' | 'review' | 'undo' | 'settings'; plateIds?: number[] }
   'export.progress': ExportProgress
   'models.progress': ModelDownloadProgress
+  /** folders and files found while a library.import scans its paths */
+  'import.scan': ImportScanProgress
 }
 export type EventName = keyof Events
-export const eventNames: EventName[] = ['import.progress', 'library.changed', 'export.progress', 'models.progress']
+export const eventNames: EventName[] = ['import.progress', 'library.changed', 'export.progress', 'models.progress', 'import.scan']
 
 /** The surface the renderer sees, whether over Electron IPC or web mode. */
 export interface Api {

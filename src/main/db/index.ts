@@ -70,12 +70,27 @@ export function applyMigrations(db: SqliteDb): number {
   const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version))
   for (const m of sorted) {
     if (applied.has(m.version)) continue
-    writeTransaction(db, () => {
-      // another process may have applied it while this one waited for the write lock
-      if (db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version)) return
-      db.exec(m.sql)
-      db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(m.version, m.name)
-    })
+    // PRAGMA foreign_keys is a no-op inside a transaction: a rebuild turns it off around its transaction
+    // (a DROP TABLE would otherwise cascade into the rows that reference it)
+    const fkWas = m.foreignKeysOff ? (db.pragma('foreign_keys', { simple: true }) as number) : 0
+    if (m.foreignKeysOff) db.pragma('foreign_keys = OFF')
+    // violations a damaged library already had are `platedesk check`'s business, not a reason to refuse it
+    const fkBefore = m.foreignKeysOff ? (db.pragma('foreign_key_check') as unknown[]).length : 0
+    try {
+      writeTransaction(db, () => {
+        // another process may have applied it while this one waited for the write lock
+        if (db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version)) return
+        if (m.sql) db.exec(m.sql)
+        m.run?.(db)
+        if (m.foreignKeysOff) {
+          const bad = db.pragma('foreign_key_check') as unknown[]
+          if (bad.length > fkBefore) throw new Error(`migration ${m.version} (${m.name}) broke ${bad.length - fkBefore} foreign key(s)`)
+        }
+        db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(m.version, m.name)
+      })
+    } finally {
+      if (m.foreignKeysOff && fkWas) db.pragma('foreign_keys = ON')
+    }
     applied.add(m.version)
   }
   const top = Math.max(0, ...applied)

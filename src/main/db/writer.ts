@@ -11,6 +11,7 @@
 import type Database from 'better-sqlite3'
 import { randomUUID } from 'node:crypto'
 import type { Box, HistoryEntry, PlateFilter, PlateRow, ReviewState, Settings } from '../../shared/types'
+import { normalizePlateText } from '../../shared/plate-text'
 import { DEFAULT_SETTINGS, type PlateState, type Reader } from './reader'
 import { Statements } from './statements'
 
@@ -91,17 +92,28 @@ export class Writer extends Statements {
     this.log(id, action, old, next, at, by, batchId)
   }
 
+  /** the text stays as it is (and is recorded on both sides, so the history shows what was confirmed) */
   confirm(id: number, by: string): PlateRow {
     this.tx(() => {
+      const cur = this.mustState(id)
+      if (!cur.text) throw new LibraryError('invalid-request', `plate ${id} has no text to confirm; type it, or mark the plate illegible`)
+      this.change(id, 'confirm', { text: cur.text, reviewState: 'confirmed', reviewedAt: now(), reviewedBy: by }, by)
+    })
+    return this.mustRow(id)
+  }
+
+  /** a real plate whose text cannot be read: its box stays detection data, its text is cleared */
+  illegible(id: number, by: string): PlateRow {
+    this.tx(() => {
       this.mustState(id)
-      this.change(id, 'confirm', { reviewState: 'confirmed', reviewedAt: now(), reviewedBy: by }, by)
+      this.change(id, 'illegible', { text: '', reviewState: 'illegible', reviewedAt: now(), reviewedBy: by }, by)
     })
     return this.mustRow(id)
   }
 
   correct(id: number, text: string, by: string): PlateRow {
-    const clean = text.toUpperCase().replace(/[^0-9A-Z]/g, '')
-    if (!clean) throw new LibraryError('invalid-request', 'corrected text is empty')
+    const clean = normalizePlateText(text)
+    if (!clean) throw new LibraryError('invalid-request', 'corrected text is empty; an unreadable plate is marked illegible')
     this.tx(() => {
       const model = this.reader.plateModelText(id)
       if (model === undefined) throw new LibraryError('not-found', `plate ${id} not found`)
@@ -113,8 +125,8 @@ export class Writer extends Statements {
 
   reject(id: number, by: string): PlateRow {
     this.tx(() => {
-      this.mustState(id)
-      this.change(id, 'reject', { reviewState: 'rejected', reviewedAt: now(), reviewedBy: by }, by)
+      const cur = this.mustState(id)
+      this.change(id, 'reject', { text: cur.text, reviewState: 'rejected', reviewedAt: now(), reviewedBy: by }, by)
     })
     return this.mustRow(id)
   }
@@ -131,10 +143,13 @@ export class Writer extends Statements {
     return this.mustRow(id)
   }
 
-  /** a hand-drawn plate on a frame (state 'manual'); for a video frame that was not sampled, the
-   *  frame row is created from the media's size and fps */
-  add(mediaId: number, frameIdx: number, box: Box, text: string, by: string): PlateRow {
-    const clean = text.toUpperCase().replace(/[^0-9A-Z]/g, '')
+  /** a hand-drawn plate on a frame (state 'manual', or 'illegible' without text); for a video frame that
+   *  was not sampled, the frame row is created from the media's size and fps */
+  add(mediaId: number, frameIdx: number, box: Box, text: string, by: string, illegible = false): PlateRow {
+    const clean = normalizePlateText(text)
+    if (illegible && clean) throw new LibraryError('invalid-request', 'an illegible plate has no text')
+    if (!illegible && !clean) throw new LibraryError('invalid-request', 'a new plate needs its text, or mark it illegible')
+    const state: ReviewState = illegible ? 'illegible' : 'manual'
     const id = this.tx(() => {
       const media = this.reader.getMedia(mediaId)
       if (!media) throw new LibraryError('not-found', `media ${mediaId} not found`)
@@ -159,10 +174,10 @@ export class Writer extends Statements {
       const r = this.stmt(
         `INSERT INTO plates (media_id, frame_id, detection_id, track_id, x1, y1, x2, y2, text, model_text, confidence,
            region, review_state, reviewed_at, reviewed_by, updated_at)
-         VALUES (?, ?, NULL, NULL, ?, ?, ?, ?, ?, NULL, 1, NULL, 'manual', ?, ?, ?)`
-      ).run(mediaId, frame.id, b.x1, b.y1, b.x2, b.y2, clean, at, by, at)
+         VALUES (?, ?, NULL, NULL, ?, ?, ?, ?, ?, NULL, 1, NULL, ?, ?, ?, ?)`
+      ).run(mediaId, frame.id, b.x1, b.y1, b.x2, b.y2, clean, state, at, by, at)
       const pid = Number(r.lastInsertRowid)
-      this.log(pid, 'add', null, { text: clean, reviewState: 'manual', reviewedAt: at, reviewedBy: by, box: b }, at, by, null)
+      this.log(pid, 'add', null, { text: clean, reviewState: state, reviewedAt: at, reviewedBy: by, box: b }, at, by, null)
       return pid
     })
     return this.mustRow(id)
@@ -176,7 +191,10 @@ export class Writer extends Statements {
       const ids = this.reader.plateIds({ ...filter, state: 'unreviewed', minConfidence: Math.max(minConfidence, filter.minConfidence ?? 0) })
       const at = now()
       for (const id of ids) {
-        this.change(id, 'bulk-confirm', { reviewState: 'confirmed', reviewedAt: at, reviewedBy: by }, by, batchId)
+        // a plate the model read no text from cannot be confirmed: it stays for a person to decide
+        const text = this.mustState(id).text
+        if (!text) continue
+        this.change(id, 'bulk-confirm', { text, reviewState: 'confirmed', reviewedAt: at, reviewedBy: by }, by, batchId)
         count++
       }
     })

@@ -15,11 +15,14 @@ import {
   checkAbort,
   forEachConcurrent,
   clipBox,
+  detectionFrame,
+  emptyLeftOut,
   errorMessage,
+  exportedSources,
   frameStem,
   isConflict,
-  splitOf,
   type ExportDir,
+  planSplits,
   type ExportHooks,
   type ExportResult
 } from './common'
@@ -31,7 +34,8 @@ export async function exportCoco(db: Db, opts: ExportOptions, target: ExportDir,
   await target.mkdir('images')
   const total = countSelectedPlates(db, opts)
   const source = new FrameSource(db)
-  const result: ExportResult = { format: 'coco', outDir: out, images: 0, labels: 0, total, failures: [], files: ['annotations.json'] }
+  const result: ExportResult = { format: 'coco', outDir: out, images: 0, labels: 0, total, failures: [], files: ['annotations.json'], leftOut: emptyLeftOut() }
+  const splitFor = planSplits(exportedSources(db, opts, (f) => detectionFrame(f)), opts.split)
   const imagesPart = new TextWriter(target.claim(join(out, '.images.part')))
   const annPart = new TextWriter(target.claim(join(out, '.annotations.part')))
   let imageId = 0
@@ -41,6 +45,10 @@ export async function exportCoco(db: Db, opts: ExportOptions, target: ExportDir,
   try {
     await forEachConcurrent(iterateExportFrames(db, opts), EXPORT_CONCURRENCY, async (frame) => {
       checkAbort(hooks.signal)
+      if (!detectionFrame(frame, result.leftOut)) {
+        done += frame.platesDone
+        return
+      }
       try {
         const file = await source.writeFrame(frame, join(out, 'images', frameStem(frame)), target.claim)
         // ids are taken right after the await, so concurrent frames never share one
@@ -54,7 +62,7 @@ export async function exportCoco(db: Db, opts: ExportOptions, target: ExportDir,
           frame_idx: frame.frameIdx,
           time_s: frame.timeS,
           source: frame.mediaPath,
-          split: splitOf(frame.sha256, opts.split)
+          split: splitFor(frame.sha256)
         }
         await imagesPart.write((myImageId > 1 ? ',\n' : '') + JSON.stringify(image))
         for (const l of frame.labels) {

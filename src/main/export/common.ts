@@ -1,16 +1,16 @@
 // Shared pieces of every export: the output folder rules, back-pressured text writers, the deterministic
 // train/val/test split, and the frame source (an image file as it is, or a video frame cut with ffmpeg).
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createWriteStream, existsSync, lstatSync, type WriteStream } from 'node:fs'
 import { copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path'
 import { once } from 'node:events'
 import sharp from 'sharp'
-import type { Box, ExportOptions } from '../../shared/types'
-import { mediaAlternativePaths, type Db, type ExportFrame } from '../db/training-reader'
+import type { Box, ExportLeftOut, ExportOptions } from '../../shared/types'
+import { iterateExportFrames, mediaAlternativePaths, type Db, type ExportFrame, type SelectionOptions, type VideoFrameMode } from '../db/training-reader'
 import { decodeImageFile } from '../media/images'
 import { ffmpegPath } from '../media/probe'
+import { runBounded } from '../media/ffmpeg'
 
 export type Split = 'train' | 'val' | 'test'
 export const SPLITS: Split[] = ['train', 'val', 'test']
@@ -39,6 +39,8 @@ export interface ExportResult {
   failures: ExportFailure[]
   /** main files, relative to outDir */
   files: string[]
+  /** detection exports: images left out because a plate on them is undecided */
+  leftOut?: ExportLeftOut
 }
 
 export class ExportCancelled extends Error {
@@ -278,6 +280,69 @@ export function splitOf(sourceKey: string, split?: [number, number, number]): Sp
   return 'test'
 }
 
+function hashUnit(sourceKey: string): number {
+  return createHash('sha256').update(`platedesk-split:${sourceKey}`).digest().readUInt32BE(0) / 0x1_0000_0000
+}
+
+/** Sources per split for n sources: largest remainders of n × ratio; once there are at least twice as
+ *  many sources as splits with a share, each of those splits gets at least one. */
+export function splitQuotas(n: number, split?: [number, number, number]): [number, number, number] {
+  const r = splitRatios(split)
+  const c = r.map((x) => Math.floor(x * n)) as [number, number, number]
+  const byFraction = [0, 1, 2].sort((a, b) => r[b] * n - c[b] - (r[a] * n - c[a]) || a - b)
+  for (let left = n - c[0] - c[1] - c[2], k = 0; left > 0; left--, k++) c[byFraction[k % 3]]++
+  const wanted = [0, 1, 2].filter((i) => r[i] > 0)
+  if (n >= 2 * wanted.length) {
+    for (const i of wanted) {
+      if (c[i] > 0) continue
+      const donor = [0, 1, 2].sort((a, b) => c[b] - c[a] || a - b)[0]
+      c[donor]--
+      c[i]++
+    }
+  }
+  return c
+}
+
+/**
+ * The split of each source (media sha256) of one export. Deterministic: sources are ranked by a hash of
+ * their identity and cut by the split quotas, so the same library gives the same split on every run and
+ * machine, the frames of one video share a split, and each split with a share is non-empty once there is
+ * enough data (a plain per-source hash can leave a 10% split empty on a small set). A source not in the
+ * plan falls back to the per-source hash (splitOf).
+ */
+export function planSplits(sourceKeys: Iterable<string>, split?: [number, number, number]): (sourceKey: string) => Split {
+  const ranked = [...new Set(sourceKeys)].map((k) => ({ k, u: hashUnit(k) })).sort((a, b) => a.u - b.u || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+  const [train, val] = splitQuotas(ranked.length, split)
+  const plan = new Map<string, Split>()
+  ranked.forEach(({ k }, i) => plan.set(k, i < train ? 'train' : i < train + val ? 'val' : 'test'))
+  return (key) => plan.get(key) ?? splitOf(key, split)
+}
+
+/** The sources (media sha256) of the frames an export will write: one pass over the frames, no pixels. */
+export function exportedSources(db: Db, opts: SelectionOptions & { videoFrames?: VideoFrameMode }, writes: (f: ExportFrame) => boolean): Set<string> {
+  const out = new Set<string>()
+  for (const f of iterateExportFrames(db, opts)) if (writes(f)) out.add(f.sha256)
+  return out
+}
+
+export function emptyLeftOut(): ExportLeftOut {
+  return { partlyReviewed: 0, unreviewed: 0 }
+}
+
+/**
+ * Whether a detection export (YOLO, COCO, VOC) writes this frame: only when every plate on it is decided
+ * (a label, or rejected); a frame with an undecided plate would teach the detector that a real plate is
+ * background. Counts what it leaves out into `leftOut`.
+ */
+export function detectionFrame(f: ExportFrame, leftOut?: ExportLeftOut): boolean {
+  if (f.labels.length > 0 && f.undecided === 0) return true
+  if (leftOut) {
+    if (f.labels.length > 0) leftOut.partlyReviewed++
+    else leftOut.unreviewed++
+  }
+  return false
+}
+
 /** Box clipped to the frame; null when nothing is left. */
 export function clipBox(b: Box, width: number, height: number): Box | null {
   const x1 = Math.max(0, Math.min(width, Math.min(b.x1, b.x2)))
@@ -308,19 +373,12 @@ export async function extractVideoFrame(video: string, timeS: number): Promise<B
   // a hair before the frame's timestamp so float rounding never lands on the next frame
   const t = Math.max(0, timeS - 0.001).toFixed(3)
   const args = ['-v', 'error', '-nostdin', '-ss', t, '-i', video, '-frames:v', '1', '-f', 'image2pipe', '-vcodec', 'png', 'pipe:1']
-  return new Promise<Buffer>((res, rej) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    const out: Buffer[] = []
-    let err = ''
-    child.stdout.on('data', (d: Buffer) => out.push(d))
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    child.on('error', (e) => rej(new Error(`${video}: cannot run ffmpeg (${e.message})`)))
-    child.on('close', (code) => {
-      const buf = Buffer.concat(out)
-      if (code === 0 && buf.length > 0) res(buf)
-      else rej(new Error(`${video}: ffmpeg could not extract the frame at ${t}s (${err.trim().split('\n').pop() || `exit ${code}, no frame`})`))
-    })
-  })
+  // a bounded child (time, address space, output size): the video is untrusted input
+  const r = await runBounded(bin, args, { timeoutMs: 120_000, maxStdoutBytes: 1 << 30 })
+  if (r.error) throw new Error(`${video}: cannot run ffmpeg (${r.error.message})`)
+  if (r.code === 0 && r.stdout.length > 0) return r.stdout
+  const why = r.timedOut ? 'ffmpeg took longer than 120 s, killed' : r.stderr.trim().split('\n').pop() || `exit ${r.code ?? r.signal}, no frame`
+  throw new Error(`${video}: ffmpeg could not extract the frame at ${t}s (${why})`)
 }
 
 /** Resolves where a frame's pixels come from and writes or decodes them. */

@@ -5,11 +5,11 @@
 //   format 'paddleocr' → PaddleOCR recognition list `path<TAB>text`: rec_gt.txt (all) and
 //                        rec_gt_train.txt / rec_gt_val.txt / rec_gt_test.txt
 // Paths in the lists are relative to the list file (crops/p<plateId>_f<frameIdx>.jpg). Plates without
-// text are skipped.
+// text (illegible ones) are skipped: OCR data only ever holds read text.
 import { join } from 'node:path'
 import sharp from 'sharp'
 import type { Box, ExportOptions } from '../../shared/types'
-import { countSelectedPlates, iterateExportFrames, selectionParams, selectionWhere, type Db } from '../db/training-reader'
+import { countSelectedPlates, iterateExportFrames, selectionParams, selectionWhere, type Db, type ExportLabel } from '../db/training-reader'
 import {
   SPLITS,
   FrameSource,
@@ -19,8 +19,9 @@ import {
   forEachConcurrent,
   errorMessage,
   isConflict,
-  splitOf,
   type ExportDir,
+  exportedSources,
+  planSplits,
   type ExportHooks,
   type ExportResult,
   type Split
@@ -38,6 +39,11 @@ export function cropRect(box: Box, padding: number, width: number, height: numbe
   const bottom = Math.min(height, Math.ceil(box.y2 + padding * h))
   if (right - left < 1 || bottom - top < 1) return null
   return { left, top, width: right - left, height: bottom - top }
+}
+
+/** the labels of a frame that become crops: chosen for this frame, with text, not illegible */
+function ocrLabels(labels: ExportLabel[]): ExportLabel[] {
+  return labels.filter((l) => l.primary && l.text.length > 0 && l.reviewState !== 'illegible')
 }
 
 function csvField(s: string): string {
@@ -71,6 +77,7 @@ export async function exportOcr(db: Db, opts: ExportOptions, target: ExportDir, 
     files: [allName, ...SPLITS.map(splitName)]
   }
   const padding = opts.cropPadding ?? DEFAULT_CROP_PADDING
+  const splitFor = planSplits(exportedSources(db, opts, (f) => ocrLabels(f.labels).length > 0), opts.split)
   const source = new FrameSource(db)
   let done = 0
   hooks.onProgress?.({ done, total })
@@ -79,14 +86,14 @@ export async function exportOcr(db: Db, opts: ExportOptions, target: ExportDir, 
       checkAbort(hooks.signal)
       // a crop per plate per frame chosen for it (best frame, or each Nth frame of its track); plates that
       // merely also appear on another plate's frame are not cropped again
-      const labels = frame.labels.filter((l) => l.primary && l.text.length > 0)
+      const labels = ocrLabels(frame.labels)
       if (labels.length > 0) {
         try {
           const px = await source.decode(frame)
           // boxes are in frame pixels; the decoded raster should match, scale if it does not
           const sx = px.width / frame.width
           const sy = px.height / frame.height
-          const split = splitOf(frame.sha256, opts.split)
+          const split = splitFor(frame.sha256)
           for (const l of labels) {
             const box = { x1: l.box.x1 * sx, y1: l.box.y1 * sy, x2: l.box.x2 * sx, y2: l.box.y2 * sy }
             const rect = cropRect(box, padding, px.width, px.height)

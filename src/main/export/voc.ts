@@ -12,12 +12,15 @@ import {
   checkAbort,
   forEachConcurrent,
   clipBox,
+  detectionFrame,
+  emptyLeftOut,
   errorMessage,
+  exportedSources,
   fmt,
   frameStem,
   isConflict,
-  splitOf,
   type ExportDir,
+  planSplits,
   type ExportHooks,
   type ExportResult,
   type Split
@@ -86,18 +89,23 @@ export async function exportVoc(db: Db, opts: ExportOptions, target: ExportDir, 
   await target.mkdir('ImageSets', 'Main')
   const total = countSelectedPlates(db, opts)
   const source = new FrameSource(db)
-  const result: ExportResult = { format: 'voc', outDir: out, images: 0, labels: 0, total, failures: [], files: ['Annotations', 'JPEGImages', 'ImageSets/Main'] }
+  const result: ExportResult = { format: 'voc', outDir: out, images: 0, labels: 0, total, failures: [], files: ['Annotations', 'JPEGImages', 'ImageSets/Main'], leftOut: emptyLeftOut() }
+  const splitFor = planSplits(exportedSources(db, opts, (f) => detectionFrame(f)), opts.split)
   const lists = Object.fromEntries(SPLITS.map((s) => [s, new TextWriter(target.claim(join(out, 'ImageSets', 'Main', `${s}.txt`)))])) as Record<Split, TextWriter>
   let done = 0
   hooks.onProgress?.({ done, total })
   try {
     await forEachConcurrent(iterateExportFrames(db, opts), EXPORT_CONCURRENCY, async (frame) => {
       checkAbort(hooks.signal)
+      if (!detectionFrame(frame, result.leftOut)) {
+        done += frame.platesDone
+        return
+      }
       const stem = frameStem(frame)
       try {
         const file = await source.writeFrame(frame, join(out, 'JPEGImages', stem), target.claim)
         await writeFile(target.claim(join(out, 'Annotations', `${stem}.xml`)), vocXml(frame, basename(file), frame.labels))
-        await lists[splitOf(frame.sha256, opts.split)].write(`${stem}\n`)
+        await lists[splitFor(frame.sha256)].write(`${stem}\n`)
         result.images++
         result.labels += frame.labels.filter((l) => clipBox(l.box, frame.width, frame.height)).length
       } catch (err) {

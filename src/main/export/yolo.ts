@@ -14,11 +14,14 @@ import {
   checkAbort,
   forEachConcurrent,
   clipBox,
+  detectionFrame,
+  emptyLeftOut,
   errorMessage,
+  exportedSources,
   frameStem,
   isConflict,
-  splitOf,
   type ExportDir,
+  planSplits,
   type ExportHooks,
   type ExportResult
 } from './common'
@@ -31,12 +34,17 @@ export async function exportYolo(db: Db, opts: ExportOptions, target: ExportDir,
   }
   const total = countSelectedPlates(db, opts)
   const source = new FrameSource(db)
-  const result: ExportResult = { format: 'yolo', outDir: out, images: 0, labels: 0, total, failures: [], files: ['data.yaml'] }
+  const result: ExportResult = { format: 'yolo', outDir: out, images: 0, labels: 0, total, failures: [], files: ['data.yaml'], leftOut: emptyLeftOut() }
+  const splitFor = planSplits(exportedSources(db, opts, (f) => detectionFrame(f)), opts.split)
   let done = 0
   hooks.onProgress?.({ done, total })
   await forEachConcurrent(iterateExportFrames(db, opts), EXPORT_CONCURRENCY, async (frame) => {
     checkAbort(hooks.signal)
-    const split = splitOf(frame.sha256, opts.split)
+    if (!detectionFrame(frame, result.leftOut)) {
+      done += frame.platesDone
+      return
+    }
+    const split = splitFor(frame.sha256)
     const stem = frameStem(frame)
     try {
       const lines: string[] = []

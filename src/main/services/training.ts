@@ -70,7 +70,8 @@ export function createTrainingHandlers(ctx: TrainingContext): TrainingService {
             state: 'done',
             done: result.total,
             total: result.total,
-            error: failed ? `${failed} file(s) failed, e.g. ${result.failures[0].path}: ${result.failures[0].error}` : null
+            error: failed ? `${failed} file(s) failed, e.g. ${result.failures[0].path}: ${result.failures[0].error}` : null,
+            ...(result.leftOut ? { leftOut: result.leftOut } : {})
           })
         },
         (err: unknown) => {

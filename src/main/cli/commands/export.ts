@@ -5,6 +5,7 @@ import { exportOptionsSchema } from '../../../shared/api'
 import type { ExportOptions } from '../../../shared/types'
 import { openLibrary } from '../../db/index'
 import { runExport } from '../../export/index'
+import { leftOutText } from '../../../shared/export-summary'
 
 interface ExportCliOptions {
   db: string
@@ -110,6 +111,8 @@ export function registerExport(program: Command): void {
               (result.failures.length ? `; ${result.failures.length} file(s) failed` : '') +
               '\n'
           )
+          const left = leftOutText(result.leftOut)
+          if (left) process.stdout.write(left + '\n')
         }
         if (result.failures.length) process.exitCode = 1
       } catch (err) {

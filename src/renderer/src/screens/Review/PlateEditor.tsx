@@ -10,6 +10,8 @@ import NavigateBeforeRounded from '@mui/icons-material/NavigateBeforeRounded'
 import NavigateNextRounded from '@mui/icons-material/NavigateNextRounded'
 import CropFreeRounded from '@mui/icons-material/CropFreeRounded'
 import HistoryRounded from '@mui/icons-material/HistoryRounded'
+import VisibilityOffRounded from '@mui/icons-material/VisibilityOffRounded'
+import { AlphabetWarning } from '../../components/AlphabetWarning'
 import type { PlateDetail } from '@shared/types'
 import { Kbd } from '../../components/Kbd'
 import { MediaImage } from '../../components/MediaImage'
@@ -22,7 +24,7 @@ import { CROP_SIZE, editorCrop } from './plateCache'
 
 const FONT = 30
 /** fixed heights of the editor's regions (px) */
-export const EDITOR_HEIGHT = 236
+export const EDITOR_HEIGHT = 254
 const CROP_HEIGHT = 150
 const CANDIDATES_HEIGHT = 58
 
@@ -32,6 +34,8 @@ export function PlateEditor(props: {
   onText: (t: string) => void
   onSubmit: () => void
   onReject: () => void
+  /** a real plate nobody can read (Ctrl+I) */
+  onIllegible?: () => void
   onPrev: () => void
   onNext: () => void
   onUndo: () => void
@@ -127,7 +131,7 @@ export function PlateEditor(props: {
             value={text}
             onChange={(e) => onText(normalizePlate(e.target.value))}
             placeholder="PLATE"
-            inputProps={{ 'aria-label': 'plate text', 'data-testid': 'plate-input', 'data-review-keys': 'true', 'data-plate-id': plate.id, spellCheck: false, autoComplete: 'off', maxLength: 16 }}
+            inputProps={{ 'aria-label': 'plate text', 'data-testid': 'plate-input', 'data-review-keys': 'true', 'data-plate-id': plate.id, spellCheck: false, autoComplete: 'off' }}
             sx={{ fontFamily: MONO, fontSize: FONT, fontWeight: 700, letterSpacing: '0.3em', width: '100%', '& input': { p: 0, height: 'auto' } }}
           />
           <CharConfidence text={text} modelText={modelText} confidences={plate.charConfidences} fontSize={FONT} />
@@ -143,6 +147,10 @@ export function PlateEditor(props: {
             </>
           )}
         </Typography>
+        {/* a line of its own, always there: a warning for one plate moves nothing for the next */}
+        <Box sx={{ height: 18, overflow: 'hidden', whiteSpace: 'nowrap', textOverflow: 'ellipsis' }}>
+          <AlphabetWarning text={text} />
+        </Box>
 
         <Box sx={{ mt: 0.75, height: CANDIDATES_HEIGHT }}>
           <Typography variant="overline" color="text.secondary" component="div" sx={{ lineHeight: '22px' }}>
@@ -183,6 +191,7 @@ export function PlateEditor(props: {
           changed={changed}
           onSubmit={props.onSubmit}
           onReject={props.onReject}
+          onIllegible={props.onIllegible}
           onPrev={props.onPrev}
           onNext={props.onNext}
           onUndo={props.onUndo}
@@ -201,6 +210,7 @@ const EditorButtons = memo(function EditorButtons({
   changed,
   onSubmit,
   onReject,
+  onIllegible,
   onPrev,
   onNext,
   onUndo,
@@ -210,6 +220,7 @@ const EditorButtons = memo(function EditorButtons({
   changed: boolean
   onSubmit: Handler
   onReject: Handler
+  onIllegible?: Handler
   onPrev: Handler
   onNext: Handler
   onUndo: Handler
@@ -226,6 +237,13 @@ const EditorButtons = memo(function EditorButtons({
           Reject&nbsp;<Kbd>Del</Kbd>
         </Button>
       </Tooltip>
+      {onIllegible && (
+        <Tooltip title="A real plate whose text cannot be read: its box stays detection data, it never becomes OCR data">
+          <Button variant="outlined" color="warning" startIcon={<VisibilityOffRounded />} onClick={onIllegible} data-testid="btn-illegible">
+            Illegible&nbsp;<Kbd>Ctrl+I</Kbd>
+          </Button>
+        </Tooltip>
+      )}
       <Button variant="outlined" startIcon={<NavigateBeforeRounded />} onClick={onPrev}>
         <Kbd>PgUp</Kbd>
       </Button>

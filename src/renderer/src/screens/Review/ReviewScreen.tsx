@@ -210,7 +210,7 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
     if (!plate) return
     const text = Drafts.get(plate.id) ?? plate.text
     if (!text) {
-      notify('Type the plate text, or press Delete if this is not a plate', 'warning')
+      notify('Type the plate text; Ctrl+I if it is a plate nobody can read; Delete if it is not a plate', 'warning')
       return
     }
     if (text !== plate.text) dispatch({ kind: 'correct', plateId: plate.id, text })
@@ -221,6 +221,11 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
   const reject = useCallback(() => {
     const plate = current()
     if (plate) dispatch({ kind: 'reject', plateId: plate.id })
+  }, [current, dispatch])
+
+  const illegible = useCallback(() => {
+    const plate = current()
+    if (plate) dispatch({ kind: 'illegible', plateId: plate.id })
   }, [current, dispatch])
 
   /** reloads the list from the backend and shows `id` (or the same place) */
@@ -262,15 +267,17 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
   )
 
   const addPlate = useCallback(
-    async (t: string) => {
+    async (t: string, illegible = false) => {
       if (!detail || !drawn) return
       const box = drawn
       setDrawn(null)
       setDrawing(false)
       setFocusTick((t) => t + 1) // back to the plate text
       try {
-        const row = await actions.run(() => call('plates.add', { mediaId: detail.mediaId, frameIdx: detail.frameIdx, box, text: t }))
-        notify(`Added ${row.text}`, 'success')
+        const row = await actions.run(() =>
+          call('plates.add', { mediaId: detail.mediaId, frameIdx: detail.frameIdx, box, text: t, ...(illegible ? { illegible } : {}) })
+        )
+        notify(`Added ${row.text || 'an illegible plate'}`, 'success')
         cache.refreshMedia(detail.mediaId)
         await resync(selRef.current.id)
       } catch {
@@ -294,6 +301,7 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
   const keys = { enabled: !modal && ready, allowIn: (el: HTMLElement) => el.dataset.reviewKeys === 'true' }
   useShortcut('Enter', submit, keys)
   useShortcut(['Delete', 'Ctrl+Backspace'], reject, keys)
+  useShortcut(['Ctrl+I', 'Alt+I'], illegible, keys)
   useShortcut(['PageDown', 'Alt+ArrowDown', 'Alt+ArrowRight'], () => select(selRef.current.index + 1), { ...keys, enabled: !modal })
   useShortcut(['PageUp', 'Alt+ArrowUp', 'Alt+ArrowLeft'], () => select(selRef.current.index - 1), { ...keys, enabled: !modal })
   useShortcut('Ctrl+Z', undo, { ...keys, enabled: !modal })
@@ -387,6 +395,7 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
                 onText={onText}
                 onSubmit={submit}
                 onReject={reject}
+                onIllegible={illegible}
                 onPrev={onPrev}
                 onNext={onNext}
                 onUndo={undo}
@@ -439,7 +448,7 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
           setDrawing(false)
           setFocusTick((t) => t + 1)
         }}
-        onSave={(t) => void addPlate(t)}
+        onSave={(t, illegible) => void addPlate(t, illegible)}
       />
     </Box>
   )

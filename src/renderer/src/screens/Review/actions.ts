@@ -10,6 +10,7 @@ export type ReviewAction =
   | { kind: 'confirm'; plateId: number }
   | { kind: 'correct'; plateId: number; text: string }
   | { kind: 'reject'; plateId: number }
+  | { kind: 'illegible'; plateId: number }
   | { kind: 'box'; plateId: number; box: Box }
 
 export type ActionKind = ReviewAction['kind']
@@ -43,6 +44,12 @@ export const ACTIONS: { [K in ActionKind]: ActionSpec<Extract<ReviewAction, { ki
   reject: {
     optimistic: (row) => reviewed(row, 'rejected'),
     send: (a) => api.call('plates.reject', { id: a.plateId }),
+    advance: true
+  },
+  /** a real plate nobody can read: no text, never OCR data */
+  illegible: {
+    optimistic: (row) => ({ ...reviewed(row, 'illegible'), text: '' }),
+    send: (a) => api.call('plates.illegible', { id: a.plateId }),
     advance: true
   },
   box: {
