@@ -7,6 +7,7 @@ import type {
   EvalReport,
   ExportProgress,
   HistoryEntry,
+  ImportDuplicate,
   ImportFailure,
   ImportProgress,
   LibraryStats,
@@ -79,6 +80,8 @@ export const requests = {
   'import.resume': z.object({ jobId: id }),
   'import.cancel': z.object({ jobId: id }),
   'import.failures': z.object({ jobId: id.optional(), ...page }),
+  /** files an import skipped because their content was already in the library, with the file they repeat */
+  'import.duplicates': z.object({ jobId: id.optional(), ...page }),
   'media.list': z.object({ folder: z.string().optional(), ...page }),
   /** a JPEG of a frame (or a crop of it), scaled to fit maxSize, as a data: URL */
   'media.image': z.object({
@@ -138,6 +141,7 @@ export interface Responses {
   'import.resume': ImportProgress
   'import.cancel': ImportProgress
   'import.failures': Page<ImportFailure>
+  'import.duplicates': Page<ImportDuplicate>
   'media.list': Page<MediaSummary>
   'media.image': { dataUrl: string; width: number; height: number }
   'plates.list': Page<PlateRow>

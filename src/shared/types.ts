@@ -214,11 +214,19 @@ export interface ImportProgress {
   currentFile: string | null
   filesPerSecond: number
   etaSeconds: number | null
+  /** files skipped because the same content is already in the library (listed by 'import.duplicates') */
+  filesDuplicate: number
 }
 
 export interface ImportFailure {
   path: string
   error: string
+}
+
+/** a file skipped by an import: its content is already in the library as `duplicateOf` */
+export interface ImportDuplicate {
+  path: string
+  duplicateOf: string
 }
 
 export interface LibraryStats {

@@ -18,6 +18,7 @@ export const channelGroups = {
     'import.resume',
     'import.cancel',
     'import.failures',
+    'import.duplicates',
     'media.list',
     'media.image'
   ],
