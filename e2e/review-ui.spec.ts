@@ -229,7 +229,7 @@ test('a message shows away from the frame and goes when the review moves to anot
   await page.keyboard.press('Enter') // nothing typed: a warning
   const toast = page.getByTestId('notify')
   await expect(toast).toContainText('Type the plate text')
-  expect(overlaps((await toast.boundingBox())!, (await page.getByTestId('frame-viewport').boundingBox())!)).toBe(false)
+  expect(overlaps((await toast.boundingBox())!, (await page.getByTestId('frame').boundingBox())!)).toBe(false)
   await page.keyboard.press('PageDown')
   await expect(input).not.toHaveAttribute('data-plate-id', String(small.id))
   await expect(toast).toBeHidden({ timeout: 2000 })
