@@ -125,10 +125,12 @@ export function FrameView(props: {
     return () => el.removeEventListener('wheel', onWheel)
   }, [zoomBy])
 
-  // + / - / 0 zoom in, out, to fit; never while a text field has the focus (they would type there)
+  // + / - / 0 zoom in, out, to fit; never while a text field has the focus (they would type there) or a
+  // dialog is open over the frame
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
       if (e.defaultPrevented || e.isComposing || e.ctrlKey || e.metaKey || e.altKey || isTextTarget(e.target)) return
+      if ((e.target as Element | null)?.closest?.('[role="dialog"]')) return
       if (e.key === '+' || e.key === '=') zoomBy(KEY_STEP)
       else if (e.key === '-' || e.key === '_') zoomBy(1 / KEY_STEP)
       else if (e.key === '0') resetZoom()
@@ -379,7 +381,19 @@ export function FrameView(props: {
       {scale > 0 && (
         <Box
           onPointerDown={(e) => e.stopPropagation()} // a click on a button, not a pan
-          sx={{ position: 'absolute', right: 6, bottom: 6, display: 'flex', alignItems: 'center', gap: 0.25, px: 0.5, borderRadius: 1, bgcolor: 'rgba(0,0,0,0.55)', color: '#fff' }}
+          sx={{
+            position: 'absolute',
+            right: 6,
+            bottom: 6,
+            display: 'flex',
+            alignItems: 'center',
+            gap: 0.25,
+            px: 0.5,
+            borderRadius: 1,
+            bgcolor: 'rgba(0,0,0,0.55)',
+            color: '#fff',
+            '& .Mui-disabled': { color: 'rgba(255,255,255,0.35) !important' }
+          }}
         >
           <Typography variant="caption" data-testid="frame-zoom" sx={{ minWidth: 40, textAlign: 'right', fontVariantNumeric: 'tabular-nums' }}>
             {Math.round(view.zoom * 100)}%
