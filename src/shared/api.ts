@@ -21,14 +21,31 @@ import type {
   TrackSummary
 } from './types'
 
-const box = z.object({ x1: z.number(), y1: z.number(), x2: z.number(), y2: z.number() })
+/** Largest |coordinate| a box may have; the backend also clamps boxes to their frame (db/writer.ts). */
+export const MAX_COORD = 1_000_000
+const coord = z.number().min(-MAX_COORD).max(MAX_COORD) // zod 4 numbers are finite: no NaN, no ±Infinity
+const box = z.object({ x1: coord, y1: coord, x2: coord, y2: coord })
+/** A file or folder path: no NUL byte (the OS cannot take one) and a sane length. */
+const fsPath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((s) => !s.includes('\0'), 'contains a NUL byte')
+const folderPath = z
+  .string()
+  .max(4096)
+  .refine((s) => !s.includes('\0'), 'contains a NUL byte')
+/** A model id as the manifest spells them (the backend checks it is in the manifest). */
+const modelId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'not a model id')
+/** One frame index: no video has a billion frames. */
+const frameIdx = z.number().int().min(0).max(1_000_000_000)
 const reviewState = z.enum(['unreviewed', 'confirmed', 'corrected', 'rejected', 'manual'])
 export const plateFilterSchema = z.object({
   state: z.union([reviewState, z.literal('reviewed'), z.literal('all')]).optional(),
   maxConfidence: z.number().min(0).max(1).optional(),
   minConfidence: z.number().min(0).max(1).optional(),
   region: z.string().max(100).optional(),
-  folder: z.string().max(4096).optional(),
+  folder: folderPath.optional(),
   mediaId: z.number().int().optional(),
   dateFrom: z.string().max(40).optional(),
   dateTo: z.string().max(40).optional(),
@@ -43,7 +60,7 @@ const page = { offset: z.number().int().min(0).default(0), limit: z.number().int
 
 export const exportOptionsSchema = z.object({
   format: z.enum(['yolo', 'coco', 'voc', 'ocr', 'paddleocr', 'csv', 'json']),
-  outDir: z.string().min(1).max(4096),
+  outDir: fsPath,
   includeUnreviewedAbove: z.number().min(0).max(1).optional(),
   videoFrames: z.union([z.literal('best'), z.object({ everyNth: z.number().int().min(1) })]).optional(),
   cropPadding: z.number().min(0).max(1).optional(),
@@ -54,8 +71,9 @@ export const exportOptionsSchema = z.object({
 })
 
 export const settingsSchema = z.object({
-  detectorId: z.string(),
-  recognizerId: z.string(),
+  detectorId: modelId,
+  /** one recognizer id, or two joined by '+' (the second backs the first up) */
+  recognizerId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\+[A-Za-z0-9][A-Za-z0-9._-]{0,99})?$/, 'not a recognizer id (or two joined by +)'),
   detectionThreshold: z.number().min(0.01).max(1),
   lowConfidence: z.number().min(0).max(1),
   provider: z.enum(['cpu', 'cuda', 'dml', 'coreml']),
@@ -71,10 +89,10 @@ export const requests = {
    * downloads the given model ids, or (ids absent) the default and selected models that are missing or
    * corrupt, into the models folder; progress comes as 'models.progress' events
    */
-  'models.download': z.object({ ids: z.array(z.string().min(1).max(200)).max(50).optional() }),
+  'models.download': z.object({ ids: z.array(modelId).max(50).optional() }),
   'library.stats': z.object({}),
   /** paths are files or folders on the backend's machine; fps = video sampling (0 = every frame) */
-  'library.import': z.object({ paths: z.array(z.string().min(1).max(4096)).min(1), fps: z.number().min(0).max(120).optional() }),
+  'library.import': z.object({ paths: z.array(fsPath).min(1).max(1000), fps: z.number().min(0).max(120).optional() }),
   'import.status': z.object({}),
   'import.pause': z.object({ jobId: id }),
   'import.resume': z.object({ jobId: id }),
@@ -82,11 +100,11 @@ export const requests = {
   'import.failures': z.object({ jobId: id.optional(), ...page }),
   /** files an import skipped because their content was already in the library, with the file they repeat */
   'import.duplicates': z.object({ jobId: id.optional(), ...page }),
-  'media.list': z.object({ folder: z.string().optional(), ...page }),
+  'media.list': z.object({ folder: folderPath.optional(), ...page }),
   /** a JPEG of a frame (or a crop of it), scaled to fit maxSize, as a data: URL */
   'media.image': z.object({
     mediaId: id,
-    frameIdx: z.number().int().min(0).default(0),
+    frameIdx: frameIdx.default(0),
     crop: box.optional(),
     maxSize: z.number().int().min(16).max(4096).default(1280)
   }),
@@ -100,7 +118,7 @@ export const requests = {
   'plates.correct': z.object({ id, text: plateText }),
   'plates.reject': z.object({ id }),
   'plates.setBox': z.object({ id, box }),
-  'plates.add': z.object({ mediaId: id, frameIdx: z.number().int().min(0).default(0), box, text: plateText }),
+  'plates.add': z.object({ mediaId: id, frameIdx: frameIdx.default(0), box, text: plateText }),
   /** confirm every unreviewed plate matching the filter with confidence >= minConfidence */
   'plates.bulkConfirm': z.object({ filter: plateFilterSchema.default({}), minConfidence: z.number().min(0).max(1) }),
   /** undo one history entry (or the latest undoable one when absent); bulk entries undo as a batch */
@@ -111,7 +129,7 @@ export const requests = {
   'settings.get': z.object({}),
   'settings.set': settingsSchema.partial(),
   'export.run': exportOptionsSchema,
-  'export.status': z.object({ jobId: z.string() }),
+  'export.status': z.object({ jobId: z.string().min(1).max(100) }),
   'eval.run': z.object({}),
   /** Electron only: native folder picker. Web mode answers { paths: [] }. */
   'dialog.openFolder': z.object({})
@@ -199,4 +217,9 @@ export function isApiErrorCode(code: unknown): code is ApiErrorCode {
 export interface ApiErrorPayload {
   code: ApiErrorCode
   message: string
+}
+/** Error messages are cut to this many characters: an error never echoes a large input back. */
+export const MAX_ERROR_MESSAGE = 600
+export function clipErrorMessage(message: string): string {
+  return message.length <= MAX_ERROR_MESSAGE ? message : `${message.slice(0, MAX_ERROR_MESSAGE - 1)}…`
 }

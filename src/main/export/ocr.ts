@@ -6,7 +6,6 @@
 //                        rec_gt_train.txt / rec_gt_val.txt / rec_gt_test.txt
 // Paths in the lists are relative to the list file (crops/p<plateId>_f<frameIdx>.jpg). Plates without
 // text are skipped.
-import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import type { Box, ExportOptions } from '../../shared/types'
@@ -19,14 +18,14 @@ import {
   checkAbort,
   forEachConcurrent,
   errorMessage,
-  prepareOutDir,
+  isConflict,
   splitOf,
+  type ExportDir,
   type ExportHooks,
   type ExportResult,
   type Split
 } from './common'
 
-export const OCR_OWNED = ['crops', 'labels.csv', 'train.csv', 'val.csv', 'test.csv', 'rec_gt.txt', 'rec_gt_train.txt', 'rec_gt_val.txt', 'rec_gt_test.txt']
 export const DEFAULT_CROP_PADDING = 0.05
 
 /** The crop rectangle: the box grown by `padding` × its size on each side, rounded outward, clipped. */
@@ -45,18 +44,18 @@ function csvField(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
-export async function exportOcr(db: Db, opts: ExportOptions, hooks: ExportHooks = {}): Promise<ExportResult> {
+export async function exportOcr(db: Db, opts: ExportOptions, target: ExportDir, hooks: ExportHooks = {}): Promise<ExportResult> {
   const paddle = opts.format === 'paddleocr'
-  const out = await prepareOutDir(opts.outDir, opts.overwrite, OCR_OWNED)
-  await mkdir(join(out, 'crops'), { recursive: true })
+  const out = target.dir
+  await target.mkdir('crops')
   const total = countSelectedPlates(db, opts)
   const withRegion =
     !paddle &&
     !!db.prepare(`SELECT 1 FROM plates p WHERE ${selectionWhere()} AND p.region IS NOT NULL AND p.region <> '' LIMIT 1`).get(selectionParams(opts))
   const allName = paddle ? 'rec_gt.txt' : 'labels.csv'
   const splitName = (s: Split): string => (paddle ? `rec_gt_${s}.txt` : `${s}.csv`)
-  const all = new TextWriter(join(out, allName))
-  const lists = Object.fromEntries(SPLITS.map((s) => [s, new TextWriter(join(out, splitName(s)))])) as Record<Split, TextWriter>
+  const all = new TextWriter(target.claim(join(out, allName)))
+  const lists = Object.fromEntries(SPLITS.map((s) => [s, new TextWriter(target.claim(join(out, splitName(s))))])) as Record<Split, TextWriter>
   const header = withRegion ? 'image_path,plate_text,plate_region\n' : 'image_path,plate_text\n'
   if (!paddle) {
     await all.write(header)
@@ -97,7 +96,7 @@ export async function exportOcr(db: Db, opts: ExportOptions, hooks: ExportHooks 
             if (opts.cropWidth || opts.cropHeight) {
               img = img.resize({ width: opts.cropWidth, height: opts.cropHeight, fit: opts.cropWidth && opts.cropHeight ? 'fill' : 'inside' })
             }
-            await img.jpeg({ quality: 95 }).toFile(join(out, rel))
+            await img.jpeg({ quality: 95 }).toFile(target.claim(join(out, rel)))
             const line = paddle
               ? `${rel}\t${l.text}\n`
               : [rel, l.text, ...(withRegion ? [l.region ?? ''] : [])].map(csvField).join(',') + '\n'
@@ -107,6 +106,7 @@ export async function exportOcr(db: Db, opts: ExportOptions, hooks: ExportHooks 
             result.labels++
           }
         } catch (err) {
+          if (isConflict(err)) throw err // a user's file in the way stops the export
           result.failures.push({ path: frame.mediaPath, error: errorMessage(err) })
         }
       }

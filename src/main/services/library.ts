@@ -11,6 +11,7 @@ import type { Library } from '../db/index'
 import type { Engine } from '../engine/types'
 import { ImportQueue } from '../importer/queue'
 import { grabFrame } from '../media/video'
+import { checkModelSelection } from './model-selection'
 import type { Emit } from './types'
 
 export type LibraryChannel =
@@ -137,6 +138,7 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
     },
     'settings.get': () => reader.settings(),
     'settings.set': (req) => {
+      checkModelSelection(req)
       const s = writer.setSettings(req)
       emit('library.changed', { reason: 'settings' })
       return s
@@ -154,6 +156,19 @@ function existingPath(library: Library, mediaId: number, path: string): string {
   if (existsSync(path)) return path
   for (const p of library.reader.mediaPaths(mediaId)) if (existsSync(p)) return p
   throw apiError('io', `${path}: file not found (moved or deleted since import)`)
+}
+
+/** Where frame `frameIdx` of a video lies (s): its sampled frame's time, else idx / fps; 'not-found' for an
+ *  index past the end (or any index but 0 when the frame rate is unknown). */
+function videoFrameTime(library: Library, media: { id: number; fps: number | null; durationS: number | null }, frameIdx: number): number {
+  const frame = library.reader.getFrame(media.id, frameIdx)
+  if (frame?.timeS != null) return frame.timeS
+  if (frameIdx === 0) return 0
+  const timeS = media.fps ? frameIdx / media.fps : null
+  if (timeS == null || (media.durationS != null && timeS >= media.durationS)) {
+    throw apiError('not-found', `frame ${frameIdx} of media ${media.id} not found${media.durationS != null ? ` (the video is ${media.durationS.toFixed(1)} s long)` : ''}`)
+  }
+  return timeS
 }
 
 /** A frame of an image or video (optionally a crop of it, in source pixels) as a JPEG data: URL that
@@ -175,9 +190,12 @@ export async function mediaImage(
       const { data, info } = await sharp(path, { failOn: 'none' }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true })
       raw = { data, width: info.width, height: info.height }
     } else {
-      const frame = library.reader.getFrame(mediaId, frameIdx)
-      const timeS = frame?.timeS ?? (media.fps ? frameIdx / media.fps : 0)
-      const img = await grabFrame(path, timeS)
+      const timeS = videoFrameTime(library, media, frameIdx)
+      const img = await grabFrame(path, timeS).catch((err: Error) => {
+        // past the end of a video whose duration is unknown: the frame does not exist
+        if (frameIdx > 0 && /no frame at/.test(err.message)) throw apiError('not-found', `frame ${frameIdx} of media ${mediaId} not found`)
+        throw err
+      })
       raw = { data: Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), width: img.width, height: img.height }
     }
   } catch (err) {

@@ -6,12 +6,7 @@ import type { Handlers } from '../../shared/api'
 import type { ExportOptions, ExportProgress } from '../../shared/types'
 import type { Db } from '../db/training-reader'
 import { evaluateLibraryAsync } from '../eval/library'
-import { ExportCancelled, prepareOutDir, runExport, type ExportResult } from '../export/index'
-import { COCO_OWNED } from '../export/coco'
-import { OCR_OWNED } from '../export/ocr'
-import { REPORT_OWNED } from '../export/report'
-import { VOC_OWNED } from '../export/voc'
-import { YOLO_OWNED } from '../export/yolo'
+import { ExportCancelled, checkOutDir, runExport, type ExportResult } from '../export/index'
 import type { Emit } from './types'
 
 export type TrainingHandlers = Pick<Handlers, 'export.run' | 'export.status' | 'eval.run'>
@@ -27,16 +22,6 @@ export interface TrainingService extends TrainingHandlers {
   result(jobId: string): ExportResult | null
   /** cancels running exports (app shutdown) */
   close(): void
-}
-
-const OWNED: Record<ExportOptions['format'], string[]> = {
-  yolo: YOLO_OWNED,
-  coco: COCO_OWNED,
-  voc: VOC_OWNED,
-  ocr: OCR_OWNED,
-  paddleocr: OCR_OWNED,
-  csv: REPORT_OWNED,
-  json: REPORT_OWNED
 }
 
 const KEEP_JOBS = 20
@@ -57,7 +42,7 @@ export function createTrainingHandlers(ctx: TrainingContext): TrainingService {
       // the backend's working directory means nothing to the person at the window: a full path only
       if (!isAbsolute(opts.outDir)) throw Object.assign(new Error(relativeOutDirMessage(opts.outDir)), { code: 'invalid-request' })
       // refuse a non-empty folder now, so the caller gets the error instead of a failed job
-      const outDir = await prepareOutDir(opts.outDir, opts.overwrite, OWNED[opts.format])
+      const outDir = await checkOutDir(opts.outDir, opts.overwrite, opts.format)
       const jobId = randomUUID()
       const abort = new AbortController()
       jobs.set(jobId, { progress: { jobId, done: 0, total: 0, state: 'running', outDir, error: null }, abort, result: null })

@@ -69,7 +69,7 @@ export function registerExport(program: Command): void {
     .option('--crop-padding <p>', 'OCR crops: padding around the box, as a fraction of its size (default 0.05)')
     .option('--crop-size <WxH>', 'OCR crops: resize to this size (e.g. 128x64)')
     .option('--split <r>', 'train,val,test ratios (default 0.8,0.1,0.1)')
-    .option('--overwrite', 'write into a non-empty folder (replaces this format\'s own files only)')
+    .option('--overwrite', 'write into a non-empty folder: replaces only the files a previous PlateDesk export of this format wrote (listed in .platedesk-export.json), never anything else')
     .option('--json', 'print the result as JSON')
     .action(async (o: ExportCliOptions) => {
       let opts: ExportOptions
@@ -87,6 +87,7 @@ export function registerExport(program: Command): void {
         return
       }
       const lib = openLibrary(dbFile, { readonly: true })
+      if (lib.damage) process.stderr.write(`platedesk export: warning: ${lib.damage}\n`)
       const tty = process.stderr.isTTY
       let lastPct = -1
       try {

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useState, type ReactNode } from 'react'
 import { Alert, Snackbar } from '@mui/material'
+import { revealBidi } from '@shared/display'
 
 type Severity = 'success' | 'info' | 'warning' | 'error'
 type NotifyFn = (message: string, severity?: Severity) => void
@@ -38,7 +39,7 @@ export function NotifyProvider({ children }: { children: ReactNode }) {
         sx={{ left: { xs: 84, sm: 84 }, right: 'auto', maxWidth: 'clamp(280px, 28vw, 380px)' }}
       >
         <Alert severity={msg?.severity ?? 'info'} variant="filled" onClose={() => setMsg(null)} data-testid="notify" sx={{ width: '100%', wordBreak: 'break-word' }}>
-          {msg?.text}
+          {msg ? revealBidi(msg.text) : null}
         </Alert>
       </Snackbar>
     </Ctx.Provider>

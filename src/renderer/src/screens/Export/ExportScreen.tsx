@@ -26,6 +26,7 @@ import type { EvalReport, ExportFormat, ExportProgress } from '@shared/types'
 import { api, ApiError } from '../../api/client'
 import { useCall } from '../../hooks/useApi'
 import { useEvent } from '../../hooks/useEvent'
+import { displayPath } from '@shared/display'
 
 const FORMATS: { value: ExportFormat; label: string; hint: string }[] = [
   { value: 'yolo', label: 'YOLO (detector)', hint: 'images/ + labels/ with a train/val/test split and data.yaml' },
@@ -189,7 +190,7 @@ export function ExportScreen() {
                   />
                   <Typography variant="body2" sx={{ mt: 0.75 }}>
                     {progress.state === 'done'
-                      ? `Done: ${progress.done} item${progress.done === 1 ? '' : 's'} written to ${progress.outDir}`
+                      ? `Done: ${progress.done} item${progress.done === 1 ? '' : 's'} written to ${displayPath(progress.outDir)}`
                       : progress.state === 'error'
                         ? ''
                         : `${progress.done} / ${progress.total || '…'} · ${progress.state}`}

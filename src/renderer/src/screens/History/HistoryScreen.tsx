@@ -13,6 +13,7 @@ import { useNotify } from '../../components/Notify'
 import { useApi, useCall } from '../../hooks/useApi'
 import { navigate } from '../../nav'
 import { paddedCrop } from '../Review/crop'
+import { displayPath } from '@shared/display'
 
 function describe(v: unknown): string {
   if (v == null) return '—'
@@ -132,7 +133,7 @@ export function HistoryScreen({ plateId }: { plateId?: number }) {
                   Model read <b>{p.modelText ?? '—'}</b> at {Math.round(p.confidence * 100)}%{p.region ? ` · region ${p.region}` : ''}
                 </Typography>
                 <Typography variant="caption" color="text.secondary" component="div" sx={{ wordBreak: 'break-all', mt: 0.5 }}>
-                  {p.mediaPath}
+                  {displayPath(p.mediaPath)}
                   {p.mediaKind === 'video' ? ` · frame ${p.frameIdx}` : ''}
                 </Typography>
                 <Button sx={{ mt: 1.5 }} variant="outlined" onClick={() => navigate({ screen: 'review', mediaId: p.mediaId, plateId: p.id })}>

@@ -1,4 +1,5 @@
 import { Card, CardContent, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material'
+import { displayPath } from '@shared/display'
 import { useApi } from '../../hooks/useApi'
 
 /** Files an import skipped because the same content is already in the library, with the file they repeat. */
@@ -27,8 +28,8 @@ export function DuplicatesList({ jobId, duplicates }: { jobId: number; duplicate
             <TableBody>
               {list.data.items.map((d) => (
                 <TableRow key={d.path} data-testid="duplicate-row">
-                  <TableCell sx={{ fontFamily: 'monospace', fontSize: 12, wordBreak: 'break-all' }}>{d.path}</TableCell>
-                  <TableCell sx={{ fontFamily: 'monospace', fontSize: 12, wordBreak: 'break-all' }}>{d.duplicateOf || '—'}</TableCell>
+                  <TableCell sx={{ fontFamily: 'monospace', fontSize: 12, wordBreak: 'break-all' }}>{displayPath(d.path)}</TableCell>
+                  <TableCell sx={{ fontFamily: 'monospace', fontSize: 12, wordBreak: 'break-all' }}>{d.duplicateOf ? displayPath(d.duplicateOf) : '—'}</TableCell>
                 </TableRow>
               ))}
             </TableBody>

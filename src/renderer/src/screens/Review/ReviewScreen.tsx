@@ -22,6 +22,7 @@ import { PlateEditor } from './PlateEditor'
 import { QueueList } from './QueueList'
 import { useQueue } from './useQueue'
 import { candidateChoices } from './normalize'
+import { displayPath } from '@shared/display'
 
 export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?: number }) {
   const { settings, setModal } = useApp()
@@ -319,8 +320,8 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
             </Box>
             <Divider />
             <Stack direction="row" sx={{ px: 2, py: 0.75, alignItems: 'center', gap: 1.5 }}>
-              <Typography variant="caption" color="text.secondary" noWrap sx={{ flex: 1, minWidth: 0 }} title={detail.mediaPath}>
-                {detail.mediaPath}
+              <Typography variant="caption" color="text.secondary" noWrap sx={{ flex: 1, minWidth: 0 }} title={displayPath(detail.mediaPath)}>
+                {displayPath(detail.mediaPath)}
                 {detail.mediaKind === 'video' ? ` · frame ${detail.frameIdx}${detail.frameTimeS != null ? ` (${detail.frameTimeS.toFixed(2)} s)` : ''}` : ''}
               </Typography>
               {drawing ? (
