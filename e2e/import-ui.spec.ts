@@ -54,6 +54,16 @@ test('cancel asks first; a cancelled import shows the files it really did, not t
   await app.call('import.pause', { jobId })
   const progress = page.getByTestId('import-progress')
   await expect(progress).toHaveAttribute('data-state', 'paused')
+  // the files in flight at the pause still finish: wait until nothing moves
+  let last = -1
+  await expect
+    .poll(async () => {
+      const now = (await app.call<{ filesDone: number }>('import.status')).filesDone
+      const still = now === last
+      last = now
+      return still
+    }, { intervals: [1000], timeout: 60_000 })
+    .toBe(true)
 
   // Cancel asks; keeping on changes nothing
   await page.getByTestId('import-cancel').click()
@@ -68,12 +78,17 @@ test('cancel asks first; a cancelled import shows the files it really did, not t
   await page.getByTestId('import-cancel').click()
   await page.getByTestId('import-cancel-confirm').click()
   await expect(progress).toHaveAttribute('data-state', 'cancelled')
+  // files already in flight still land; then the card shows exactly what the database holds as done
+  const doneInDb = (): number => {
+    const c = itemCounts(jobId)
+    return (c.done ?? 0) + (c.duplicate ?? 0) + (c.error ?? 0)
+  }
+  await expect.poll(async () => (await page.getByTestId('import-files').textContent()) === `${doneInDb()} / ${files.length}`).toBe(true)
   const c = itemCounts(jobId)
-  const done = (c.done ?? 0) + (c.duplicate ?? 0) + (c.error ?? 0)
+  const done = doneInDb()
   expect(done).toBeGreaterThan(0)
   expect(c.cancelled).toBeGreaterThan(0)
   expect(done + c.cancelled).toBe(files.length)
-  await expect(page.getByTestId('import-files')).toHaveText(`${done} / ${files.length}`)
   const bar = progress.getByRole('progressbar')
   expect(Number(await bar.getAttribute('aria-valuenow'))).toBeLessThan(100)
   // and so after a reload (the count then comes from the database, where the bug was)
