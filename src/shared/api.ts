@@ -6,6 +6,7 @@ import type {
   EngineStatus,
   EvalReport,
   ExportProgress,
+  ImportDuplicate,
   ImportFailure,
   ImportProgress,
   LibraryStats,
@@ -103,6 +104,8 @@ export const requests = {
   'import.failures': z.object({ jobId: id.optional(), ...page }),
   /** stops the folder scans of library.import calls still running (they fail with 'conflict') */
   'import.cancelScan': z.object({}),
+  /** files an import skipped because their content was already in the library, with the file they repeat */
+  'import.duplicates': z.object({ jobId: id.optional(), ...page }),
   'media.list': z.object({ folder: folderPath.optional(), ...page }),
   /** a JPEG of a frame (or a crop of it), scaled to fit maxSize, as a data: URL */
   'media.image': z.object({
@@ -175,6 +178,7 @@ export interface Responses {
   'import.cancel': ImportProgress
   'import.failures': Page<ImportFailure>
   'import.cancelScan': { cancelled: number }
+  'import.duplicates': Page<ImportDuplicate>
   'media.list': Page<MediaSummary>
   'media.image': { dataUrl: string; width: number; height: number }
   'plates.list': Page<PlateRow>

@@ -243,6 +243,8 @@ export interface ImportProgress {
   currentFile: string | null
   filesPerSecond: number
   etaSeconds: number | null
+  /** files skipped because the same content is already in the library (listed by 'import.duplicates') */
+  filesDuplicate: number
   /** progress inside the video being decoded (one at a time), absent when none is */
   fileProgress?: FileProgress | null
 }
@@ -268,6 +270,12 @@ export interface FileProgress {
 export interface ImportFailure {
   path: string
   error: string
+}
+
+/** a file skipped by an import: its content is already in the library as `duplicateOf` */
+export interface ImportDuplicate {
+  path: string
+  duplicateOf: string
 }
 
 export interface LibraryStats {

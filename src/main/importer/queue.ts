@@ -44,6 +44,7 @@ interface RunState {
   total: number
   processed: number
   failed: number
+  duplicates: number
   plates: number
   doneThisRun: number
   startedAt: number
@@ -204,6 +205,7 @@ export class ImportQueue {
         filesTotal: r.total,
         filesDone: r.processed,
         filesFailed: r.failed,
+        filesDuplicate: r.duplicates,
         platesFound: r.plates,
         currentFile: r.currentFile,
         filesPerSecond: Math.round(fps * 100) / 100,
@@ -216,8 +218,10 @@ export class ImportQueue {
       jobId,
       state: job.state,
       filesTotal: c.total,
-      filesDone: c.total - c.pending,
+      // files that were processed: a cancelled job's skipped files are not done
+      filesDone: c.total - c.pending - c.cancelled,
       filesFailed: c.failed,
+      filesDuplicate: c.duplicate,
       platesFound: c.plates,
       currentFile: null,
       filesPerSecond: 0,
@@ -291,8 +295,9 @@ export class ImportQueue {
       stop: null,
       abort: new AbortController(),
       total: c.total,
-      processed: c.total - c.pending,
+      processed: c.total - c.pending - c.cancelled,
       failed: c.failed,
+      duplicates: c.duplicate,
       plates: c.plates,
       doneThisRun: 0,
       startedAt: Date.now(),
@@ -378,6 +383,7 @@ export class ImportQueue {
     r.processed++
     r.doneThisRun++
     if (outcome.state === 'error') r.failed++
+    else if (outcome.state === 'duplicate') r.duplicates++
     r.plates += outcome.plates
     try {
       this.o.onFile?.({ jobId: job.id, path: item.path, ...outcome })

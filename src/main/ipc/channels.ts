@@ -19,6 +19,7 @@ export const channelGroups = {
     'import.cancel',
     'import.failures',
     'import.cancelScan',
+    'import.duplicates',
     'media.list',
     'media.image'
   ],

@@ -24,6 +24,7 @@ export type LibraryChannel =
   | 'import.cancel'
   | 'import.failures'
   | 'import.cancelScan'
+  | 'import.duplicates'
   | 'media.list'
   | 'media.image'
   | 'plates.list'
@@ -112,6 +113,7 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
     'import.cancel': (req) => queue.cancel(req.jobId),
     'import.failures': (req) => reader.importFailures(req.jobId, req.offset, req.limit),
     'import.cancelScan': () => ({ cancelled: queue.cancelScans() }),
+    'import.duplicates': (req) => reader.importDuplicates(req.jobId, req.offset, req.limit),
     'media.list': (req) => reader.listMedia(req.folder, req.offset, req.limit),
     'media.image': (req) => mediaImage(library, req.mediaId, req.frameIdx, req.crop, req.maxSize),
     'plates.list': (req) => reader.listPlates(req.filter, req.sort, req.offset, req.limit),

@@ -1,4 +1,5 @@
 // The running (or last) import: live progress from 'import.progress', with pause/resume/cancel.
+import { useState } from 'react'
 import { Alert, Box, Button, Card, CardContent, Chip, LinearProgress, Stack, Typography } from '@mui/material'
 import PauseRounded from '@mui/icons-material/PauseRounded'
 import PlayArrowRounded from '@mui/icons-material/PlayArrowRounded'
@@ -6,6 +7,7 @@ import StopRounded from '@mui/icons-material/StopRounded'
 import type { FileProgress, ImportProgress } from '@shared/types'
 import { useApi, useCall } from '../../hooks/useApi'
 import { navigate } from '../../nav'
+import { CancelImportDialog } from './CancelImportDialog'
 
 function eta(s: number | null): string {
   if (s == null || !Number.isFinite(s)) return '—'
@@ -32,6 +34,7 @@ export function ImportProgressCard({ progress, onChange }: { progress: ImportPro
   // an import in 'error' stopped as a whole (the engine did not start): say why
   const info = useApi('app.info', p.state === 'error' ? {} : null)
   const act = (ch: 'import.pause' | 'import.resume' | 'import.cancel') => () => void call(ch, { jobId: p.jobId }).then(onChange, () => undefined)
+  const [asking, setAsking] = useState(false)
 
   return (
     <Card data-testid="import-progress" data-state={p.state}>
@@ -51,10 +54,19 @@ export function ImportProgressCard({ progress, onChange }: { progress: ImportPro
             </Button>
           )}
           {active && (
-            <Button color="error" startIcon={<StopRounded />} onClick={act('import.cancel')} data-testid="import-cancel">
+            <Button color="error" startIcon={<StopRounded />} onClick={() => setAsking(true)} data-testid="import-cancel">
               Cancel
             </Button>
           )}
+          <CancelImportDialog
+            progress={p}
+            open={asking && active}
+            onKeep={() => setAsking(false)}
+            onCancel={() => {
+              setAsking(false)
+              act('import.cancel')()
+            }}
+          />
         </Stack>
         <LinearProgress variant={p.filesTotal ? 'determinate' : 'indeterminate'} value={pct} sx={{ height: 8, borderRadius: 4 }} />
         <Stack direction="row" sx={{ mt: 1.25, gap: 3, flexWrap: 'wrap', fontVariantNumeric: 'tabular-nums' }}>

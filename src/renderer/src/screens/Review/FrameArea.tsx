@@ -38,7 +38,7 @@ export const FrameArea = memo(function FrameArea(props: {
           </Typography>
         ) : (
           <Typography variant="caption" color="text.secondary">
-            Drag the box or its handles to fix it · <Kbd>B</Kbd> draws a missed plate
+            Drag the box or its handles to fix it · <Kbd>Alt+B</Kbd> draws a missed plate
           </Typography>
         )}
       </Stack>

@@ -1,6 +1,6 @@
 // Review: the queue (least certain first) on the left, the current plate on the right. Everything is
 // one key away: Enter confirms or saves the correction and moves on, Delete rejects, PageUp/PageDown
-// move, Ctrl+Z undoes, Alt+1..9 pick a candidate, B draws a missed plate.
+// move, Ctrl+Z undoes, Alt+1..9 pick a candidate, Alt+B draws a missed plate.
 // Keys never wait for the backend: each decision is a ReviewAction on the plate shown when the key went
 // down, applied on screen at once and sent in order through the ActionQueue (actions.ts); the next
 // plates are fetched ahead (plateCache.ts); typed text is a per-plate draft until saved (drafts.ts).
@@ -10,7 +10,7 @@ import DoneAllRounded from '@mui/icons-material/DoneAllRounded'
 import TaskAltRounded from '@mui/icons-material/TaskAltRounded'
 import type { Box as BoxT, PlateDetail, PlateFilter, PlateRow, PlateSort } from '@shared/types'
 import { api, ApiError } from '../../api/client'
-import { useNotify } from '../../components/Notify'
+import { useDismissNotify, useNotify } from '../../components/Notify'
 import { useApp } from '../../context'
 import { useCall } from '../../hooks/useApi'
 import { useEvent } from '../../hooks/useEvent'
@@ -39,6 +39,7 @@ const PREFETCH_AHEAD = 6
 export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?: number }) {
   const { settings, setModal } = useApp()
   const notify = useNotify()
+  const dismissNotify = useDismissNotify()
   const call = useCall()
   const [filter, setFilter] = useState<PlateFilter>(() => (mediaId ? { state: 'all', mediaId } : { state: 'unreviewed' }))
   const [sort, setSort] = useState<PlateSort>(mediaId ? 'media' : 'confidence')
@@ -145,6 +146,8 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
     if (before) ids.push(before.id)
     cache.prefetch(ids)
   })
+  // a message is about the plate it appeared on: moving to another plate clears it
+  useEffect(() => dismissNotify(), [sel.id, dismissNotify])
 
   // the library changed elsewhere (import, another window): refresh the list, keep the selection
   useEvent('library.changed', (e) => {
@@ -305,8 +308,8 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
   useShortcut(['PageDown', 'Alt+ArrowDown', 'Alt+ArrowRight'], () => select(selRef.current.index + 1), { ...keys, enabled: !modal })
   useShortcut(['PageUp', 'Alt+ArrowUp', 'Alt+ArrowLeft'], () => select(selRef.current.index - 1), { ...keys, enabled: !modal })
   useShortcut('Ctrl+Z', undo, { ...keys, enabled: !modal })
+  // no plain-letter shortcut: the plate text field has the focus, and a letter belongs there
   useShortcut('Alt+B', () => setDrawing((d) => !d), keys)
-  useShortcut('B', () => setDrawing((d) => !d), { enabled: !modal && !!detail })
   useShortcut(
     'Escape',
     () => {
