@@ -23,8 +23,8 @@ import { candidateChoices, normalizePlate } from './normalize'
 import { CROP_SIZE, editorCrop } from './plateCache'
 
 const FONT = 30
-/** fixed heights of the editor's regions (px) */
-export const EDITOR_HEIGHT = 254
+/** fixed heights of the editor's regions (px); the editor fits two rows of buttons (a 1280-px window) */
+export const EDITOR_HEIGHT = 312
 const CROP_HEIGHT = 150
 const CANDIDATES_HEIGHT = 58
 
