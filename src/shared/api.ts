@@ -19,6 +19,7 @@ import type {
   TrackFrame,
   TrackSummary
 } from './types'
+import { PROFILE_IDS } from './profiles'
 
 const box = z.object({ x1: z.number(), y1: z.number(), x2: z.number(), y2: z.number() })
 const reviewState = z.enum(['unreviewed', 'confirmed', 'corrected', 'rejected', 'manual'])
@@ -72,8 +73,15 @@ export const requests = {
    */
   'models.download': z.object({ ids: z.array(z.string().min(1).max(200)).max(50).optional() }),
   'library.stats': z.object({}),
-  /** paths are files or folders on the backend's machine; fps = video sampling (0 = every frame) */
-  'library.import': z.object({ paths: z.array(z.string().min(1).max(4096)).min(1), fps: z.number().min(0).max(120).optional() }),
+  /** paths are files or folders on the backend's machine; fps = video sampling (0 = every frame);
+   *  profile = the recognition profile for this import (default: the settings'); crops = every image is
+   *  a plate crop (no detection) */
+  'library.import': z.object({
+    paths: z.array(z.string().min(1).max(4096)).min(1),
+    fps: z.number().min(0).max(120).optional(),
+    profile: z.enum(PROFILE_IDS).optional(),
+    crops: z.boolean().optional()
+  }),
   'import.status': z.object({}),
   'import.pause': z.object({ jobId: id }),
   'import.resume': z.object({ jobId: id }),

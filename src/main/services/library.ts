@@ -12,6 +12,7 @@ import type { Engine } from '../engine/types'
 import { ImportQueue } from '../importer/queue'
 import { grabFrame } from '../media/video'
 import type { Emit } from './types'
+import { profileById } from '../../shared/profiles'
 
 export type LibraryChannel =
   | 'library.stats'
@@ -93,7 +94,11 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
   const handlers: LibraryHandlers = {
     'library.stats': () => reader.stats(),
     'library.import': async (req) => {
-      const jobId = await queue.enqueue(req.paths, req.fps != null ? { fps: req.fps } : {})
+      const jobId = await queue.enqueue(req.paths, {
+        ...(req.fps != null ? { fps: req.fps } : {}),
+        ...(req.profile ? { recognizerId: profileById(req.profile)!.recognizerId } : {}),
+        ...(req.crops ? { crops: true } : {})
+      })
       return { jobId }
     },
     'import.status': () => queue.status(),
