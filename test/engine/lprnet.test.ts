@@ -11,7 +11,7 @@ import { join, parse } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createEngine } from '../../src/main/engine/index'
-import { getModel } from '../../src/main/engine/models'
+import { getModel, sha256File } from '../../src/main/engine/models'
 import { inputTensorData } from '../../src/main/engine/recognizer'
 import { cropResize } from '../../src/main/engine/preprocess'
 import { decodeImageFile } from '../../src/main/media/images'
@@ -73,8 +73,10 @@ describe.skipIf(skipReason(noCrops))('LPRNet accuracy through the engine', () =>
     const engine = await createEngine({ recognizerId: 'lprnet-china', detector: false, workers: 2, topN: 0 })
     try {
       const st = engine.status().models.find((m) => m.id === 'lprnet-china')
+      // the committed file is the one the manifest names (a user's copy elsewhere must be byte-identical)
       expect(st?.state).toBe('ok')
-      expect(st?.path).toBe(ONNX)
+      expect(st?.path).toMatch(/lprnet_china\.onnx$/)
+      expect(await sha256File(ONNX)).toBe(getModel('lprnet-china').sha256)
       const results = await Promise.all(crops.map((f) => engine.recognizeFile(join(CROPS, f), { crop: true })))
       let exact = 0
       results.forEach((r, i) => {
