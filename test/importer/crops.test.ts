@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openLibrary, type Library } from '../../src/main/db/index'
 import type { Engine } from '../../src/main/engine/types'
 import { runExport } from '../../src/main/export/index'
+import { createBackend } from '../../src/main/services/app'
 import { createLibraryService } from '../../src/main/services/library'
+import { profileById } from '../../src/shared/profiles'
 import { MODELS_SKIP_REASON, REPO_ROOT, SHARED_DIR, modelsDir, skipReason } from '../helpers/models'
 
 const CROPS = join(SHARED_DIR, 'datasets', 'lprnet-plates', 'crops')
@@ -112,5 +114,23 @@ describe.skipIf(skip)('plate crops with the China profile', () => {
     }
     for (const f of PICK) expect(lines.find((o) => o.file.endsWith(f))?.results[0]!.plate).toBe(parse(f).name)
     expect(r.stderr).toMatch(/exact-plate accuracy: \d+\/6 = [\d.]+%, character accuracy [\d.]+% \(file name = plate text\)/)
+  }, 300_000)
+
+  it('the China profile chosen in Settings reads the next import (no per-import choice)', async () => {
+    const backend = await createBackend({ dbPath: join(dir, 'settings.db'), mode: 'web', user: 'test' })
+    try {
+      const s = await backend.call('settings.set', { recognizerId: profileById('china')!.recognizerId })
+      expect(s.recognizerId).toBe('lprnet-china')
+      await backend.call('library.import', { paths: [join(src, PICK[0]!)], crops: true })
+      await expect
+        .poll(async () => (await backend.call('import.status', {}))?.state, { timeout: 120_000, interval: 200 })
+        .toBe('done')
+      const plates = await backend.call('plates.list', { filter: { state: 'all' } })
+      expect(plates.items.map((p) => p.text)).toEqual([parse(PICK[0]!).name])
+      const info = await backend.call('app.info', {})
+      expect(info.engine.recognizer).toBe('lprnet-china')
+    } finally {
+      await backend.close()
+    }
   }, 300_000)
 })
