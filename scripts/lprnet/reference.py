@@ -8,12 +8,13 @@ the logits [N, 68, 18]. Each crop runs alone (batch size 1) through the upstream
 original nn.MaxPool3d layers on 4-D tensors and the batch-wide mean (per_sample=False), which is
 exactly what upstream computes for one crop.
 """
+import os
 import sys
 
 import numpy as np
 import torch
 
-sys.path.insert(0, __file__.rsplit("/", 1)[0])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lprnet import INPUT_H, INPUT_W, ChannelStridedMaxPool, load  # noqa: E402
 
 
