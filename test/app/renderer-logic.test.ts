@@ -45,8 +45,12 @@ describe('API errors', () => {
 
 describe('plate text', () => {
   it('normalizes typing to what the backend stores', () => {
-    expect(normalizePlate('b 21-gsb')).toBe('B21GSB')
-    expect(normalizePlate('ab.12 cd ä')).toBe('AB12CD')
+    expect(normalizePlate('b 21 gsb')).toBe('B21GSB')
+    // Unicode plates are kept whole: case and spaces are all that change, nothing is cut at 16
+    expect(normalizePlate('в75 мсу')).toBe('В75МСУ')
+    expect(normalizePlate('ab.12 cd ä')).toBe('AB.12CDÄ')
+    expect(normalizePlate('ß')).toBe('ß')
+    expect(normalizePlate('abcdefghijklmnopqrstuvwxyz')).toBe('ABCDEFGHIJKLMNOPQRSTUVWXYZ')
   })
 })
 

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { ZodError } from 'zod'
 import {
+  clipErrorMessage,
   isApiErrorCode,
   requests,
   type ApiErrorPayload,
@@ -18,6 +19,7 @@ import {
 import type { EngineStatus, ModelStatus, Settings } from '../../shared/types'
 import type { Engine } from '../engine/types'
 import { openLibrary } from '../db/index'
+import { ffmpegInfo } from '../media/ffmpeg'
 import { createLibraryService } from './library'
 import { createModelsService } from './models'
 import { createTrainingHandlers } from './training'
@@ -54,6 +56,8 @@ export interface Backend {
   /** every event the services emit; returns unsubscribe */
   subscribe(listener: BackendListener): () => void
   close(): Promise<void>
+  /** why the library is damaged and how to recover (it is then open read-only); null when healthy */
+  readonly damage: string | null
 }
 
 
@@ -68,8 +72,14 @@ export class BackendError extends Error {
   }
 }
 
-/** Maps anything thrown by a handler to the { code, message } the UI shows. */
+/** Maps anything thrown by a handler to the { code, message } the UI shows, the message clipped (an
+ *  error never echoes a large request back). */
 export function toApiError(err: unknown): ApiErrorPayload {
+  const e = mapError(err)
+  return { code: e.code, message: clipErrorMessage(e.message) }
+}
+
+function mapError(err: unknown): ApiErrorPayload {
   if (err instanceof ZodError) {
     const issues = err.issues
       .slice(0, 5)
@@ -163,7 +173,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   }
 
   // ---------------------------------------------------------------- handler groups
-  const libraryService = createLibraryService({ library, engine: engineFactory, emit, user: opts.user })
+  const libraryService = createLibraryService({ library, engine: engineFactory, emit, user: opts.user, resume: !library.damage })
   const training = createTrainingHandlers({ library, emit })
   const libraryHandlers: PartialHandlers = libraryService.handlers
   const trainingHandlers: PartialHandlers = {
@@ -205,7 +215,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
         }
         status = { ready: false, detector: null, recognizer: null, provider: 'cpu', workers: 0, error, models }
       }
-      return { version, mode: opts.mode, dbPath: opts.dbPath, engine: status }
+      return { version, mode: opts.mode, dbPath: opts.dbPath, engine: status, ffmpeg: ffmpegInfo() }
     },
     'models.status': () => modelStatus(),
     'models.download': (req) => models.download(req),
@@ -247,6 +257,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   let closed = false
   return {
     handlers: handlers as unknown as Handlers,
+    damage: library.damage,
     async invoke(channel, req) {
       if (closed) return { ok: false, error: { code: 'internal', message: 'the backend is closed' } }
       if (!Object.prototype.hasOwnProperty.call(requests, channel)) {

@@ -1,6 +1,9 @@
-/** What the backend stores for a plate text (api.ts plateText): upper case, letters and digits only. */
+import { normalizePlateText } from '@shared/plate-text'
+
+/** What the backend stores for a plate text (api.ts plateText): Unicode, case and spaces normalised,
+ *  nothing dropped, nothing cut (shared/plate-text.ts). */
 export function normalizePlate(s: string): string {
-  return s.toUpperCase().replace(/[^0-9A-Z]/g, '').slice(0, 16)
+  return normalizePlateText(s)
 }
 
 /** The alternatives worth a key (Alt+1..9): distinct texts, the first three, then any with at least 1%. */

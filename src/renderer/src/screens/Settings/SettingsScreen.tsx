@@ -2,11 +2,12 @@
 import { useEffect } from 'react'
 import { Box, Button, Card, CardContent, Chip, MenuItem, Slider, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField, ToggleButton, ToggleButtonGroup, Typography } from '@mui/material'
 import { RECOGNITION_PROFILES, profileById, profileOfRecognizer } from '@shared/profiles'
-import type { ExecutionProvider, Settings } from '@shared/types'
+import type { ExecutionProvider, MediaToolsInfo, Settings } from '@shared/types'
 import { useApp } from '../../context'
 import { useApi } from '../../hooks/useApi'
 import { FileRow } from '../../components/ModelsSetup'
 import { formatMB, neededModels, startModelsDownload, useModelsDownload } from '../../hooks/useModelsDownload'
+import { displayPath } from '@shared/display'
 
 const PROVIDERS: { value: ExecutionProvider; label: string }[] = [
   { value: 'cpu', label: 'CPU' },
@@ -69,7 +70,7 @@ export function SettingsScreen() {
                         <Chip label={m.state} color={m.state === 'ok' ? 'success' : 'error'} variant={m.state === 'ok' ? 'outlined' : 'filled'} />
                       </TableCell>
                       <TableCell sx={{ fontSize: 12, color: 'text.secondary', wordBreak: 'break-all' }}>
-                        {f && (dl.running || f.state === 'error') ? <FileRow f={f} /> : m.state === 'ok' ? m.path : m.message}
+                        {f && (dl.running || f.state === 'error') ? <FileRow f={f} /> : m.state === 'ok' ? displayPath(m.path ?? '') : m.message}
                       </TableCell>
                       <TableCell sx={{ whiteSpace: 'nowrap' }}>
                         {m.state !== 'ok' && (
@@ -89,6 +90,7 @@ export function SettingsScreen() {
                 {info.engine.error ? ` · ${info.engine.error}` : ''}
               </Typography>
             )}
+            {info?.ffmpeg && <MediaTools tools={info.ffmpeg} />}
           </CardContent>
         </Card>
 
@@ -210,4 +212,23 @@ function recognizerChoices(ids: string[], current: string): { value: string; lab
   for (const id of ids) out.push({ value: id, label: id })
   if (!out.some((o) => o.value === current)) out.push({ value: current, label: current })
   return out
+}
+
+/** Which ffmpeg/ffprobe read the videos, with a warning when a build is older than FFmpeg 6. */
+function MediaTools({ tools }: { tools: MediaToolsInfo }) {
+  const list = [tools.ffmpeg, tools.ffprobe].filter((t) => t != null)
+  return (
+    <Box sx={{ mt: 1 }} data-testid="media-tools">
+      {list.map((t) => (
+        <Typography key={t.tool} variant="caption" component="div" color={t.outdated ? 'warning.main' : 'text.secondary'} title={t.path} data-testid={`media-tool-${t.tool}`}>
+          {t.tool} {t.version} ({t.source}){t.outdated ? ` · outdated: ${t.warning}` : ''}
+        </Typography>
+      ))}
+      {tools.error && (
+        <Typography variant="caption" component="div" color="error">
+          {tools.error}
+        </Typography>
+      )}
+    </Box>
+  )
 }
