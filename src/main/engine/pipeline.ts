@@ -1,14 +1,14 @@
 // The single-thread recognition pipeline: decode → detect → crop → recognise. One instance per
 // worker thread (pool.ts); also usable directly (tests, one-off scripts) without any threads.
 import * as ort from 'onnxruntime-node'
-import type { ExecutionProvider, ImageRecognition, RecognizedPlate } from '../../shared/types'
+import type { ExecutionProvider, ImageRecognition, PlateRead, RecognizedPlate } from '../../shared/types'
 import { decodeImageFile, type DecodedImage } from '../media/images'
 import { readFile } from 'node:fs/promises'
 import { DEFAULT_DETECTION_THRESHOLD, Detector, type VariantFactory } from './detector'
 import { rectangularModel } from './rect-model'
-import { resolveModelPath, type ModelEntry } from './models'
+import { getModel, resolveModelPath, type ModelEntry } from './models'
 import { averageSlots, decodeSlots, Recognizer } from './recognizer'
-import type { RawImage } from './types'
+import type { RawImage, RecognizeOptions } from './types'
 
 export interface PipelineOptions {
   modelsDir?: string
@@ -37,6 +37,8 @@ export interface PipelineOptions {
    * ~40% less detector time; see rect-model.ts. Default true.
    */
   rectDetector?: boolean
+  /** false: no detector is loaded; every request must then be a plate crop ({ crop: true }) */
+  detector?: boolean
 }
 
 /**
@@ -99,9 +101,54 @@ export async function createSession(
   return { session: await open(path, { ...base, executionProviders: ['cpu'] }), provider, warning: null }
 }
 
+/** The recognizer ids of a request or setting: 'a+b' or an array, each looked up in the manifest. */
+function recognizerIds(id: string | string[] | undefined): string[] | undefined {
+  const ids = Array.isArray(id) ? id : id?.split('+').filter(Boolean)
+  return ids?.length ? ids : undefined
+}
+
+/**
+ * Resolves, verifies and opens a recognizer chain. Only fixed-slot models with one alphabet can be
+ * chained (their slot probabilities are averaged); a CTC model reads alone.
+ */
+async function openRecognizers(
+  ids: string[] | undefined,
+  where: { modelsDir?: string; userDataDir?: string },
+  provider: ExecutionProvider,
+  threads: number | undefined
+): Promise<{ recognizers: Recognizer[]; warning: string | null }> {
+  const recs: { entry: ModelEntry; path: string }[] = []
+  if (ids) {
+    for (const id of ids) recs.push(await resolveModelPath('recognizer', id, where))
+  } else {
+    // the ensemble when every model of it is installed, else the manifest default alone
+    try {
+      for (const id of DEFAULT_RECOGNIZERS) recs.push(await resolveModelPath('recognizer', id, where))
+    } catch {
+      recs.length = 0
+      recs.push(await resolveModelPath('recognizer', undefined, where))
+    }
+  }
+  if (recs.length > 1) {
+    const ctc = recs.find((r) => r.entry.output.layout === 'ctc')
+    if (ctc) throw new Error(`recognizer ${ctc.entry.id} is a CTC model and cannot be combined with others ('${recs.map((r) => r.entry.id).join('+')}')`)
+    const a = recs[0]!.entry.alphabet
+    const odd = recs.find((r) => r.entry.alphabet !== a)
+    if (odd) throw new Error(`recognizers ${recs[0]!.entry.id} and ${odd.entry.id} have different alphabets and cannot be combined`)
+  }
+  const sessions = await Promise.all(recs.map((r) => createSession(r.path, provider, threads)))
+  return {
+    recognizers: sessions.map((s, i) => new Recognizer(ort, s.session, recs[i]!.entry)),
+    warning: sessions.map((s) => s.warning).find((w) => w) ?? null
+  }
+}
+
 export class Pipeline {
+  /** recognizer chains opened on request (a per-import profile), by chain id */
+  private readonly chains = new Map<string, Promise<Recognizer[]>>()
+
   private constructor(
-    readonly detector: Detector,
+    readonly detector: Detector | null,
     readonly recognizers: Recognizer[],
     readonly provider: ExecutionProvider,
     readonly warning: string | null,
@@ -110,57 +157,68 @@ export class Pipeline {
 
   static async create(opts: PipelineOptions = {}): Promise<Pipeline> {
     const where = { modelsDir: opts.modelsDir, userDataDir: opts.userDataDir }
-    const det = await resolveModelPath('detector', opts.detectorId, where)
-    const recs: { entry: ModelEntry; path: string }[] = []
-    const ids = Array.isArray(opts.recognizerId) ? opts.recognizerId : opts.recognizerId?.split('+').filter(Boolean)
-    if (ids?.length) {
-      for (const id of ids) recs.push(await resolveModelPath('recognizer', id, where))
-    } else {
-      // the ensemble when every model of it is installed, else the manifest default alone
-      try {
-        for (const id of DEFAULT_RECOGNIZERS) recs.push(await resolveModelPath('recognizer', id, where))
-      } catch {
-        recs.length = 0
-        recs.push(await resolveModelPath('recognizer', undefined, where))
+    const det = opts.detector === false ? null : await resolveModelPath('detector', opts.detectorId, where)
+    const ids = recognizerIds(opts.recognizerId)
+    // resolve (and verify) the recognizers before opening anything, so a missing model fails fast
+    let provider = opts.provider ?? 'cpu'
+    let detector: Detector | null = null
+    let detWarning: string | null = null
+    if (det) {
+      const d = await createSession(det.path, provider, opts.threads)
+      provider = d.provider
+      detWarning = d.warning
+      let variants: VariantFactory | null = null
+      if (opts.rectDetector !== false) {
+        let bytes: Promise<Buffer> | null = null
+        variants = async (h, w) => {
+          bytes ??= readFile(det.path)
+          const model = rectangularModel(await bytes, h, w, det.entry.input.width)
+          return model ? (await createSession(model, d.provider, opts.threads)).session : null
+        }
       }
+      detector = new Detector(ort, d.session, det.entry, variants)
     }
-    const provider = opts.provider ?? 'cpu'
-    const d = await createSession(det.path, provider, opts.threads)
-    const rs = await Promise.all(recs.map((r) => createSession(r.path, provider, opts.threads)))
-    const warning = [d, ...rs].map((s) => s.warning).find((w) => w) ?? null
-    let variants: VariantFactory | null = null
-    if (opts.rectDetector !== false) {
-      let bytes: Promise<Buffer> | null = null
-      variants = async (h, w) => {
-        bytes ??= readFile(det.path)
-        const model = rectangularModel(await bytes, h, w, det.entry.input.width)
-        return model ? (await createSession(model, d.provider, opts.threads)).session : null
-      }
+    let recs: Awaited<ReturnType<typeof openRecognizers>>
+    try {
+      recs = await openRecognizers(ids, where, provider, opts.threads)
+    } catch (err) {
+      await detector?.close()
+      throw err
     }
-    return new Pipeline(
-      new Detector(ort, d.session, det.entry, variants),
-      rs.map((s, i) => new Recognizer(ort, s.session, recs[i]!.entry)),
-      d.provider,
-      warning,
-      opts
-    )
+    return new Pipeline(detector, recs.recognizers, provider, detWarning ?? recs.warning, opts)
   }
 
   get detectorId(): string {
-    return this.detector.entry.id
+    return this.detector?.entry.id ?? 'crop'
+  }
+
+  /** The chain a request asks for (opened once, then kept), else the pipeline's own. */
+  async recognizersFor(id?: string): Promise<Recognizer[]> {
+    const ids = recognizerIds(id)
+    if (!ids) return this.recognizers
+    const key = ids.map((i) => getModel(i).id).join('+')
+    if (key === this.recognizerId) return this.recognizers
+    let chain = this.chains.get(key)
+    if (!chain) {
+      const where = { modelsDir: this.opts.modelsDir, userDataDir: this.opts.userDataDir }
+      chain = openRecognizers(ids, where, this.provider, this.opts.threads).then((r) => r.recognizers)
+      this.chains.set(key, chain)
+      chain.catch(() => this.chains.delete(key)) // a missing model may be installed later
+    }
+    return chain
   }
 
   get recognizerId(): string {
     return this.recognizers.map((r) => r.entry.id).join('+')
   }
 
-  async recognizeFile(path: string): Promise<ImageRecognition> {
+  async recognizeFile(path: string, ro: RecognizeOptions = {}): Promise<ImageRecognition> {
     const t0 = performance.now()
     const img = await decodeImageFile(path, { maxSide: this.opts.maxSide })
-    return this.recognizeDecoded(img, performance.now() - t0, t0)
+    return this.recognizeDecoded(img, performance.now() - t0, t0, ro)
   }
 
-  async recognizeRaw(image: RawImage): Promise<ImageRecognition> {
+  async recognizeRaw(image: RawImage, ro: RecognizeOptions = {}): Promise<ImageRecognition> {
     if (image.data.length < image.width * image.height * 3) {
       throw new Error(`raw frame: ${image.data.length} bytes is too short for ${image.width}x${image.height} RGB`)
     }
@@ -176,23 +234,45 @@ export class Pipeline {
         format: 'raw'
       },
       0,
-      t0
+      t0,
+      ro
     )
   }
 
-  /** Detect + OCR on a decoded image; boxes come back in original pixels. */
-  async recognizeDecoded(img: DecodedImage, decodeMs: number, t0 = performance.now()): Promise<ImageRecognition> {
+  /**
+   * Detect + OCR on a decoded image; boxes come back in original pixels. With { crop: true } the whole
+   * image is the plate (a folder of plate crops): no detection, one plate whose box is the image.
+   */
+  async recognizeDecoded(img: DecodedImage, decodeMs: number, t0 = performance.now(), ro: RecognizeOptions = {}): Promise<ImageRecognition> {
+    const recognizers = await this.recognizersFor(ro.recognizerId)
     const t1 = performance.now()
-    const dets = await this.detector.detect(img, { threshold: this.opts.detectionThreshold ?? DEFAULT_DETECTION_THRESHOLD })
+    let dets: Awaited<ReturnType<Detector['detect']>>
+    if (ro.crop) dets = [{ box: { x1: 0, y1: 0, x2: img.width, y2: img.height }, score: 1, classId: 0 }]
+    else if (this.detector) dets = await this.detector.detect(img, { threshold: this.opts.detectionThreshold ?? DEFAULT_DETECTION_THRESHOLD })
+    else throw new Error('this engine reads plate crops only (started without a detector): ask for { crop: true }')
     const t2 = performance.now()
     const plates: RecognizedPlate[] = []
-    if (dets.length) {
+    const topN = this.opts.topN ?? 10
+    const chainId = recognizers.map((r) => r.entry.id).join('+')
+    const place = (d: (typeof dets)[number], read: PlateRead): void => {
+      const s = img.scale
+      plates.push({
+        detection: { ...d, box: { x1: d.box.x1 / s, y1: d.box.y1 / s, x2: d.box.x2 / s, y2: d.box.y2 / s } },
+        read: read.text ? read : null
+      })
+    }
+    if (dets.length && recognizers[0]!.kind === 'ctc') {
+      const boxes = dets.map((d) => d.box)
+      const ropts = ro.crop ? { padX: 0, padY: 0 } : { padX: this.opts.padX, padY: this.opts.padY }
+      const reads = await recognizers[0]!.read(recognizers[0]!.prepare(img, boxes, ropts), boxes.length, topN)
+      dets.forEach((d, i) => place(d, reads[i]!))
+    } else if (dets.length) {
       const boxes = dets.map((d) => d.box)
       // crops are taken from the working image (full resolution for anything up to maxSide)
-      const ropts = { padX: this.opts.padX, padY: this.opts.padY }
-      const batch = this.recognizers[0]!.prepare(img, boxes, ropts)
-      const probs = await this.recognizers[0]!.runBatch(batch, boxes.length)
-      if (this.recognizers.length > 1) {
+      const ropts = ro.crop ? { padX: 0, padY: 0 } : { padX: this.opts.padX, padY: this.opts.padY }
+      const batch = recognizers[0]!.prepare(img, boxes, ropts)
+      const probs = await recognizers[0]!.runBatch(batch, boxes.length)
+      if (recognizers.length > 1) {
         const below = this.opts.ensembleBelow ?? DEFAULT_ENSEMBLE_BELOW
         // an empty primary reading is almost always a false detection: not worth a second model
         const unsure = probs.flatMap((p, i) => {
@@ -203,24 +283,13 @@ export class Pipeline {
           const per = batch.length / boxes.length
           const sub = new Uint8Array(per * unsure.length)
           unsure.forEach((i, j) => sub.set(batch.subarray(i * per, (i + 1) * per), j * per))
-          for (const r of this.recognizers.slice(1)) {
+          for (const r of recognizers.slice(1)) {
             const more = await r.runBatch(sub, unsure.length)
             unsure.forEach((i, j) => (probs[i] = averageSlots(probs[i]!, more[j]!)))
           }
         }
       }
-      const topN = this.opts.topN ?? 10
-      dets.forEach((d, i) => {
-        const read = decodeSlots(probs[i]!, this.recognizerId, topN)
-        const s = img.scale
-        plates.push({
-          detection: {
-            ...d,
-            box: { x1: d.box.x1 / s, y1: d.box.y1 / s, x2: d.box.x2 / s, y2: d.box.y2 / s }
-          },
-          read: read.text ? read : null
-        })
-      })
+      dets.forEach((d, i) => place(d, decodeSlots(probs[i]!, chainId, topN)))
     }
     const t3 = performance.now()
     return {
@@ -232,9 +301,7 @@ export class Pipeline {
   }
 
   async close(): Promise<void> {
-    await Promise.all([
-      this.detector.close(),
-      ...this.recognizers.map((r) => r.session.release())
-    ])
+    const extra = (await Promise.all([...this.chains.values()].map((c) => c.catch(() => [] as Recognizer[])))).flat()
+    await Promise.all([this.detector?.close(), ...[...this.recognizers, ...extra].map((r) => r.session.release())])
   }
 }
