@@ -114,7 +114,9 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
       if (s.id === null) return null
       const d = cache.detail(s.id)
       if (d) return d
-      const row = queueRef.current.row(s.index)
+      const q = queueRef.current
+      let row = q.row(s.index)
+      if (!row || row.id !== s.id) row = q.row(q.indexOf(s.id)) // the list was reloaded under it
       return row && row.id === s.id ? placeholderDetail(cache.row(row)) : null
     },
     [cache]
