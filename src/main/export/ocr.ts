@@ -10,6 +10,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import type { Box, ExportOptions } from '../../shared/types'
+import { singleLine } from '../../shared/plate-text'
 import { countSelectedPlates, iterateExportFrames, selectionParams, selectionWhere, type Db } from '../db/training-reader'
 import {
   SPLITS,
@@ -98,9 +99,11 @@ export async function exportOcr(db: Db, opts: ExportOptions, hooks: ExportHooks 
               img = img.resize({ width: opts.cropWidth, height: opts.cropHeight, fit: opts.cropWidth && opts.cropHeight ? 'fill' : 'inside' })
             }
             await img.jpeg({ quality: 95 }).toFile(join(out, rel))
+            // the OCR list formats are one line per crop: a two-row plate is written top row first
+            const text = singleLine(l.text)
             const line = paddle
-              ? `${rel}\t${l.text}\n`
-              : [rel, l.text, ...(withRegion ? [l.region ?? ''] : [])].map(csvField).join(',') + '\n'
+              ? `${rel}\t${text}\n`
+              : [rel, text, ...(withRegion ? [l.region ?? ''] : [])].map(csvField).join(',') + '\n'
             await all.write(line)
             await lists[split].write(line)
             result.images++

@@ -4,6 +4,7 @@
 import init from './001_init'
 import libraryIndexes from './002_library_indexes'
 import plateOrder from './003_plate_order'
+import plateCorners from './005_plate_corners'
 
 export interface Migration {
   version: number
@@ -14,5 +15,6 @@ export interface Migration {
 export const migrations: Migration[] = [
   { version: 1, name: 'init', sql: init },
   { version: 2, name: 'library_indexes', sql: libraryIndexes },
-  { version: 3, name: 'plate_order', sql: plateOrder }
+  { version: 3, name: 'plate_order', sql: plateOrder },
+  { version: 5, name: 'plate_corners', sql: plateCorners }
 ]
