@@ -35,6 +35,10 @@ export interface Detection {
   /** detector score 0..1 */
   score: number
   classId: number
+  /** the plate's corners (TL, TR, BR, BL) when the detector gives them */
+  corners?: [[number, number], [number, number], [number, number], [number, number]]
+  /** 2 = a two-row plate (the detector's layout class); absent = one row */
+  rows?: 1 | 2
 }
 
 export interface RecognizedPlate {
