@@ -2,6 +2,7 @@
 // Electron IPC (preload) and web mode (HTTP + WebSocket) both implement `Api` from this file, and the
 // backend validates every request against these zod schemas before a service sees it.
 import { z } from 'zod'
+import { plateFromInput } from './plate-text'
 import type {
   EngineStatus,
   EvalReport,
@@ -33,10 +34,11 @@ export const plateFilterSchema = z.object({
   dateTo: z.string().max(40).optional(),
   text: z.string().max(100).optional()
 })
+// letters of any script and digits, upper-cased; '/', '|' or a line break starts a second row (plate-text.ts)
 const plateText = z
   .string()
-  .max(16)
-  .transform((s) => s.toUpperCase().replace(/[^0-9A-Z]/g, ''))
+  .max(40)
+  .transform((s) => plateFromInput(s) ?? '')
 const id = z.number().int().positive()
 const page = { offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }
 

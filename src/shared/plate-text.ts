@@ -23,3 +23,16 @@ export function plateRows(text: string): string[] {
 export function singleLine(text: string): string {
   return plateRows(text).join('')
 }
+
+/** How a row break is typed in a one-line text field (Review): `ABC/1234`; `|` and a line break also work. */
+export const ROW_INPUT_SEPARATOR = '/'
+
+/** Text typed by a person (or sent through the API) → the stored text: rows from '/', '|' or line breaks. */
+export function plateFromInput(s: string): string | null {
+  return normalizePlateRows(s.replace(/[/|]/g, ROW_BREAK))
+}
+
+/** The stored text in a one-line field: rows joined by ROW_INPUT_SEPARATOR. */
+export function plateForInput(text: string): string {
+  return text.split(ROW_BREAK).join(ROW_INPUT_SEPARATOR)
+}

@@ -46,7 +46,15 @@ describe('API errors', () => {
 describe('plate text', () => {
   it('normalizes typing to what the backend stores', () => {
     expect(normalizePlate('b 21-gsb')).toBe('B21GSB')
-    expect(normalizePlate('ab.12 cd ä')).toBe('AB12CD')
+    // letters of any script are plate characters (German district codes, CCPD's province character)
+    expect(normalizePlate('ab.12 cd ä')).toBe('AB12CDÄ')
+    expect(normalizePlate('皖a 12345')).toBe('皖A12345')
+  })
+
+  it('a two-row plate is typed with "/" (or "|"): one break, kept at the end while typing', () => {
+    expect(normalizePlate('abc/')).toBe('ABC/')
+    expect(normalizePlate('abc | 12-34')).toBe('ABC/1234')
+    expect(normalizePlate('/ab/c/12')).toBe('ABC/12')
   })
 })
 

@@ -11,6 +11,7 @@
 import type Database from 'better-sqlite3'
 import { randomUUID } from 'node:crypto'
 import type { Box, HistoryEntry, PlateFilter, PlateRow, ReviewState, Settings } from '../../shared/types'
+import { plateFromInput } from '../../shared/plate-text'
 import { DEFAULT_SETTINGS, type PlateState, type Reader } from './reader'
 import { Statements } from './statements'
 
@@ -100,7 +101,7 @@ export class Writer extends Statements {
   }
 
   correct(id: number, text: string, by: string): PlateRow {
-    const clean = text.toUpperCase().replace(/[^0-9A-Z]/g, '')
+    const clean = plateFromInput(text) ?? ''
     if (!clean) throw new LibraryError('invalid-request', 'corrected text is empty')
     this.db.transaction(() => {
       const model = this.reader.plateModelText(id)
@@ -131,7 +132,7 @@ export class Writer extends Statements {
   /** a hand-drawn plate on a frame (state 'manual'); for a video frame that was not sampled, the
    *  frame row is created from the media's size and fps */
   add(mediaId: number, frameIdx: number, box: Box, text: string, by: string): PlateRow {
-    const clean = text.toUpperCase().replace(/[^0-9A-Z]/g, '')
+    const clean = plateFromInput(text) ?? ''
     const b = normBox(box)
     const id = this.db.transaction(() => {
       const media = this.reader.getMedia(mediaId)

@@ -22,6 +22,7 @@ import { PlateEditor } from './PlateEditor'
 import { QueueList } from './QueueList'
 import { useQueue } from './useQueue'
 import { candidateChoices } from './normalize'
+import { plateForInput } from '@shared/plate-text'
 
 export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?: number }) {
   const { settings, setModal } = useApp()
@@ -80,7 +81,7 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
       const d = await api.call('plates.get', { id })
       if (mine !== loadSeq.current) return
       setDetail(d)
-      setText(d.text)
+      setText(plateForInput(d.text)) // a two-row plate edits as ROW1/ROW2
     } catch (err) {
       if (mine === loadSeq.current) {
         setDetail(null)
@@ -157,7 +158,7 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
       notify('Type the plate text, or press Delete if this is not a plate', 'warning')
       return
     }
-    if (text !== detail.text) void act(() => call('plates.correct', { id: detail.id, text }))
+    if (text !== plateForInput(detail.text)) void act(() => call('plates.correct', { id: detail.id, text }))
     else if (detail.reviewState === 'unreviewed' || detail.reviewState === 'rejected') void act(() => call('plates.confirm', { id: detail.id }))
     else select(sel.index + 1)
   }, [detail, text, act, call, notify, select, sel.index, sel.id])
@@ -238,7 +239,7 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
     (e) => {
       const n = e.key.startsWith('F') ? Number(e.key.slice(1)) : Number(e.code.replace(/\D/g, ''))
       const c = detail ? candidateChoices(detail.candidates)[n - 1] : undefined
-      if (c) setText(c.plate)
+      if (c) setText(plateForInput(c.plate))
     },
     keys
   )

@@ -1,6 +1,15 @@
-/** What the backend stores for a plate text (api.ts plateText): upper case, letters and digits only. */
+/**
+ * What the backend stores for a plate text (api.ts plateText): upper case, letters (any script) and digits,
+ * '/' (or '|') between the rows of a two-row plate. A trailing '/' stays while typing; the backend drops it.
+ */
 export function normalizePlate(s: string): string {
-  return s.toUpperCase().replace(/[^0-9A-Z]/g, '').slice(0, 16)
+  return s
+    .toUpperCase()
+    .replace(/[/|\n]+/g, '/')
+    .replace(/[^\p{L}\p{N}/]/gu, '')
+    .replace(/^\/+/, '')
+    .replace(/\/(?=.*\/)/g, '')
+    .slice(0, 20)
 }
 
 /** The alternatives worth a key (Alt+1..9): distinct texts, the first three, then any with at least 1%. */

@@ -1,0 +1,44 @@
+// The plate text model in the library: letters of any script, digits, and a row break for two-row plates.
+// Corrections through the API contract (zod) and the writer keep both rows; the stored text is
+// "TOP\nBOTTOM", read back the same, and a correction typed as "TOP/BOTTOM" in Review is that text.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { requests } from '../../src/shared/api'
+import { plateForInput, plateFromInput } from '../../src/shared/plate-text'
+import { openLibrary } from '../../src/main/db/index'
+
+const dir = mkdtempSync(join(tmpdir(), 'platedesk-rows-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('plate text rows', () => {
+  it('the API keeps rows and any script; the writer stores them; Review edits them as ROW1/ROW2', () => {
+    const parse = (text: string) => requests['plates.correct'].parse({ id: 1, text }).text
+    expect(parse('abc/1d23')).toBe('ABC\n1D23')
+    expect(parse('ABC\n1D23')).toBe('ABC\n1D23')
+    expect(parse('皖a-12345')).toBe('皖A12345')
+    expect(parse('mü-ab 12')).toBe('MÜAB12')
+
+    const lib = openLibrary(join(dir, 'lib.db'))
+    try {
+      const mediaId = Number(lib.db.prepare("INSERT INTO media (path, folder, sha256, kind, size, width, height, status) VALUES ('/m.jpg', '/', 'aa', 'image', 1, 640, 480, 'done')").run().lastInsertRowid)
+      const frameId = Number(lib.db.prepare('INSERT INTO frames (media_id, idx, width, height) VALUES (?, 0, 640, 480)').run(mediaId).lastInsertRowid)
+      const id = Number(
+        lib.db
+          .prepare("INSERT INTO plates (media_id, frame_id, x1, y1, x2, y2, text, model_text, confidence) VALUES (?, ?, 10, 10, 60, 50, 'ABC1D23', 'ABC1D23', 0.8)")
+          .run(mediaId, frameId).lastInsertRowid
+      )
+      const row = lib.writer.correct(id, parse('ABC / 1D23'), 'me')
+      expect(row.text).toBe('ABC\n1D23')
+      expect(row.reviewState).toBe('corrected') // the model read the characters, not the layout
+      expect(lib.reader.getPlate(id)!.text).toBe('ABC\n1D23')
+      expect(plateForInput(row.text)).toBe('ABC/1D23')
+      expect(plateFromInput(plateForInput(row.text))).toBe(row.text)
+      const added = lib.writer.add(mediaId, 0, { x1: 100, y1: 100, x2: 160, y2: 150 }, '京 a|12345', 'me')
+      expect(added.text).toBe('京A\n12345')
+    } finally {
+      lib.close()
+    }
+  })
+})
