@@ -99,6 +99,8 @@ export const requests = {
   'plates.correct': z.object({ id, text: plateText }),
   'plates.reject': z.object({ id }),
   'plates.setBox': z.object({ id, box }),
+  /** the plate's 4 corners (TL, TR, BR, BL; the box becomes their bounding box), or null to drop them */
+  'plates.setCorners': z.object({ id, corners: z.array(z.tuple([z.number(), z.number()])).length(4).nullable() }),
   'plates.add': z.object({ mediaId: id, frameIdx: z.number().int().min(0).default(0), box, text: plateText }),
   /** confirm every unreviewed plate matching the filter with confidence >= minConfidence */
   'plates.bulkConfirm': z.object({ filter: plateFilterSchema.default({}), minConfidence: z.number().min(0).max(1) }),
@@ -148,6 +150,7 @@ export interface Responses {
   'plates.correct': PlateRow
   'plates.reject': PlateRow
   'plates.setBox': PlateRow
+  'plates.setCorners': PlateRow
   'plates.add': PlateRow
   'plates.bulkConfirm': { count: number; batchId: string }
   'history.undo': { undone: number; plateIds: number[] }

@@ -160,6 +160,8 @@ export interface PlateRow {
   reviewState: ReviewState
   reviewedAt: string | null
   updatedAt: string
+  /** the plate's corners (TL, TR, BR, BL) in frame pixels when known (a labelled set, a corner detector, Review) */
+  corners?: [[number, number], [number, number], [number, number], [number, number]] | null
 }
 
 export interface PlateDetail extends PlateRow {

@@ -37,6 +37,19 @@ describe('plate text rows', () => {
       expect(plateFromInput(plateForInput(row.text))).toBe(row.text)
       const added = lib.writer.add(mediaId, 0, { x1: 100, y1: 100, x2: 160, y2: 150 }, '京 a|12345', 'me')
       expect(added.text).toBe('京A\n12345')
+
+      // corners: set (the box follows), a 'box' history entry, undo restores both, invalid input is refused
+      const parsed = requests['plates.setCorners'].parse({ id, corners: [[12, 8], [62, 12], [60, 52], [11, 48]] })
+      const moved = lib.writer.setCorners(id, parsed.corners as never, 'me')
+      expect(moved.corners).toEqual([[12, 8], [62, 12], [60, 52], [11, 48]])
+      expect(moved.box).toEqual({ x1: 11, y1: 8, x2: 62, y2: 52 })
+      const h = lib.reader.listHistory(id).items[0]!
+      expect(h.action).toBe('box')
+      expect(h.oldValue).toEqual({ corners: null, box: { x1: 10, y1: 10, x2: 60, y2: 50 } })
+      lib.writer.undo(undefined, 'me')
+      expect(lib.reader.getPlate(id)).toMatchObject({ corners: null, box: { x1: 10, y1: 10, x2: 60, y2: 50 } })
+      expect(() => requests['plates.setCorners'].parse({ id, corners: [[1, 2], [3, 4], [5, 6]] })).toThrow()
+      expect(() => lib.writer.setCorners(id, [[1, 2], [3, 4], [5, 6], [Number.NaN, 1]] as never, 'me')).toThrow(/finite numbers/)
     } finally {
       lib.close()
     }

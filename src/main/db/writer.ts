@@ -12,6 +12,7 @@ import type Database from 'better-sqlite3'
 import { randomUUID } from 'node:crypto'
 import type { Box, HistoryEntry, PlateFilter, PlateRow, ReviewState, Settings } from '../../shared/types'
 import { plateFromInput } from '../../shared/plate-text'
+import { quadBox, type Quad } from '../../shared/geometry'
 import { DEFAULT_SETTINGS, type PlateState, type Reader } from './reader'
 import { Statements } from './statements'
 
@@ -62,6 +63,7 @@ export class Writer extends Statements {
       sets.push('x1 = ?', 'y1 = ?', 'x2 = ?', 'y2 = ?')
       params.push(f.box.x1, f.box.y1, f.box.x2, f.box.y2)
     }
+    if (f.corners !== undefined) (sets.push('corners = ?'), params.push(f.corners ? JSON.stringify(f.corners) : null))
     sets.push('updated_at = ?')
     params.push(at)
     this.stmt(`UPDATE plates SET ${sets.join(', ')} WHERE id = ?`).run(...params, id)
@@ -125,6 +127,19 @@ export class Writer extends Statements {
     this.db.transaction(() => {
       this.mustState(id)
       this.change(id, 'box', { box: b }, by)
+    })()
+    return this.mustRow(id)
+  }
+
+  /** moves a plate's corners (a 'box' history entry: the box follows as their bounding box); null drops them */
+  setCorners(id: number, corners: Quad | null, by: string): PlateRow {
+    if (corners && (corners.length !== 4 || !corners.every((p) => p.length === 2 && p.every(Number.isFinite)))) {
+      throw new LibraryError('invalid-request', 'corners must be 4 points of finite numbers')
+    }
+    this.db.transaction(() => {
+      this.mustState(id)
+      const q = corners ? (corners.map(([x, y]) => [x, y]) as Quad) : null
+      this.change(id, 'box', q ? { corners: q, box: normBox(quadBox(q)) } : { corners: null }, by)
     })()
     return this.mustRow(id)
   }
@@ -259,6 +274,7 @@ export class Writer extends Statements {
 function matches(cur: PlateState, expected: Fields): boolean {
   if (expected.text !== undefined && expected.text !== cur.text) return false
   if (expected.reviewState !== undefined && expected.reviewState !== cur.reviewState) return false
+  if (expected.corners !== undefined && JSON.stringify(expected.corners) !== JSON.stringify(cur.corners)) return false
   if (expected.box !== undefined) {
     const a = expected.box
     const b = cur.box

@@ -28,6 +28,7 @@ export const channelGroups = {
     'plates.correct',
     'plates.reject',
     'plates.setBox',
+    'plates.setCorners',
     'plates.add',
     'plates.bulkConfirm',
     'history.undo',

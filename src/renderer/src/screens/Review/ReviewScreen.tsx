@@ -342,6 +342,8 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
                 editable={!busy}
                 drawing={drawing}
                 onBoxChange={setBox}
+                corners={detail.corners ?? null}
+                onCornersChange={(corners) => void act(() => call('plates.setCorners', { id: detail.id, corners }), { moveOn: false })}
                 onDrawn={(b) => setDrawn(b)}
                 onSelectBox={(id) => {
                   const at = queue.indexOf(id)
