@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { requests } from '../../src/shared/api'
 import { plateForInput, plateFromInput } from '../../src/shared/plate-text'
 import { openLibrary } from '../../src/main/db/index'
+import type { FileResult } from '../../src/main/db/imports'
 
 const dir = mkdtempSync(join(tmpdir(), 'platedesk-rows-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -50,6 +51,28 @@ describe('plate text rows', () => {
       expect(lib.reader.getPlate(id)).toMatchObject({ corners: null, box: { x1: 10, y1: 10, x2: 60, y2: 50 } })
       expect(() => requests['plates.setCorners'].parse({ id, corners: [[1, 2], [3, 4], [5, 6]] })).toThrow()
       expect(() => lib.writer.setCorners(id, [[1, 2], [3, 4], [5, 6], [Number.NaN, 1]] as never, 'me')).toThrow(/finite numbers/)
+    } finally {
+      lib.close()
+    }
+  })
+
+  it('corners a detector gives are stored with the imported plate (ImportStore.commitFile)', () => {
+    const lib = openLibrary(join(dir, 'import.db'))
+    try {
+      const read = { text: 'B21GSB', confidence: 0.9, charConfidences: [], candidates: [], region: null, regionConfidence: null, modelId: 'm' }
+      const corners: [[number, number], [number, number], [number, number], [number, number]] = [[562, 414], [649, 413], [649, 436], [562, 437]]
+      const f: FileResult = {
+        path: '/x/a.jpg', folder: '/x', size: 1, mtimeMs: 1, sha256: 'sha-a', kind: 'image', width: 1280, height: 720, durationS: null, fps: null,
+        capturedAt: null, gpsLat: null, gpsLon: null, status: 'done', error: null, tracks: [],
+        frames: [{ idx: 0, timeS: null, width: 1280, height: 720, detections: [
+          { box: { x1: 562, y1: 413, x2: 649, y2: 437 }, score: 0.9, detector: 'd', read, corners },
+          { box: { x1: 100, y1: 400, x2: 180, y2: 420 }, score: 0.8, detector: 'd', read: { ...read, text: 'B40JFC' } }
+        ] }]
+      }
+      const jobId = lib.imports.createJob([f.folder], { fps: 0 }, [{ path: f.path, root: f.folder }])
+      lib.imports.commitFile(lib.imports.pendingItems(jobId, 0, 1)[0]!.id, f)
+      const rows = lib.reader.listPlates({ state: 'all' }, 'media', 0, 10).items
+      expect(rows.map((r) => [r.text, r.corners])).toEqual(expect.arrayContaining([['B21GSB', corners], ['B40JFC', null]]))
     } finally {
       lib.close()
     }

@@ -497,7 +497,7 @@ export class ImportQueue {
 }
 
 function toDetections(rec: ImageRecognition, detector: string): FileDetection[] {
-  return rec.plates.map((p) => ({ box: p.detection.box, score: p.detection.score, detector, read: p.read }))
+  return rec.plates.map((p) => ({ box: p.detection.box, score: p.detection.score, detector, read: p.read, ...(p.detection.corners ? { corners: p.detection.corners } : {}) }))
 }
 
 /** tracks the detections of a video's frames, votes each track's text, picks its best detection */
