@@ -51,7 +51,8 @@ export const exportOptionsSchema = z.object({
   cropWidth: z.number().int().min(8).max(1024).optional(),
   cropHeight: z.number().int().min(8).max(1024).optional(),
   split: z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)]).optional(),
-  overwrite: z.boolean().optional()
+  overwrite: z.boolean().optional(),
+  yoloLabels: z.enum(['box', 'pose', 'obb']).optional()
 })
 
 export const settingsSchema = z.object({

@@ -283,6 +283,8 @@ export interface ExportOptions {
   /** YOLO split ratios (train, val, test) */
   split?: [number, number, number]
   overwrite?: boolean
+  /** YOLO labels: boxes (default), pose (box + the 4 corners as keypoints) or obb (the 4 corners) */
+  yoloLabels?: 'box' | 'pose' | 'obb'
 }
 
 export interface ExportProgress {

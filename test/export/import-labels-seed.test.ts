@@ -141,6 +141,26 @@ describe('import-labels: the seed dataset formats round trip', () => {
       expect(byText.get('AYO9034')!.keypoints).toBeUndefined()
       expect(byText.get('AYO9034')!.segmentation).toEqual([])
       expect(byText.get('BBC\n1D23')!.bbox).toEqual([800, 600, 40, 36])
+      // YOLO pose: box + the corners as keypoints (0 0 0 where unknown); OBB: the corners (or the box's)
+      const labelsOf = (root: string): string[] =>
+        ['train', 'val', 'test'].flatMap((sp) => readdirSync(join(root, 'labels', sp)).map((f) => readFileSync(join(root, 'labels', sp, f), 'utf8').trim())).filter(Boolean).sort()
+      const n = (v: number) => v.toFixed(6)
+      const pose = join(tmp, 'ufpr-pose')
+      await runExport(lib.db, { format: 'yolo', outDir: pose, yoloLabels: 'pose' })
+      expect(readFileSync(join(pose, 'data.yaml'), 'utf8')).toMatch(/kpt_shape: \[4, 3\]\nflip_idx: \[1, 0, 3, 2\]/)
+      const kp = (x: number, y: number) => `${n(x / 1920)} ${n(y / 1080)} 2`
+      expect(labelsOf(pose)).toEqual(
+        [
+          `0 ${n(652.5 / 1920)} ${n(363.5 / 1080)} ${n(61 / 1920)} ${n(31 / 1080)} ${kp(622, 348)} ${kp(683, 353)} ${kp(683, 379)} ${kp(622, 374)}`,
+          `0 ${n(1003 / 1920)} ${n(716.5 / 1080)} ${n(62 / 1920)} ${n(23 / 1080)}${' 0.000000 0.000000 0'.repeat(4)}`,
+          `0 ${n(820 / 1920)} ${n(618 / 1080)} ${n(40 / 1920)} ${n(36 / 1080)}${' 0.000000 0.000000 0'.repeat(4)}`
+        ].sort()
+      )
+      const obb = join(tmp, 'ufpr-obb')
+      await runExport(lib.db, { format: 'yolo', outDir: obb, yoloLabels: 'obb' })
+      const pt = (x: number, y: number) => `${n(x / 1920)} ${n(y / 1080)}`
+      expect(labelsOf(obb)).toContain(`0 ${pt(622, 348)} ${pt(683, 353)} ${pt(683, 379)} ${pt(622, 374)}`)
+      expect(labelsOf(obb)).toContain(`0 ${pt(800, 600)} ${pt(840, 600)} ${pt(840, 636)} ${pt(800, 636)}`)
       // the fast-plate-ocr list is one line per crop: the two rows top first
       const ocr = join(tmp, 'ufpr-ocr')
       await runExport(lib.db, { format: 'ocr', outDir: ocr })
