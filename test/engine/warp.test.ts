@@ -8,7 +8,9 @@ import { layoutRead } from '../../src/main/engine/layout'
 import { Pipeline } from '../../src/main/engine/pipeline'
 import { cropResize } from '../../src/main/engine/preprocess'
 import { applyHomography, homography, rectifiedSize, splitRows, warpQuad } from '../../src/main/engine/warp'
-import { MODELS_SKIP_REASON, modelsDir, skipReason } from '../helpers/models'
+import { join } from 'node:path'
+import { decodeImageFile } from '../../src/main/media/images'
+import { MODELS_SKIP_REASON, fixturesDir, modelsDir, skipReason } from '../helpers/models'
 import { renderPlate } from '../helpers/synth'
 import { pasteInPerspective, renderTwoRowPlate, type Rgb } from '../helpers/synth-rows'
 
@@ -138,5 +140,26 @@ describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON))('two-row plates read 
       }
     }
     expect(out).toEqual(cases.map((c) => `${c.top}\n${c.bottom}`))
+  })
+
+  it.skipIf(!fixturesDir())('a real plate made two-row (its two character groups stacked) reads "B305\\nCIL"', async () => {
+    // B305CIL (plates.tsv 351.6 472.6 589.6 529.2): cut in the gap between "305" and "CIL" (64% of its
+    // width), the left part on top of the right, each centred: real pixels in a two-row layout
+    const img = await decodeImageFile(join(fixturesDir()!, 'images', 'dayride_type1_001_t891.jpg'), {})
+    const W = 240
+    const H = 57
+    const plate = new Uint8Array(W * H * 3)
+    cropResize(img, { x1: 351.6, y1: 472.6, x2: 589.6, y2: 529.2 }, W, H, plate, 0)
+    const cut = Math.round(W * 0.64)
+    const w2 = cut
+    const out = new Uint8Array(w2 * H * 2 * 3).fill(200)
+    const off = Math.floor((w2 - (W - cut)) / 2)
+    for (let y = 0; y < H; y++) {
+      out.set(plate.subarray(y * W * 3, (y * W + cut) * 3), y * w2 * 3)
+      out.set(plate.subarray((y * W + cut) * 3, (y + 1) * W * 3), ((y + H) * w2 + off) * 3)
+    }
+    const frame = pasteInPerspective({ data: out, width: w2, height: 2 * H }, [[60, 40], [230, 52], [226, 180], [64, 166]], 300, 220)
+    const [r] = await pipe.read(frame, [{ box: { x1: 60, y1: 40, x2: 230, y2: 180 }, corners: [[60, 40], [230, 52], [226, 180], [64, 166]], rows: 2 }])
+    expect(r?.text).toBe('B305\nCIL')
   })
 })
