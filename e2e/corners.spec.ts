@@ -3,7 +3,7 @@
 // drawn on the frame, a corner dragged and saved (box following, one 'box' history entry), and a two-row
 // plate edited as TOP/BOTTOM.
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -82,4 +82,21 @@ test('a two-row plate shows as TOP/BOTTOM in the editor and a correction keeps t
   await expect(input).toHaveValue('ABD/1234')
   await input.press('Enter')
   await expect.poll(() => query<{ text: string }>('SELECT text FROM plates WHERE id = ?', p.id).text).toBe('ABD\n1234')
+})
+
+test('the Export screen writes YOLO pose labels with the corners as keypoints', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'platedesk-corners-yolo-'))
+  await page.goto(`${app.url}#/export`)
+  await page.getByRole('combobox', { name: 'Format' }).click()
+  await page.getByRole('option', { name: 'YOLO (detector)' }).click()
+  await page.getByRole('combobox', { name: 'YOLO labels' }).click()
+  await page.getByRole('option', { name: 'Pose (box + 4 corners)' }).click()
+  await page.getByTestId('export-out').fill(out)
+  await page.getByTestId('export-run').click()
+  await expect(page.getByTestId('export-progress')).toHaveAttribute('data-state', 'done', { timeout: 30_000 })
+  expect(readFileSync(join(out, 'data.yaml'), 'utf8')).toContain('kpt_shape: [4, 3]')
+  const rows = ['train', 'val', 'test'].flatMap((s) => readdirSync(join(out, 'labels', s)).map((f) => readFileSync(join(out, 'labels', s, f), 'utf8').trim()))
+  const withCorners = rows.filter((r) => r && !r.endsWith(' 0'))
+  expect(withCorners).toHaveLength(1) // B21GSB, corners moved by the first test
+  expect(withCorners[0].split(' ')).toHaveLength(17)
 })
