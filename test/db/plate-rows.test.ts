@@ -38,6 +38,11 @@ describe('plate text rows', () => {
       expect(plateFromInput(plateForInput(row.text))).toBe(row.text)
       const added = lib.writer.add(mediaId, 0, { x1: 100, y1: 100, x2: 160, y2: 150 }, '京 a|12345', 'me')
       expect(added.text).toBe('京A\n12345')
+      // search finds a two-row plate by its characters in reading order, and letters of any script
+      const found = (text: string) => lib.reader.listPlates({ state: 'all', text }, 'media', 0, 10).items.map((r) => r.text)
+      expect(found('C1D')).toEqual(['ABC\n1D23'])
+      expect(found('京A1')).toEqual(['京A\n12345'])
+      expect(found('ABC*')).toEqual(['ABC\n1D23'])
 
       // corners: set (the box follows), a 'box' history entry, undo restores both, invalid input is refused
       const parsed = requests['plates.setCorners'].parse({ id, corners: [[12, 8], [62, 12], [60, 52], [11, 48]] })

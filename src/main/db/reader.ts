@@ -158,9 +158,9 @@ export function toHistoryEntry(r: HistorySqlRow): HistoryEntry {
 }
 
 /** Turns a user's search into a GLOB pattern on the upper-case plate text: `B*12?` → `B*12?`,
- *  plain text `12AB` → `*12AB*` (substring). Only 0-9, A-Z, * and ? survive. */
+ *  plain text `12AB` → `*12AB*` (substring). Only letters (any script), digits, * and ? survive. */
 export function textPattern(text: string): string | null {
-  const t = text.toUpperCase().replace(/[^0-9A-Z*?]/g, '')
+  const t = text.toUpperCase().replace(/[^\p{L}\p{N}*?]/gu, '')
   if (!t) return null
   return /[*?]/.test(t) ? t : `*${t}*`
 }
@@ -220,7 +220,9 @@ export function plateWhere(filter: PlateFilter): { where: string; params: unknow
   if (filter.text) {
     const pat = textPattern(filter.text)
     if (pat) {
-      clauses.push('p.text GLOB ?')
+      // a two-row plate (TOP\nBOTTOM) is found by its characters in reading order
+      clauses.push("(p.text GLOB ? OR (instr(p.text, char(10)) > 0 AND replace(p.text, char(10), '') GLOB ?))")
+      params.push(pat)
       params.push(pat)
     }
   }
