@@ -46,7 +46,7 @@ test('the bundled backend (what Electron loads) starts and serves the API', asyn
     await page.goto(`${url}#/settings`)
     await expect(page.getByTestId('models-table')).toBeVisible()
     const token = new URL(url).searchParams.get('token')!
-    const res = await fetch(`${new URL(url).origin}/api/app.info`, { method: 'POST', headers: { 'x-platedesk-token': token }, body: '{}' })
+    const res = await fetch(`${new URL(url).origin}/api/app.info`, { method: 'POST', headers: { 'x-platedesk-token': token, 'content-type': 'application/json' }, body: '{}' })
     expect(res.status).toBe(200)
     expect((await res.json()).mode).toBe('web')
   } finally {

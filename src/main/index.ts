@@ -1,12 +1,26 @@
 // Electron main process: one locked-down window over the same backend as web mode.
 // The renderer gets no Node: contextIsolation + sandbox, a preload exposing `window.api` only, a strict
-// CSP (index.html), no new windows, no navigation away from the app, no remote content.
-import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron'
+// CSP, pages from app://platedesk/ (the built renderer folder only, never file://), no new windows, no
+// navigation, redirect or frame navigation away from the app, no remote content, no permissions.
+// The packaged binary's fuses (electron-builder.yml) turn off ELECTRON_RUN_AS_NODE, NODE_OPTIONS and
+// --inspect, and load the app only from its integrity-checked asar. Policy: security.ts.
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron'
 import { mkdirSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { createBackend, type Backend } from './services/app'
 import { forwardEvents, registerIpc } from './ipc/index'
+import {
+  APP_INDEX_URL,
+  APP_SCHEME,
+  allowPermission,
+  contentType,
+  isAllowedRequest,
+  isAppUrl as isAppUrlFor,
+  isExternalLink,
+  resolveAppFile
+} from './security'
 
 // One user-data folder named like the product on every OS (~/.config/PlateDesk, %APPDATA%\PlateDesk, ...).
 app.setName('PlateDesk')
@@ -14,15 +28,29 @@ app.setPath('userData', join(app.getPath('appData'), 'PlateDesk'))
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const preloadPath = join(here, '../preload/index.cjs')
-const rendererIndex = join(here, '../renderer/index.html')
+const rendererDir = join(here, '../renderer')
 const devServerUrl = process.env.ELECTRON_RENDERER_URL
+
+// before 'ready': app:// behaves like https (standard URLs, secure context, fetch) for the app's own pages
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }])
 
 let backend: Backend | null = null
 let mainWindow: BrowserWindow | null = null
 
 function isAppUrl(url: string): boolean {
-  if (devServerUrl && url.startsWith(devServerUrl)) return true
-  return url.startsWith(pathToFileURL(rendererIndex).href)
+  return isAppUrlFor(url, devServerUrl)
+}
+
+/** app://platedesk/<path>: a file of the built renderer, or 404 (never anything outside its folder). */
+async function serveApp(request: Request): Promise<Response> {
+  const file = resolveAppFile(rendererDir, request.url)
+  if (!file) return new Response('not found', { status: 404 })
+  try {
+    const body = await readFile(file)
+    return new Response(body, { headers: { 'content-type': contentType(file), 'x-content-type-options': 'nosniff' } })
+  } catch {
+    return new Response('not found', { status: 404 })
+  }
 }
 
 async function createWindow(b: Backend): Promise<void> {
@@ -49,11 +77,18 @@ async function createWindow(b: Backend): Promise<void> {
   win.once('ready-to-show', () => win.show())
   win.webContents.setWindowOpenHandler(({ url }) => {
     // Links to the web (licences, docs) open in the user's browser; nothing opens inside the app.
-    if (/^https:\/\//.test(url)) void shell.openExternal(url)
+    if (isExternalLink(url)) void shell.openExternal(url)
     return { action: 'deny' }
   })
-  win.webContents.on('will-navigate', (e, url) => {
-    if (!isAppUrl(url)) e.preventDefault()
+  // the page (or any frame in it) stays on the app: no navigation, server redirect or frame navigation away
+  win.webContents.on('will-navigate', (e) => {
+    if (!isAppUrl(e.url)) e.preventDefault()
+  })
+  win.webContents.on('will-redirect', (e) => {
+    if (!isAppUrl(e.url)) e.preventDefault()
+  })
+  win.webContents.on('will-frame-navigate', (e) => {
+    if (!isAppUrl(e.url)) e.preventDefault()
   })
   win.webContents.on('will-attach-webview', (e) => e.preventDefault())
   const unforward = forwardEvents(b, win.webContents)
@@ -61,25 +96,18 @@ async function createWindow(b: Backend): Promise<void> {
     unforward()
     if (mainWindow === win) mainWindow = null
   })
-  if (devServerUrl) await win.loadURL(devServerUrl)
-  else await win.loadFile(rendererIndex)
+  await win.loadURL(devServerUrl ?? APP_INDEX_URL)
 }
 
 async function start(): Promise<void> {
   await app.whenReady()
-  // No remote content: refuse every permission request and every non-app request.
-  session.defaultSession.setPermissionRequestHandler((_wc, _perm, done) => done(false))
-  session.defaultSession.webRequest.onBeforeRequest((details, done) => {
-    const u = details.url
-    const local =
-      u.startsWith('file:') ||
-      u.startsWith('data:') ||
-      u.startsWith('blob:') ||
-      u.startsWith('devtools:') ||
-      // `npm run dev`: the Vite dev server and its hot-reload socket
-      (!!devServerUrl && (u.startsWith(devServerUrl) || u.startsWith(devServerUrl.replace(/^http/, 'ws'))))
-    done({ cancel: !local })
-  })
+  protocol.handle(APP_SCHEME, serveApp)
+  // No remote content: refuse every permission request and check, and every non-app request.
+  const ses = session.defaultSession
+  ses.setPermissionRequestHandler((_wc, permission, done) => done(allowPermission(permission)))
+  ses.setPermissionCheckHandler((_wc, permission) => allowPermission(permission))
+  ses.setDevicePermissionHandler(() => false)
+  ses.webRequest.onBeforeRequest((details, done) => done({ cancel: !isAllowedRequest(details.url, devServerUrl) }))
 
   const userData = app.getPath('userData')
   mkdirSync(userData, { recursive: true })

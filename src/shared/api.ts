@@ -2,17 +2,16 @@
 // Electron IPC (preload) and web mode (HTTP + WebSocket) both implement `Api` from this file, and the
 // backend validates every request against these zod schemas before a service sees it.
 import { z } from 'zod'
-import { plateFromInput } from './plate-text'
 import type {
   EngineStatus,
   EvalReport,
   ExportProgress,
-  HistoryEntry,
   ImportFailure,
   ImportProgress,
   LibraryStats,
   MediaSummary,
   ModelDownloadProgress,
+  HistoryListItem,
   ModelStatus,
   PlateDetail,
   PlateRow,
@@ -20,31 +19,51 @@ import type {
   TrackFrame,
   TrackSummary
 } from './types'
+import { MAX_PLATE_TEXT, plateFromInput } from './plate-text'
 
-const box = z.object({ x1: z.number(), y1: z.number(), x2: z.number(), y2: z.number() })
-const reviewState = z.enum(['unreviewed', 'confirmed', 'corrected', 'rejected', 'manual'])
+/** Largest |coordinate| a box may have; the backend also clamps boxes to their frame (db/writer.ts). */
+export const MAX_COORD = 1_000_000
+const coord = z.number().min(-MAX_COORD).max(MAX_COORD) // zod 4 numbers are finite: no NaN, no ±Infinity
+const box = z.object({ x1: coord, y1: coord, x2: coord, y2: coord })
+/** A file or folder path: no NUL byte (the OS cannot take one) and a sane length. */
+const fsPath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((s) => !s.includes('\0'), 'contains a NUL byte')
+const folderPath = z
+  .string()
+  .max(4096)
+  .refine((s) => !s.includes('\0'), 'contains a NUL byte')
+/** A model id as the manifest spells them (the backend checks it is in the manifest). */
+const modelId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'not a model id')
+/** One frame index: no video has a billion frames. */
+const frameIdx = z.number().int().min(0).max(1_000_000_000)
+const reviewState = z.enum(['unreviewed', 'confirmed', 'corrected', 'rejected', 'manual', 'illegible'])
 export const plateFilterSchema = z.object({
   state: z.union([reviewState, z.literal('reviewed'), z.literal('all')]).optional(),
   maxConfidence: z.number().min(0).max(1).optional(),
   minConfidence: z.number().min(0).max(1).optional(),
   region: z.string().max(100).optional(),
-  folder: z.string().max(4096).optional(),
+  folder: folderPath.optional(),
   mediaId: z.number().int().optional(),
   dateFrom: z.string().max(40).optional(),
   dateTo: z.string().max(40).optional(),
   text: z.string().max(100).optional()
 })
-// letters of any script and digits, upper-cased; '/', '|' or a line break starts a second row (plate-text.ts)
+// Unicode, case and spaces normalised per row (shared/plate-text.ts); '/' or a line break starts a second
+// row; never truncated: too long is an error
 const plateText = z
   .string()
-  .max(40)
-  .transform((s) => plateFromInput(s) ?? '')
+  .max(4 * MAX_PLATE_TEXT)
+  .transform(plateFromInput)
+  .refine((s) => s.length <= MAX_PLATE_TEXT, { message: `plate text is longer than ${MAX_PLATE_TEXT} characters` })
 const id = z.number().int().positive()
 const page = { offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }
 
 export const exportOptionsSchema = z.object({
   format: z.enum(['yolo', 'coco', 'voc', 'ocr', 'paddleocr', 'csv', 'json']),
-  outDir: z.string().min(1).max(4096),
+  outDir: fsPath,
   includeUnreviewedAbove: z.number().min(0).max(1).optional(),
   videoFrames: z.union([z.literal('best'), z.object({ everyNth: z.number().int().min(1) })]).optional(),
   cropPadding: z.number().min(0).max(1).optional(),
@@ -56,8 +75,9 @@ export const exportOptionsSchema = z.object({
 })
 
 export const settingsSchema = z.object({
-  detectorId: z.string(),
-  recognizerId: z.string(),
+  detectorId: modelId,
+  /** one recognizer id, or two joined by '+' (the second backs the first up) */
+  recognizerId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\+[A-Za-z0-9][A-Za-z0-9._-]{0,99})?$/, 'not a recognizer id (or two joined by +)'),
   detectionThreshold: z.number().min(0.01).max(1),
   lowConfidence: z.number().min(0).max(1),
   provider: z.enum(['cpu', 'cuda', 'dml', 'coreml']),
@@ -73,20 +93,20 @@ export const requests = {
    * downloads the given model ids, or (ids absent) the default and selected models that are missing or
    * corrupt, into the models folder; progress comes as 'models.progress' events
    */
-  'models.download': z.object({ ids: z.array(z.string().min(1).max(200)).max(50).optional() }),
+  'models.download': z.object({ ids: z.array(modelId).max(50).optional() }),
   'library.stats': z.object({}),
   /** paths are files or folders on the backend's machine; fps = video sampling (0 = every frame) */
-  'library.import': z.object({ paths: z.array(z.string().min(1).max(4096)).min(1), fps: z.number().min(0).max(120).optional() }),
+  'library.import': z.object({ paths: z.array(fsPath).min(1).max(1000), fps: z.number().min(0).max(120).optional() }),
   'import.status': z.object({}),
   'import.pause': z.object({ jobId: id }),
   'import.resume': z.object({ jobId: id }),
   'import.cancel': z.object({ jobId: id }),
   'import.failures': z.object({ jobId: id.optional(), ...page }),
-  'media.list': z.object({ folder: z.string().optional(), ...page }),
+  'media.list': z.object({ folder: folderPath.optional(), ...page }),
   /** a JPEG of a frame (or a crop of it), scaled to fit maxSize, as a data: URL */
   'media.image': z.object({
     mediaId: id,
-    frameIdx: z.number().int().min(0).default(0),
+    frameIdx: frameIdx.default(0),
     crop: box.optional(),
     maxSize: z.number().int().min(16).max(4096).default(1280)
   }),
@@ -102,18 +122,28 @@ export const requests = {
   'plates.setBox': z.object({ id, box }),
   /** the plate's 4 corners (TL, TR, BR, BL; the box becomes their bounding box), or null to drop them */
   'plates.setCorners': z.object({ id, corners: z.array(z.tuple([z.number(), z.number()])).length(4).nullable() }),
-  'plates.add': z.object({ mediaId: id, frameIdx: z.number().int().min(0).default(0), box, text: plateText }),
+  /** a hand-drawn plate; illegible: a real plate nobody can read (text must then be empty) */
+  'plates.add': z.object({ mediaId: id, frameIdx: frameIdx.default(0), box, text: plateText, illegible: z.boolean().optional() }),
+  /** a real plate whose text cannot be read: kept for detection data, text cleared, never OCR data */
+  'plates.illegible': z.object({ id }),
   /** confirm every unreviewed plate matching the filter with confidence >= minConfidence */
   'plates.bulkConfirm': z.object({ filter: plateFilterSchema.default({}), minConfidence: z.number().min(0).max(1) }),
   /** undo one history entry (or the latest undoable one when absent); bulk entries undo as a batch */
   'history.undo': z.object({ historyId: id.optional() }),
-  'history.list': z.object({ plateId: id.optional(), ...page }),
+  'history.list': z.object({
+    plateId: id.optional(),
+    plateText: z.string().max(100).optional(),
+    action: z.enum(['confirm', 'correct', 'reject', 'add', 'box', 'undo', 'bulk-confirm', 'illegible']).optional(),
+    dateFrom: z.string().max(40).optional(),
+    dateTo: z.string().max(40).optional(),
+    ...page
+  }),
   'tracks.list': z.object({ mediaId: id }),
   'tracks.frames': z.object({ trackId: id }),
   'settings.get': z.object({}),
   'settings.set': settingsSchema.partial(),
   'export.run': exportOptionsSchema,
-  'export.status': z.object({ jobId: z.string() }),
+  'export.status': z.object({ jobId: z.string().min(1).max(100) }),
   'eval.run': z.object({}),
   /** Electron only: native folder picker. Web mode answers { paths: [] }. */
   'dialog.openFolder': z.object({})
@@ -153,9 +183,10 @@ export interface Responses {
   'plates.setBox': PlateRow
   'plates.setCorners': PlateRow
   'plates.add': PlateRow
+  'plates.illegible': PlateRow
   'plates.bulkConfirm': { count: number; batchId: string }
   'history.undo': { undone: number; plateIds: number[] }
-  'history.list': Page<HistoryEntry>
+  'history.list': Page<HistoryListItem>
   'tracks.list': TrackSummary[]
   'tracks.frames': TrackFrame[]
   'settings.get': Settings
@@ -201,4 +232,9 @@ export function isApiErrorCode(code: unknown): code is ApiErrorCode {
 export interface ApiErrorPayload {
   code: ApiErrorCode
   message: string
+}
+/** Error messages are cut to this many characters: an error never echoes a large input back. */
+export const MAX_ERROR_MESSAGE = 600
+export function clipErrorMessage(message: string): string {
+  return message.length <= MAX_ERROR_MESSAGE ? message : `${message.slice(0, MAX_ERROR_MESSAGE - 1)}…`
 }

@@ -96,6 +96,8 @@ export interface ModelStatus {
   size?: number
   /** a default model of the manifest (set by the backend's models.status / app.info) */
   default?: boolean
+  /** recognisers: the characters the model can read (its manifest alphabet, without the pad char) */
+  alphabet?: string
 }
 
 /** One step of a model download (event 'models.progress'). */
@@ -126,7 +128,8 @@ export interface EngineStatus {
 
 export type MediaKind = 'image' | 'video'
 export type MediaStatus = 'pending' | 'processing' | 'done' | 'error'
-export type ReviewState = 'unreviewed' | 'confirmed' | 'corrected' | 'rejected' | 'manual'
+/** illegible: a real plate (its box is detection data) whose text nobody can read (no text, no OCR data) */
+export type ReviewState = 'unreviewed' | 'confirmed' | 'corrected' | 'rejected' | 'manual' | 'illegible'
 
 export interface MediaSummary {
   id: number
@@ -177,13 +180,39 @@ export interface PlateDetail extends PlateRow {
 export interface HistoryEntry {
   id: number
   plateId: number
-  action: 'confirm' | 'correct' | 'reject' | 'add' | 'box' | 'undo' | 'bulk-confirm'
+  action: HistoryAction
   oldValue: unknown
   newValue: unknown
   at: string
   by: string
   batchId: string | null
   undoneBy: number | null
+}
+
+export type HistoryAction = 'confirm' | 'correct' | 'reject' | 'add' | 'box' | 'undo' | 'bulk-confirm' | 'illegible'
+
+/** A history row as the History screen lists it: the entry plus what it needs to show the plate. */
+export interface HistoryListItem extends HistoryEntry {
+  /** the plate's text before and after this change (for a confirm or reject: the text it kept) */
+  textBefore: string | null
+  textAfter: string | null
+  /** where the plate is, to show its crop (the plate's current box) */
+  mediaId: number
+  frameIdx: number
+  box: Box
+  /** the plate's current text and state */
+  plateText: string
+  plateState: ReviewState
+}
+
+export interface HistoryFilter {
+  plateId?: number
+  /** the plate's current text, same syntax as the plate search */
+  plateText?: string
+  action?: HistoryAction
+  /** ISO dates (inclusive) on the change time */
+  dateFrom?: string
+  dateTo?: string
 }
 
 export interface TrackFrame {
@@ -245,13 +274,14 @@ export interface PlateFilter {
   maxConfidence?: number
   minConfidence?: number
   region?: string
-  /** source folder prefix */
+  /** part of the media file's folder path (substring, case-insensitive) */
   folder?: string
   mediaId?: number
   /** ISO dates on capture time (or import time when no EXIF) */
   dateFrom?: string
   dateTo?: string
-  /** text search; * and ? wildcards */
+  /** text search: substring, case-insensitive; `*` = any run of characters, `?` = one character;
+   *  every other character (also `_` and `%`) is literal */
   text?: string
 }
 
@@ -294,6 +324,17 @@ export interface ExportProgress {
   state: 'running' | 'done' | 'error' | 'cancelled'
   outDir: string
   error: string | null
+  /** detection exports, once done: the images left out and why */
+  leftOut?: ExportLeftOut
+}
+
+/** Images a detection export left out, because a box on them is undecided (training on them would
+ *  teach the detector that a real plate is background). */
+export interface ExportLeftOut {
+  /** images with some plates decided and at least one still unreviewed (below the threshold) */
+  partlyReviewed: number
+  /** images whose plates are all unreviewed (below the threshold) */
+  unreviewed: number
 }
 
 export interface EvalReport {

@@ -103,23 +103,28 @@ describe('web-mode server', () => {
     expect((await raw({ path: '/assets/app.js' })).status).toBe(401)
     expect((await raw({ path: '/api/app.info', method: 'POST', body: '{}' })).status).toBe(401)
     expect((await raw({ path: `/?token=${'0'.repeat(64)}` })).status).toBe(401)
-    const page = await raw({ path: `/?token=${server.token}` })
+    // the printed address sets an HttpOnly same-site cookie and redirects to itself without the token, so
+    // the page and its assets load without the token in their URL
+    const first = await raw({ path: `/?token=${server.token}` })
+    expect(first.status).toBe(303)
+    expect(first.headers.location).toBe('/')
+    const cookie = String((first.headers['set-cookie'] as string[])[0]).split(';')[0]
+    expect(first.headers['set-cookie']).toEqual([expect.stringMatching(/HttpOnly; SameSite=Strict/)])
+    const page = await raw({ path: '/', headers: { cookie } })
     expect(page.status).toBe(200)
     expect(page.body).toContain('<title>PlateDesk</title>')
     expect(String(page.headers['content-security-policy'])).toContain("default-src 'self'")
-    // the page load sets an HttpOnly same-site cookie, so the page's own assets load without the token in their URL
-    const cookie = String((page.headers['set-cookie'] as string[])[0]).split(';')[0]
-    expect(page.headers['set-cookie']).toEqual([expect.stringMatching(/HttpOnly; SameSite=Strict/)])
     expect((await raw({ path: '/assets/app.js', headers: { cookie } })).status).toBe(200)
-    const api = await raw({ path: '/api/library.stats', method: 'POST', body: '{}', headers: { 'x-platedesk-token': server.token } })
+    const api = await raw({ path: '/api/library.stats', method: 'POST', body: '{}', headers: { 'x-platedesk-token': server.token, 'content-type': 'application/json' } })
     expect(api.status).toBe(200)
     expect(JSON.parse(api.body)).toMatchObject({ media: 0, plates: 0 })
     // no path traversal out of the renderer folder
-    expect((await raw({ path: `/../../library.db?token=${server.token}` })).status).toBe(404)
+    expect((await raw({ path: '/../../library.db', headers: { cookie } })).status).toBe(404)
+    expect((await raw({ path: '/..%2f..%2flibrary.db', headers: { cookie } })).status).toBe(404)
   })
 
   it('rejects a foreign Host header (DNS rebinding), bad JSON and oversized bodies', async () => {
-    const h = { 'x-platedesk-token': server.token }
+    const h = { 'x-platedesk-token': server.token, 'content-type': 'application/json' }
     expect((await raw({ path: '/api/app.info', method: 'POST', body: '{}', headers: { ...h, host: 'evil.example:80' } })).status).toBe(403)
     const badJson = await raw({ path: '/api/app.info', method: 'POST', body: '{not json', headers: h })
     expect(badJson.status).toBe(400)

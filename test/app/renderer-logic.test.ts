@@ -45,16 +45,17 @@ describe('API errors', () => {
 
 describe('plate text', () => {
   it('normalizes typing to what the backend stores', () => {
-    expect(normalizePlate('b 21-gsb')).toBe('B21GSB')
-    // letters of any script are plate characters (German district codes, CCPD's province character)
-    expect(normalizePlate('ab.12 cd ä')).toBe('AB12CDÄ')
-    expect(normalizePlate('皖a 12345')).toBe('皖A12345')
+    expect(normalizePlate('b 21 gsb')).toBe('B21GSB')
+    // Unicode plates are kept whole: case and spaces are all that change, nothing is cut at 16
+    expect(normalizePlate('в75 мсу')).toBe('В75МСУ')
+    expect(normalizePlate('ab.12 cd ä')).toBe('AB.12CDÄ')
+    expect(normalizePlate('ß')).toBe('ß')
+    expect(normalizePlate('abcdefghijklmnopqrstuvwxyz')).toBe('ABCDEFGHIJKLMNOPQRSTUVWXYZ')
   })
 
-  it('a two-row plate is typed with "/" (or "|"): one break, kept at the end while typing', () => {
+  it('a two-row plate is typed as TOP/BOTTOM: the "/" stays while typing, the backend makes it a row break', () => {
     expect(normalizePlate('abc/')).toBe('ABC/')
-    expect(normalizePlate('abc | 12-34')).toBe('ABC/1234')
-    expect(normalizePlate('/ab/c/12')).toBe('ABC/12')
+    expect(normalizePlate('abc / 12 34')).toBe('ABC/1234')
   })
 })
 

@@ -19,6 +19,7 @@ import { SEED_FORMATS, findSeedLabels, type SeedFormat } from '../eval/seed-labe
 import { matchBoxes } from '../eval/metrics'
 import { sha256File } from '../media/hash'
 import type { Db } from './training-reader'
+import { writeTransaction } from './transactions'
 
 export type LabelImportFormat = 'openalpr' | 'yolo' | 'voc' | SeedFormat
 export const LABEL_IMPORT_FORMATS: LabelImportFormat[] = ['openalpr', 'yolo', 'voc', ...SEED_FORMATS]
@@ -89,7 +90,7 @@ export async function importGroundTruth(db: Db, path: string, opts: LabelImportO
     history: db.prepare('INSERT INTO history (plate_id, action, old_value, new_value, at, by) VALUES (?, ?, ?, ?, ?, ?)')
   }
 
-  const commit = db.transaction((p: Prepared) => {
+  const commitTx = db.transaction((p: Prepared) => {
     const at = new Date().toISOString()
     let mediaId = (q.media.get(p.sha256) as { id: number } | undefined)?.id
     if (mediaId == null) {
@@ -154,7 +155,7 @@ export async function importGroundTruth(db: Db, path: string, opts: LabelImportO
     try {
       const s = await stat(gt.image)
       const [sha256, dims] = await Promise.all([sha256File(gt.image), imageSize(gt.image)])
-      commit({ gt, sha256, size: s.size, mtimeMs: s.mtimeMs, width: dims.width, height: dims.height })
+      writeTransaction(db, () => commitTx({ gt, sha256, size: s.size, mtimeMs: s.mtimeMs, width: dims.width, height: dims.height }))
       result.images++
     } catch (err) {
       result.failures.push({ path: gt.image, error: err instanceof Error ? err.message : String(err) })

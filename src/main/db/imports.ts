@@ -116,7 +116,7 @@ export class ImportStore extends Statements {
 
   /** creates a job with all its items in one transaction (a crash leaves no half-scanned job) */
   createJob(roots: string[], options: ImportOptions, items: { path: string; root: string }[]): number {
-    return this.db.transaction(() => {
+    return this.tx(() => {
       const r = this.stmt(`INSERT INTO import_jobs (roots, options, state) VALUES (?, ?, 'running')`).run(
         JSON.stringify(roots),
         JSON.stringify(options)
@@ -125,15 +125,17 @@ export class ImportStore extends Statements {
       const ins = this.stmt('INSERT OR IGNORE INTO import_items (job_id, path, root) VALUES (?, ?, ?)')
       for (const it of items) ins.run(jobId, it.path, it.root)
       return jobId
-    })()
+    })
   }
 
   /** an item that failed before it could be queued as a file (e.g. an unreadable folder) */
   addFailedItem(jobId: number, path: string, root: string, error: string): void {
-    this.stmt(
-      `INSERT INTO import_items (job_id, path, root, state, error) VALUES (?, ?, ?, 'error', ?)
-       ON CONFLICT (job_id, path) DO UPDATE SET state = 'error', error = excluded.error`
-    ).run(jobId, path, root, error)
+    this.tx(() =>
+      this.stmt(
+        `INSERT INTO import_items (job_id, path, root, state, error) VALUES (?, ?, ?, 'error', ?)
+         ON CONFLICT (job_id, path) DO UPDATE SET state = 'error', error = excluded.error`
+      ).run(jobId, path, root, error)
+    )
   }
 
   getJob(id: number): JobRecord | null {
@@ -153,10 +155,12 @@ export class ImportStore extends Statements {
 
   setJobState(id: number, state: JobState): void {
     const final = state === 'done' || state === 'cancelled' || state === 'error'
-    this.stmt(`UPDATE import_jobs SET state = ?, finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE NULL END WHERE id = ?`).run(
-      state,
-      final ? 1 : 0,
-      id
+    this.tx(() =>
+      this.stmt(`UPDATE import_jobs SET state = ?, finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE NULL END WHERE id = ?`).run(
+        state,
+        final ? 1 : 0,
+        id
+      )
     )
   }
 
@@ -186,7 +190,7 @@ export class ImportStore extends Statements {
   }
 
   cancelPending(jobId: number): number {
-    return this.stmt(`UPDATE import_items SET state = 'cancelled' WHERE job_id = ? AND state = 'pending'`).run(jobId).changes
+    return this.tx(() => this.stmt(`UPDATE import_items SET state = 'cancelled' WHERE job_id = ? AND state = 'pending'`).run(jobId).changes)
   }
 
   /** media already imported from exactly this path, size and mtime (the re-import fast path) */
@@ -212,20 +216,20 @@ export class ImportStore extends Statements {
 
   /** the same bytes are already in the library: remember this path, mark the item */
   commitDuplicate(itemId: number, mediaId: number, path: string, size: number, mtimeMs: number): CommitOutcome {
-    return this.db.transaction(() => {
+    return this.tx(() => {
       this.upsertPath(path, mediaId, size, mtimeMs)
       this.stmt(`UPDATE import_items SET state = 'duplicate', media_id = ?, plates = 0, error = NULL WHERE id = ?`).run(mediaId, itemId)
       return { state: 'duplicate' as const, mediaId, plates: 0 }
-    })()
+    })
   }
 
   /** a file that could not even be read/hashed */
   commitItemError(itemId: number, error: string): void {
-    this.stmt(`UPDATE import_items SET state = 'error', error = ? WHERE id = ?`).run(error, itemId)
+    this.tx(() => this.stmt(`UPDATE import_items SET state = 'error', error = ? WHERE id = ?`).run(error, itemId))
   }
 
   commitFile(itemId: number, f: FileResult): CommitOutcome {
-    return this.db.transaction((): CommitOutcome => {
+    return this.tx((): CommitOutcome => {
       const existing = this.stmt(
         `SELECT id, status, (SELECT COUNT(*) FROM plates p WHERE p.media_id = media.id AND p.review_state <> 'unreviewed') AS reviewed
          FROM media WHERE sha256 = ?`
@@ -335,7 +339,7 @@ export class ImportStore extends Statements {
       const state = f.status === 'error' ? 'error' : 'done'
       this.stmt('UPDATE import_items SET state = ?, media_id = ?, plates = ?, error = ? WHERE id = ?').run(state, mediaId, plates, f.error, itemId)
       return { state, mediaId, plates }
-    })()
+    })
   }
 
   private upsertPath(path: string, mediaId: number, size: number, mtimeMs: number): void {

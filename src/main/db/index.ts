@@ -8,6 +8,8 @@ import { migrations } from './migrations/index'
 import { Reader } from './reader'
 import { Writer } from './writer'
 import { ImportStore } from './imports'
+import { PLATEDESK_APPLICATION_ID, recogniseLibraryFile } from './recognise'
+import { markDamaged, retryBusy, writeTransaction } from './transactions'
 
 export type SqliteDb = Database.Database
 
@@ -34,6 +36,9 @@ export interface Library {
   readonly imports: ImportStore
   /** schema version after migrations */
   readonly version: number
+  /** why the library is damaged (quick check at open) and how to recover; null when healthy. A damaged
+   *  library is open for reading only: every write is refused with this message. */
+  readonly damage: string | null
   integrityCheck(): IntegrityReport
   close(): void
 }
@@ -47,9 +52,10 @@ export interface Library {
  */
 export function applyMigrations(db: SqliteDb): number {
   const sorted = [...migrations].sort((a, b) => a.version - b.version)
-  const hasTable = !!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).get()
-  if (!hasTable) {
-    db.transaction(() => {
+  const hasTable = (): boolean => !!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).get()
+  if (!hasTable()) {
+    writeTransaction(db, () => {
+      if (hasTable()) return // another process created it while this one waited for the write lock
       const legacy = db.pragma('user_version', { simple: true }) as number
       db.exec(`CREATE TABLE schema_migrations (
         version    INTEGER PRIMARY KEY,
@@ -59,31 +65,77 @@ export function applyMigrations(db: SqliteDb): number {
       // a library from before this table recorded only a high-water mark in user_version
       const ins = db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)')
       for (const m of sorted) if (m.version <= legacy) ins.run(m.version, m.name)
-    })()
+    })
   }
   const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version))
   for (const m of sorted) {
     if (applied.has(m.version)) continue
-    db.transaction(() => {
-      db.exec(m.sql)
-      db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(m.version, m.name)
-    })()
+    // PRAGMA foreign_keys is a no-op inside a transaction: a rebuild turns it off around its transaction
+    // (a DROP TABLE would otherwise cascade into the rows that reference it)
+    const fkWas = m.foreignKeysOff ? (db.pragma('foreign_keys', { simple: true }) as number) : 0
+    if (m.foreignKeysOff) db.pragma('foreign_keys = OFF')
+    // violations a damaged library already had are `platedesk check`'s business, not a reason to refuse it
+    const fkBefore = m.foreignKeysOff ? (db.pragma('foreign_key_check') as unknown[]).length : 0
+    try {
+      writeTransaction(db, () => {
+        // another process may have applied it while this one waited for the write lock
+        if (db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version)) return
+        if (m.sql) db.exec(m.sql)
+        m.run?.(db)
+        if (m.foreignKeysOff) {
+          const bad = db.pragma('foreign_key_check') as unknown[]
+          if (bad.length > fkBefore) throw new Error(`migration ${m.version} (${m.name}) broke ${bad.length - fkBefore} foreign key(s)`)
+        }
+        db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(m.version, m.name)
+      })
+    } finally {
+      if (m.foreignKeysOff && fkWas) db.pragma('foreign_keys = ON')
+    }
     applied.add(m.version)
   }
   const top = Math.max(0, ...applied)
-  if ((db.pragma('user_version', { simple: true }) as number) !== top) db.pragma(`user_version = ${Math.trunc(top)}`)
+  if ((db.pragma('user_version', { simple: true }) as number) !== top) retryBusy(() => db.pragma(`user_version = ${Math.trunc(top)}`))
+  // libraries from before the application_id was set get it now, so they are recognised by their header
+  if ((db.pragma('application_id', { simple: true }) as number) !== PLATEDESK_APPLICATION_ID) {
+    retryBusy(() => db.pragma(`application_id = ${PLATEDESK_APPLICATION_ID}`))
+  }
   return top
+}
+
+/** the newest schema version this build knows */
+export const KNOWN_SCHEMA_VERSION = Math.max(...migrations.map((m) => m.version))
+
+/**
+ * PRAGMA quick_check (no index cross-checks: cheap enough for every open). Null when ok, else the
+ * message every refused write repeats, with how to recover.
+ */
+function quickCheck(db: SqliteDb, path: string): string | null {
+  let lines: string[]
+  try {
+    lines = (db.pragma('quick_check(20)') as { quick_check: string }[]).flatMap((r) => r.quick_check.split('\n'))
+  } catch (err) {
+    lines = [(err as Error).message]
+  }
+  if (lines.length === 1 && lines[0] === 'ok') return null
+  const found = lines.filter((l) => l && !l.startsWith('***')).slice(0, 3).join('; ')
+  return (
+    `library ${path} is damaged (${found}). It is open read-only: nothing will be written to it. ` +
+    `To recover, run \`platedesk check --db ${path}\` for the details, export what is still readable ` +
+    `(\`platedesk export --db ${path} --format json --out DIR\`, or a training-data format), and rebuild from a backup or that export`
+  )
 }
 
 export function openLibrary(file: string, opts: OpenOptions = {}): Library {
   const path = resolve(file)
   const readonly = !!opts.readonly
+  // PLATEDESK_SQLITE_BINDING: a better-sqlite3 build for Electron's ABI (scripts/start.mjs makes one),
+  // so `npm start` and the Node CLI/tests can share one node_modules
+  const nativeBinding = process.env.PLATEDESK_SQLITE_BINDING || undefined
+  // before anything opens it for writing: someone else's file is refused unchanged
+  const kind = recogniseLibraryFile(path, KNOWN_SCHEMA_VERSION, nativeBinding)
   if (!readonly) mkdirSync(dirname(path), { recursive: true })
   let db: SqliteDb
   try {
-    // PLATEDESK_SQLITE_BINDING: a better-sqlite3 build for Electron's ABI (scripts/start.mjs makes one),
-    // so `npm start` and the Node CLI/tests can share one node_modules
-    const nativeBinding = process.env.PLATEDESK_SQLITE_BINDING || undefined
     db = new Database(path, { readonly, fileMustExist: readonly, nativeBinding })
   } catch (err) {
     const e = new Error(`cannot open library ${path}: ${(err as Error).message}`) as Error & { code: string }
@@ -94,11 +146,19 @@ export function openLibrary(file: string, opts: OpenOptions = {}): Library {
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 5000))}`)
     db.pragma('foreign_keys = ON')
     let version: number
-    if (readonly) {
+    const damage = kind === 'library' ? quickCheck(db, path) : null
+    if (damage) {
+      // reads of the undamaged parts still work; writes are refused (query_only backs the explicit checks)
+      markDamaged(db, damage)
+      if (!readonly) db.pragma('query_only = ON')
+      version = db.pragma('user_version', { simple: true }) as number
+    } else if (readonly) {
       version = db.pragma('user_version', { simple: true }) as number
       if (version < 1) throw new Error(`${path} is not a PlateDesk library (no schema)`)
     } else {
-      db.pragma('journal_mode = WAL')
+      // the mark goes into the header before WAL, so even a library that never checkpoints carries it
+      if (kind === 'new') retryBusy(() => db.pragma(`application_id = ${PLATEDESK_APPLICATION_ID}`))
+      retryBusy(() => db.pragma('journal_mode = WAL'))
       db.pragma('synchronous = NORMAL')
       version = applyMigrations(db)
     }
@@ -113,6 +173,7 @@ export function openLibrary(file: string, opts: OpenOptions = {}): Library {
       writer,
       imports,
       version,
+      damage,
       integrityCheck: () => integrityCheck(db),
       close: () => {
         if (db.open) db.close()
@@ -122,7 +183,7 @@ export function openLibrary(file: string, opts: OpenOptions = {}): Library {
     db.close()
     const msg = (err as Error).message
     if (msg.includes(path)) throw err
-    throw Object.assign(new Error(`cannot open library ${path}: ${msg}`), { code: 'io' })
+    throw Object.assign(new Error(`cannot open library ${path}: ${msg}`), { code: (err as { code?: string }).code === 'conflict' ? 'conflict' : 'io' })
   }
 }
 
@@ -135,3 +196,5 @@ export function integrityCheck(db: SqliteDb): IntegrityReport {
 export { Reader } from './reader'
 export { Writer } from './writer'
 export { ImportStore } from './imports'
+export { PLATEDESK_APPLICATION_ID } from './recognise'
+export { writeTransaction } from './transactions'

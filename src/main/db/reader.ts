@@ -1,8 +1,11 @@
 // Every SELECT the UI and the CLI need. Paginated, and each list query walks an index.
+import type Database from 'better-sqlite3'
 import type {
   Box,
   Candidate,
   HistoryEntry,
+  HistoryFilter,
+  HistoryListItem,
   ImportFailure,
   LibraryStats,
   MediaKind,
@@ -17,6 +20,7 @@ import type {
   TrackFrame,
   TrackSummary
 } from '../../shared/types'
+import { normalizePlateText } from '../../shared/plate-text'
 import { Statements } from './statements'
 import { parseQuad, type Quad } from '../../shared/geometry'
 
@@ -157,21 +161,45 @@ export function toHistoryEntry(r: HistorySqlRow): HistoryEntry {
   }
 }
 
-/** Turns a user's search into a GLOB pattern on the upper-case plate text: `B*12?` → `B*12?`,
- *  plain text `12AB` → `*12AB*` (substring). Only letters (any script), digits, * and ? survive. */
+/** `s` with LIKE's own wildcards (and the escape character) escaped, for `LIKE ? ESCAPE '\\'` */
+export function likeLiteral(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`)
+}
+
+/**
+ * The plate search as a LIKE pattern (`ESCAPE '\'`) on the stored plate text. One syntax everywhere:
+ * a substring by default; `*` is any run of characters and `?` exactly one, anywhere in it; every other
+ * character, `_` and `%` too, is itself. The search is normalised like stored text (case, spaces:
+ * shared/plate-text.ts), which makes it case-insensitive for every script. `B21` → `%B21%`,
+ * `1?1` → `%1_1%`, `A_B` → `%A\_B%`.
+ */
 export function textPattern(text: string): string | null {
-  const t = text.toUpperCase().replace(/[^\p{L}\p{N}*?]/gu, '')
-  if (!t) return null
-  return /[*?]/.test(t) ? t : `*${t}*`
+  const t = normalizePlateText(text)
+  if (!t || /^\**$/.test(t)) return null
+  let out = ''
+  for (const ch of t) out += ch === '*' ? '%' : ch === '?' ? '_' : likeLiteral(ch)
+  return `%${out}%`
 }
 
 /** media under a folder: its import root is that folder, or its path starts with folder + separator
- *  (so /photos does not match /photos2) */
+ *  (so /photos does not match /photos2). The library screen's exact folder view. */
 export function folderClause(folder: string): { sql: string; params: unknown[] } {
   const sep = folder.includes('\\') && !folder.includes('/') ? '\\' : '/'
   const trimmed = folder.length > 1 && folder.endsWith(sep) ? folder.slice(0, -1) : folder
   const prefix = trimmed.endsWith(sep) ? trimmed : trimmed + sep
   return { sql: '(m.folder = ? OR substr(m.path, 1, length(?)) = ?)', params: [trimmed, prefix, prefix] }
+}
+
+/** The plate filter's folder: any part of the folder path the media file lies in (a substring that a
+ *  path separator follows, so the file name itself does not match), case-insensitive. */
+export function folderSubstringClause(folder: string): { sql: string; params: unknown[] } {
+  const lit = `%${likeLiteral(folder)}%`
+  return { sql: `(m.path LIKE ? ESCAPE '\\' OR m.path LIKE ? ESCAPE '\\')`, params: [`${lit}/%`, `${lit}\\\\%`] }
+}
+
+/** Unicode case folding for comparisons SQLite's ASCII-only lower()/NOCASE cannot do (region names). */
+export function foldCase(s: string): string {
+  return s.normalize('NFC').toLowerCase().trim()
 }
 
 /** ISO date or date-time → the inclusive upper bound as text comparable with stored ISO times. */
@@ -196,16 +224,16 @@ export function plateWhere(filter: PlateFilter): { where: string; params: unknow
     clauses.push('p.confidence >= ?')
     params.push(filter.minConfidence)
   }
-  if (filter.region) {
-    clauses.push('p.region = ?')
-    params.push(filter.region)
+  if (filter.region?.trim()) {
+    clauses.push('pd_fold(p.region) = ?')
+    params.push(foldCase(filter.region))
   }
   if (filter.mediaId != null) {
     clauses.push('p.media_id = ?')
     params.push(filter.mediaId)
   }
   if (filter.folder) {
-    const f = folderClause(filter.folder)
+    const f = folderSubstringClause(filter.folder)
     clauses.push(f.sql)
     params.push(...f.params)
   }
@@ -220,8 +248,8 @@ export function plateWhere(filter: PlateFilter): { where: string; params: unknow
   if (filter.text) {
     const pat = textPattern(filter.text)
     if (pat) {
-      // a two-row plate (TOP\nBOTTOM) is found by its characters in reading order
-      clauses.push("(p.text GLOB ? OR (instr(p.text, char(10)) > 0 AND replace(p.text, char(10), '') GLOB ?))")
+      // a two-row plate (TOP\nBOTTOM) is also found by its characters in reading order
+      clauses.push(`(p.text LIKE ? ESCAPE '\\' OR (instr(p.text, char(10)) > 0 AND replace(p.text, char(10), '') LIKE ? ESCAPE '\\'))`)
       params.push(pat)
       params.push(pat)
     }
@@ -236,6 +264,10 @@ const SORTS: Record<PlateSort, string> = {
 }
 
 export class Reader extends Statements {
+  constructor(db: Database.Database) {
+    super(db)
+    db.function('pd_fold', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? foldCase(s) : null))
+  }
 
 
   // ------------------------------------------------------------------ plates
@@ -426,6 +458,60 @@ export class Reader extends Statements {
       offset
     ) as HistorySqlRow[]
     return { total, items: rows.map(toHistoryEntry) }
+  }
+
+  /** the History screen's list: entries newest first, filtered, each with its plate's text before and
+   *  after the change and what is needed to show the plate's crop */
+  historyItems(filter: HistoryFilter = {}, offset = 0, limit = 100): Page<HistoryListItem> {
+    const clauses: string[] = []
+    const params: unknown[] = []
+    if (filter.plateId != null) (clauses.push('h.plate_id = ?'), params.push(filter.plateId))
+    if (filter.action) (clauses.push('h.action = ?'), params.push(filter.action))
+    if (filter.dateFrom) (clauses.push('h.at >= ?'), params.push(filter.dateFrom))
+    if (filter.dateTo) (clauses.push('h.at <= ?'), params.push(dateUpper(filter.dateTo)))
+    const pat = filter.plateText ? textPattern(filter.plateText) : null
+    if (pat) {
+      // the plate's text now, or any text it had in this change
+      clauses.push(`(p.text LIKE ? ESCAPE '\\' OR h.old_value LIKE ? ESCAPE '\\' OR h.new_value LIKE ? ESCAPE '\\')`)
+      params.push(pat, pat, pat)
+    }
+    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''
+    const from = 'FROM history h JOIN plates p ON p.id = h.plate_id JOIN frames f ON f.id = p.frame_id'
+    const total = (this.stmt(`SELECT COUNT(*) AS n ${from} ${where}`).get(...params) as { n: number }).n
+    const rows = this.stmt(
+      `SELECT h.*, p.media_id AS p_media, f.idx AS p_frame, p.x1 AS p_x1, p.y1 AS p_y1, p.x2 AS p_x2, p.y2 AS p_y2,
+         p.text AS p_text, p.review_state AS p_state
+       ${from} ${where} ORDER BY h.id DESC LIMIT ? OFFSET ?`
+    ).all(...params, limit, offset) as (HistorySqlRow & {
+      p_media: number
+      p_frame: number
+      p_x1: number
+      p_y1: number
+      p_x2: number
+      p_y2: number
+      p_text: string
+      p_state: ReviewState
+    })[]
+    return {
+      total,
+      items: rows.map((r) => {
+        const e = toHistoryEntry(r)
+        const text = (v: unknown): string | null => (v && typeof v === 'object' && typeof (v as { text?: unknown }).text === 'string' ? (v as { text: string }).text : null)
+        const after = text(e.newValue)
+        // actions that never change the text (confirm, reject, box) kept the text they had
+        const before = text(e.oldValue) ?? (e.action === 'add' ? null : ['confirm', 'reject', 'bulk-confirm', 'box'].includes(e.action) ? after : null)
+        return {
+          ...e,
+          textBefore: before,
+          textAfter: after,
+          mediaId: r.p_media,
+          frameIdx: r.p_frame,
+          box: { x1: r.p_x1, y1: r.p_y1, x2: r.p_x2, y2: r.p_y2 },
+          plateText: r.p_text,
+          plateState: r.p_state
+        }
+      })
+    }
   }
 
   getHistory(id: number): HistoryEntry | null {

@@ -1,5 +1,6 @@
 // Base of the reader, writer and import store: each distinct SQL text is compiled once per connection.
 import type Database from 'better-sqlite3'
+import { writeTransaction } from './transactions'
 
 export abstract class Statements {
   private cache = new Map<string, Database.Statement>()
@@ -12,5 +13,10 @@ export abstract class Statements {
       this.cache.set(sql, s)
     }
     return s
+  }
+
+  /** `fn` as one write transaction: IMMEDIATE (waits for other writers), retried on BUSY, refused on a damaged library */
+  protected tx<T>(fn: () => T): T {
+    return writeTransaction(this.db, fn)
   }
 }

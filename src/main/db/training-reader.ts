@@ -14,14 +14,21 @@ export interface SelectionOptions {
   includeUnreviewedAbove?: number
 }
 
+/** Decisions that make a plate a label: its box is a plate (illegible too: a plate without text). */
+export const LABEL_STATES = ['confirmed', 'corrected', 'manual', 'illegible'] as const
+
 /**
- * Reviewed (confirmed, corrected, manual) always; unreviewed above the threshold; rejected never.
+ * Reviewed (confirmed, corrected, manual, illegible) always; unreviewed above the threshold; rejected never.
  * The unary `+` keeps SQLite from answering this through plates_queue (then sorting every page): the
  * paged walks below must follow the media/frame index order so each page is a cheap range read.
  */
 export function selectionWhere(alias = 'p', useQueueIndex = false): string {
   const c = useQueueIndex ? '' : '+'
-  return `(${c}${alias}.review_state IN ('confirmed', 'corrected', 'manual') OR (${c}${alias}.review_state = 'unreviewed' AND ${c}${alias}.confidence >= @minConf))`
+  return `(${c}${alias}.review_state IN ('confirmed', 'corrected', 'manual', 'illegible') OR (${c}${alias}.review_state = 'unreviewed' AND ${c}${alias}.confidence >= @minConf))`
+}
+
+function isSelected(r: { reviewState: ReviewState; confidence: number }, minConf: number): boolean {
+  return (LABEL_STATES as readonly string[]).includes(r.reviewState) || (r.reviewState === 'unreviewed' && r.confidence >= minConf)
 }
 
 export function selectionParams(opts: SelectionOptions): { minConf: number } {
@@ -63,6 +70,9 @@ export interface ExportFrame {
   width: number
   height: number
   labels: ExportLabel[]
+  /** plates on this frame nobody decided (unreviewed, below the threshold, not lying on a label): a
+   *  detection export must leave the frame out, or it would teach that those plates are background */
+  undecided: number
   /** selected plates whose export is complete once this frame is written (for progress) */
   platesDone: number
 }
@@ -122,6 +132,7 @@ function frameOf(r: PlateRowSql, f: { frameId: number; frameIdx: number; timeS: 
     width: f.width,
     height: f.height,
     labels: [],
+    undecided: 0,
     platesDone: 0
   }
 }
@@ -136,51 +147,59 @@ export function dropShadowed(labels: ExportLabel[]): ExportLabel[] {
   return labels.filter((l) => l.reviewState !== 'unreviewed' || !reviewed.some((r) => iou(r.box, l.box) >= 0.5))
 }
 
-/**
- * Every frame to export, media by media (images first, then videos), with its selected plates. Images:
- * one frame each. Videos: per selected track plate its best frame (the plate row's frame, with the
- * reviewed box), or every Nth detection of the track (detection boxes; the reviewed box on the plate's own
- * frame); each chosen frame also carries every other selected plate visible on it, so frames are labelled
- * completely (as far as the selection goes).
- */
-export function* iterateExportFrames(db: Db, opts: SelectionOptions & { videoFrames?: VideoFrameMode }, pageSize = 1000): Generator<ExportFrame> {
-  for (const fr of rawExportFrames(db, opts, pageSize)) {
-    if (opts.includeUnreviewedAbove != null) fr.labels = dropShadowed(fr.labels)
-    yield fr
-  }
+/** A frame's labels without the shadowed ones, and how many of its other plates are undecided. */
+function settle(fr: ExportFrame, others: { box: Box }[]): void {
+  fr.labels = dropShadowed(fr.labels)
+  fr.undecided = others.filter((o) => !fr.labels.some((l) => iou(l.box, o.box) >= 0.5)).length
 }
 
-function* rawExportFrames(db: Db, opts: SelectionOptions & { videoFrames?: VideoFrameMode }, pageSize: number): Generator<ExportFrame> {
+/**
+ * Every frame with a plate that is not rejected, media by media (images first, then videos), with its
+ * selected plates as labels and the count of its undecided plates. Frames without labels come too
+ * (labels empty), so an export can say how many images it left out. Images: one frame each. Videos:
+ * per selected track plate its best frame (the plate row's frame, with the reviewed box), or every Nth
+ * detection of the track (detection boxes; the reviewed box on the plate's own frame); each chosen frame
+ * also carries every other selected plate visible on it, so frames are labelled completely (as far as
+ * the selection goes), and counts the unselected plates visible on it as undecided.
+ */
+export function* iterateExportFrames(db: Db, opts: SelectionOptions & { videoFrames?: VideoFrameMode }, pageSize = 1000): Generator<ExportFrame> {
   const params = selectionParams(opts)
   const imagePage = db.prepare(`SELECT ${PLATE_COLUMNS}
     FROM plates p JOIN media m ON m.id = p.media_id JOIN frames f ON f.id = p.frame_id
-    WHERE m.kind = 'image' AND ${selectionWhere()} AND (p.media_id, p.id) > (@lastMedia, @lastId)
+    WHERE m.kind = 'image' AND +p.review_state <> 'rejected' AND (p.media_id, p.id) > (@lastMedia, @lastId)
     ORDER BY p.media_id, p.id LIMIT @limit`)
   let lastMedia = -1
   let lastId = -1
-  let pending: ExportFrame[] = []
+  let pending: { fr: ExportFrame; others: { box: Box }[] }[] = []
   let pendingMedia = -1
+  const flush = (): ExportFrame[] => {
+    const out = pending.map((x) => (settle(x.fr, x.others), x.fr))
+    pending = []
+    return out
+  }
   for (;;) {
     const rows: PlateRowSql[] = []
-    for (const r of imagePage.iterate({ ...params, lastMedia, lastId, limit: pageSize })) rows.push(r as PlateRowSql)
+    for (const r of imagePage.iterate({ lastMedia, lastId, limit: pageSize })) rows.push(r as PlateRowSql)
     const out: ExportFrame[] = []
     for (const r of rows) {
       if (r.mediaId !== pendingMedia) {
-        out.push(...pending)
-        pending = []
+        out.push(...flush())
         pendingMedia = r.mediaId
       }
-      let fr = pending.find((x) => x.frameId === r.frameId)
-      if (!fr) pending.push((fr = frameOf(r, r)))
-      fr.labels.push(label(r, { x1: r.x1, y1: r.y1, x2: r.x2, y2: r.y2 }))
-      fr.platesDone++
+      let x = pending.find((p) => p.fr.frameId === r.frameId)
+      if (!x) pending.push((x = { fr: frameOf(r, r), others: [] }))
+      const box = { x1: r.x1, y1: r.y1, x2: r.x2, y2: r.y2 }
+      if (isSelected(r, params.minConf)) {
+        x.fr.labels.push(label(r, box))
+        x.fr.platesDone++
+      } else x.others.push({ box })
       lastMedia = r.mediaId
       lastId = r.plateId
     }
     yield* out
     if (rows.length < pageSize) break
   }
-  yield* pending
+  yield* flush()
 
   const videoPage = db.prepare(`SELECT m.id FROM media m WHERE m.kind = 'video' AND m.id > @last
     AND EXISTS (SELECT 1 FROM plates p WHERE p.media_id = m.id AND ${selectionWhere()}) ORDER BY m.id LIMIT @limit`)
@@ -209,12 +228,15 @@ interface TrackDetSql {
 
 /** The frames of one video to export (memory bounded by that video's selected plates and track detections). */
 export function videoFrames(db: Db, mediaId: number, opts: SelectionOptions & { videoFrames?: VideoFrameMode }): ExportFrame[] {
-  const plates = db
+  const all = db
     .prepare(`SELECT ${PLATE_COLUMNS} FROM plates p JOIN media m ON m.id = p.media_id JOIN frames f ON f.id = p.frame_id
-      WHERE p.media_id = @mediaId AND ${selectionWhere()} ORDER BY p.id`)
-    .all({ ...selectionParams(opts), mediaId }) as PlateRowSql[]
+      WHERE p.media_id = @mediaId AND +p.review_state <> 'rejected' ORDER BY p.id`)
+    .all({ mediaId }) as PlateRowSql[]
+  const minConf = selectionParams(opts).minConf
+  const plates = all.filter((p) => isSelected(p, minConf))
+  const undecided = all.filter((p) => !isSelected(p, minConf))
   if (plates.length === 0) return []
-  const trackIds = new Set(plates.filter((p) => p.trackId != null).map((p) => p.trackId as number))
+  const trackIds = new Set(all.filter((p) => p.trackId != null).map((p) => p.trackId as number))
   const dets: TrackDetSql[] = []
   if (trackIds.size > 0) {
     const stmt = db.prepare(`SELECT d.track_id AS trackId, d.frame_id AS frameId, f.idx AS frameIdx, f.time_s AS timeS,
@@ -258,6 +280,18 @@ export function videoFrames(db: Db, mediaId: number, opts: SelectionOptions & { 
         if (d) fr.labels.push(label(p, { x1: d.x1, y1: d.y1, x2: d.x2, y2: d.y2 }, mine.has(p.plateId), false))
       }
     }
+  }
+  // the undecided plates visible on each chosen frame: their own frame's box, or their track's detection
+  for (const fr of chosen.values()) {
+    const others: { box: Box }[] = []
+    for (const p of undecided) {
+      if (p.frameId === fr.frameId) others.push({ box: { x1: p.x1, y1: p.y1, x2: p.x2, y2: p.y2 } })
+      else if (p.trackId != null) {
+        const d = detByTrackFrame.get(`${p.trackId}:${fr.frameId}`)
+        if (d) others.push({ box: { x1: d.x1, y1: d.y1, x2: d.x2, y2: d.y2 } })
+      }
+    }
+    settle(fr, others)
   }
   const frames = [...chosen.values()].sort((a, b) => a.frameIdx - b.frameIdx)
   if (frames.length > 0) frames[frames.length - 1].platesDone = plates.length
@@ -341,7 +375,7 @@ export interface EvalPlateRow {
 }
 
 /**
- * Plates of every frame that has at least one reviewed plate (confirmed/corrected/manual/rejected),
+ * Plates of every frame that has at least one reviewed plate (confirmed/corrected/manual/illegible/rejected),
  * grouped by frame, paged by media id (walks the plates_media index once).
  */
 export function* iterateEvalFrames(db: Db, mediaPerPage = 500): Generator<EvalPlateRow[]> {

@@ -94,40 +94,54 @@ export class Writer extends Statements {
     this.log(id, action, old, next, at, by, batchId)
   }
 
+  /** the text stays as it is (and is recorded on both sides, so the history shows what was confirmed) */
   confirm(id: number, by: string): PlateRow {
-    this.db.transaction(() => {
+    this.tx(() => {
+      const cur = this.mustState(id)
+      if (!cur.text) throw new LibraryError('invalid-request', `plate ${id} has no text to confirm; type it, or mark the plate illegible`)
+      this.change(id, 'confirm', { text: cur.text, reviewState: 'confirmed', reviewedAt: now(), reviewedBy: by }, by)
+    })
+    return this.mustRow(id)
+  }
+
+  /** a real plate whose text cannot be read: its box stays detection data, its text is cleared */
+  illegible(id: number, by: string): PlateRow {
+    this.tx(() => {
       this.mustState(id)
-      this.change(id, 'confirm', { reviewState: 'confirmed', reviewedAt: now(), reviewedBy: by }, by)
-    })()
+      this.change(id, 'illegible', { text: '', reviewState: 'illegible', reviewedAt: now(), reviewedBy: by }, by)
+    })
     return this.mustRow(id)
   }
 
   correct(id: number, text: string, by: string): PlateRow {
-    const clean = plateFromInput(text) ?? ''
-    if (!clean) throw new LibraryError('invalid-request', 'corrected text is empty')
-    this.db.transaction(() => {
+    const clean = plateFromInput(text)
+    if (!clean) throw new LibraryError('invalid-request', 'corrected text is empty; an unreadable plate is marked illegible')
+    this.tx(() => {
       const model = this.reader.plateModelText(id)
       if (model === undefined) throw new LibraryError('not-found', `plate ${id} not found`)
       const state: ReviewState = model == null ? 'manual' : clean === model ? 'confirmed' : 'corrected'
       this.change(id, 'correct', { text: clean, reviewState: state, reviewedAt: now(), reviewedBy: by }, by)
-    })()
+    })
     return this.mustRow(id)
   }
 
   reject(id: number, by: string): PlateRow {
-    this.db.transaction(() => {
-      this.mustState(id)
-      this.change(id, 'reject', { reviewState: 'rejected', reviewedAt: now(), reviewedBy: by }, by)
-    })()
+    this.tx(() => {
+      const cur = this.mustState(id)
+      this.change(id, 'reject', { text: cur.text, reviewState: 'rejected', reviewedAt: now(), reviewedBy: by }, by)
+    })
     return this.mustRow(id)
   }
 
   setBox(id: number, box: Box, by: string): PlateRow {
-    const b = normBox(box)
-    this.db.transaction(() => {
+    this.tx(() => {
       this.mustState(id)
-      this.change(id, 'box', { box: b }, by)
-    })()
+      const size = this.stmt('SELECT f.width, f.height FROM plates p JOIN frames f ON f.id = p.frame_id WHERE p.id = ?').get(id) as
+        | { width: number; height: number }
+        | undefined
+      if (!size) throw new LibraryError('not-found', `the frame of plate ${id} not found`)
+      this.change(id, 'box', { box: fitBox(box, size.width, size.height) }, by)
+    })
     return this.mustRow(id)
   }
 
@@ -136,20 +150,29 @@ export class Writer extends Statements {
     if (corners && (corners.length !== 4 || !corners.every((p) => p.length === 2 && p.every(Number.isFinite)))) {
       throw new LibraryError('invalid-request', 'corners must be 4 points of finite numbers')
     }
-    this.db.transaction(() => {
+    this.tx(() => {
       this.mustState(id)
-      const q = corners ? (corners.map(([x, y]) => [x, y]) as Quad) : null
-      this.change(id, 'box', q ? { corners: q, box: normBox(quadBox(q)) } : { corners: null }, by)
-    })()
+      if (!corners) return this.change(id, 'box', { corners: null }, by)
+      const size = this.stmt('SELECT f.width, f.height FROM plates p JOIN frames f ON f.id = p.frame_id WHERE p.id = ?').get(id) as
+        | { width: number; height: number }
+        | undefined
+      if (!size) throw new LibraryError('not-found', `the frame of plate ${id} not found`)
+      // the corners are clamped to the frame like a box; the box is their bounding box
+      const clamp = (v: number, max: number): number => Math.min(max, Math.max(0, v))
+      const q = corners.map(([x, y]) => [clamp(x, size.width), clamp(y, size.height)]) as Quad
+      this.change(id, 'box', { corners: q, box: fitBox(quadBox(q), size.width, size.height) }, by)
+    })
     return this.mustRow(id)
   }
 
-  /** a hand-drawn plate on a frame (state 'manual'); for a video frame that was not sampled, the
-   *  frame row is created from the media's size and fps */
-  add(mediaId: number, frameIdx: number, box: Box, text: string, by: string): PlateRow {
-    const clean = plateFromInput(text) ?? ''
-    const b = normBox(box)
-    const id = this.db.transaction(() => {
+  /** a hand-drawn plate on a frame (state 'manual', or 'illegible' without text); for a video frame that
+   *  was not sampled, the frame row is created from the media's size and fps */
+  add(mediaId: number, frameIdx: number, box: Box, text: string, by: string, illegible = false): PlateRow {
+    const clean = plateFromInput(text)
+    if (illegible && clean) throw new LibraryError('invalid-request', 'an illegible plate has no text')
+    if (!illegible && !clean) throw new LibraryError('invalid-request', 'a new plate needs its text, or mark it illegible')
+    const state: ReviewState = illegible ? 'illegible' : 'manual'
+    const id = this.tx(() => {
       const media = this.reader.getMedia(mediaId)
       if (!media) throw new LibraryError('not-found', `media ${mediaId} not found`)
       let frame = this.reader.getFrame(mediaId, frameIdx)
@@ -168,16 +191,17 @@ export class Writer extends Statements {
         )
         frame = this.reader.getFrame(mediaId, frameIdx)!
       }
+      const b = fitBox(box, frame.width, frame.height)
       const at = now()
       const r = this.stmt(
         `INSERT INTO plates (media_id, frame_id, detection_id, track_id, x1, y1, x2, y2, text, model_text, confidence,
            region, review_state, reviewed_at, reviewed_by, updated_at)
-         VALUES (?, ?, NULL, NULL, ?, ?, ?, ?, ?, NULL, 1, NULL, 'manual', ?, ?, ?)`
-      ).run(mediaId, frame.id, b.x1, b.y1, b.x2, b.y2, clean, at, by, at)
+         VALUES (?, ?, NULL, NULL, ?, ?, ?, ?, ?, NULL, 1, NULL, ?, ?, ?, ?)`
+      ).run(mediaId, frame.id, b.x1, b.y1, b.x2, b.y2, clean, state, at, by, at)
       const pid = Number(r.lastInsertRowid)
-      this.log(pid, 'add', null, { text: clean, reviewState: 'manual', reviewedAt: at, reviewedBy: by, box: b }, at, by, null)
+      this.log(pid, 'add', null, { text: clean, reviewState: state, reviewedAt: at, reviewedBy: by, box: b }, at, by, null)
       return pid
-    })()
+    })
     return this.mustRow(id)
   }
 
@@ -185,20 +209,23 @@ export class Writer extends Statements {
   bulkConfirm(filter: PlateFilter, minConfidence: number, by: string): { count: number; batchId: string } {
     const batchId = randomUUID()
     let count = 0
-    this.db.transaction(() => {
+    this.tx(() => {
       const ids = this.reader.plateIds({ ...filter, state: 'unreviewed', minConfidence: Math.max(minConfidence, filter.minConfidence ?? 0) })
       const at = now()
       for (const id of ids) {
-        this.change(id, 'bulk-confirm', { reviewState: 'confirmed', reviewedAt: at, reviewedBy: by }, by, batchId)
+        // a plate the model read no text from cannot be confirmed: it stays for a person to decide
+        const text = this.mustState(id).text
+        if (!text) continue
+        this.change(id, 'bulk-confirm', { text, reviewState: 'confirmed', reviewedAt: at, reviewedBy: by }, by, batchId)
         count++
       }
-    })()
+    })
     return { count, batchId }
   }
 
   /** undo one entry (or the newest undoable one); a batch entry undoes its whole batch */
   undo(historyId: number | undefined, by: string): { undone: number; plateIds: number[] } {
-    return this.db.transaction(() => {
+    return this.tx(() => {
       const target = historyId != null ? this.reader.getHistory(historyId) : this.latestUndoable()
       if (!target) {
         if (historyId != null) throw new LibraryError('not-found', `history entry ${historyId} not found`)
@@ -232,7 +259,7 @@ export class Writer extends Statements {
         plateIds.push(e.plateId)
       }
       return { undone: plateIds.length, plateIds }
-    })()
+    })
   }
 
   /** the newest change that can still be undone: not undone, and (for at least one of its batch's
@@ -253,19 +280,18 @@ export class Writer extends Statements {
   // ------------------------------------------------------------------ settings
 
   setSettings(patch: Partial<Settings>): Settings {
-    this.db.transaction(() => {
+    this.tx(() => {
       for (const [k, v] of Object.entries(patch)) {
         if (v === undefined || !(k in DEFAULT_SETTINGS)) continue
         this.setSetting(k, v)
       }
-    })()
+    })
     return this.reader.settings()
   }
 
   setSetting(key: string, value: unknown): void {
-    this.stmt('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
-      key,
-      JSON.stringify(value)
+    this.tx(() =>
+      this.stmt('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, JSON.stringify(value))
     )
   }
 }
@@ -283,10 +309,27 @@ function matches(cur: PlateState, expected: Fields): boolean {
   return true
 }
 
-function normBox(b: Box): Box {
+/**
+ * A reviewed box in its frame: corners ordered and clamped to the width x height image. A box dragged a
+ * little past the edge is clamped; coordinates more than a frame's size outside it are nonsense (they
+ * would clamp to a full-frame label), and so is a box that is empty once clamped.
+ */
+export function fitBox(b: Box, width: number, height: number): Box {
   const vals = [b.x1, b.y1, b.x2, b.y2]
   if (!vals.every((v) => Number.isFinite(v))) throw new LibraryError('invalid-request', 'box coordinates must be finite numbers')
-  const box = { x1: Math.min(b.x1, b.x2), y1: Math.min(b.y1, b.y2), x2: Math.max(b.x1, b.x2), y2: Math.max(b.y1, b.y2) }
-  if (box.x2 - box.x1 < 1 || box.y2 - box.y1 < 1) throw new LibraryError('invalid-request', 'box is empty')
+  const xsOk = [b.x1, b.x2].every((x) => x >= -width && x <= 2 * width)
+  const ysOk = [b.y1, b.y2].every((y) => y >= -height && y <= 2 * height)
+  if (!xsOk || !ysOk) {
+    const show = vals.map((v) => String(Math.round(v))).join(', ')
+    throw new LibraryError('invalid-request', `box (${show.slice(0, 200)}) lies far outside the ${width}x${height} frame`)
+  }
+  const clamp = (v: number, max: number): number => Math.min(max, Math.max(0, v))
+  const box = {
+    x1: clamp(Math.min(b.x1, b.x2), width),
+    y1: clamp(Math.min(b.y1, b.y2), height),
+    x2: clamp(Math.max(b.x1, b.x2), width),
+    y2: clamp(Math.max(b.y1, b.y2), height)
+  }
+  if (box.x2 - box.x1 < 1 || box.y2 - box.y1 < 1) throw new LibraryError('invalid-request', `box is empty inside the ${width}x${height} frame`)
   return box
 }

@@ -12,7 +12,8 @@ import type { EvalReport } from '../../shared/types'
 import { iterateEvalFrames, type Db, type EvalPlateRow } from '../db/training-reader'
 import { DetectionStats, IOU_THRESHOLD, TextStats, matchBoxes } from './metrics'
 
-const TRUTH_STATES = new Set(['confirmed', 'corrected', 'manual'])
+// illegible plates are real plates (detection truth) without text (skipped by the text metrics below)
+const TRUTH_STATES = new Set(['confirmed', 'corrected', 'manual', 'illegible'])
 
 export interface LibraryEvalState {
   det: DetectionStats

@@ -5,7 +5,7 @@
 // Streamed: images and annotations go to two part files while frames are written, and are joined into
 // the final JSON at the end, so memory never holds the whole list.
 import { createReadStream } from 'node:fs'
-import { mkdir, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { ExportOptions } from '../../shared/types'
 import { countSelectedPlates, iterateExportFrames, type Db } from '../db/training-reader'
@@ -17,29 +17,32 @@ import {
   checkAbort,
   forEachConcurrent,
   clipBox,
+  detectionFrame,
+  emptyLeftOut,
   errorMessage,
+  exportedSources,
   frameStem,
-  prepareOutDir,
-  splitOf,
+  isConflict,
+  type ExportDir,
+  planSplits,
   type ExportHooks,
   type ExportResult
 } from './common'
-
-export const COCO_OWNED = ['images', 'annotations.json', '.images.part', '.annotations.part']
 
 /** The keypoint names of a plate's corners, in the order the library stores them. */
 export const COCO_CORNER_NAMES = ['top_left', 'top_right', 'bottom_right', 'bottom_left']
 
 const r2 = (n: number): number => Math.round(n * 100) / 100
 
-export async function exportCoco(db: Db, opts: ExportOptions, hooks: ExportHooks = {}): Promise<ExportResult> {
-  const out = await prepareOutDir(opts.outDir, opts.overwrite, COCO_OWNED)
-  await mkdir(join(out, 'images'), { recursive: true })
+export async function exportCoco(db: Db, opts: ExportOptions, target: ExportDir, hooks: ExportHooks = {}): Promise<ExportResult> {
+  const out = target.dir
+  await target.mkdir('images')
   const total = countSelectedPlates(db, opts)
   const source = new FrameSource(db)
-  const result: ExportResult = { format: 'coco', outDir: out, images: 0, labels: 0, total, failures: [], files: ['annotations.json'] }
-  const imagesPart = new TextWriter(join(out, '.images.part'))
-  const annPart = new TextWriter(join(out, '.annotations.part'))
+  const result: ExportResult = { format: 'coco', outDir: out, images: 0, labels: 0, total, failures: [], files: ['annotations.json'], leftOut: emptyLeftOut() }
+  const splitFor = planSplits(exportedSources(db, opts, (f) => detectionFrame(f)), opts.split)
+  const imagesPart = new TextWriter(target.claim(join(out, '.images.part')))
+  const annPart = new TextWriter(target.claim(join(out, '.annotations.part')))
   let imageId = 0
   let annId = 0
   let done = 0
@@ -47,8 +50,12 @@ export async function exportCoco(db: Db, opts: ExportOptions, hooks: ExportHooks
   try {
     await forEachConcurrent(iterateExportFrames(db, opts), EXPORT_CONCURRENCY, async (frame) => {
       checkAbort(hooks.signal)
+      if (!detectionFrame(frame, result.leftOut)) {
+        done += frame.platesDone
+        return
+      }
       try {
-        const file = await source.writeFrame(frame, join(out, 'images', frameStem(frame)))
+        const file = await source.writeFrame(frame, join(out, 'images', frameStem(frame)), target.claim)
         // ids are taken right after the await, so concurrent frames never share one
         const myImageId = ++imageId
         const image = {
@@ -60,7 +67,7 @@ export async function exportCoco(db: Db, opts: ExportOptions, hooks: ExportHooks
           frame_idx: frame.frameIdx,
           time_s: frame.timeS,
           source: frame.mediaPath,
-          split: splitOf(frame.sha256, opts.split)
+          split: splitFor(frame.sha256)
         }
         await imagesPart.write((myImageId > 1 ? ',\n' : '') + JSON.stringify(image))
         for (const l of frame.labels) {
@@ -85,6 +92,7 @@ export async function exportCoco(db: Db, opts: ExportOptions, hooks: ExportHooks
         }
         result.images++
       } catch (err) {
+        if (isConflict(err)) throw err // a user's file in the way stops the export
         result.failures.push({ path: frame.mediaPath, error: errorMessage(err) })
       }
       done += frame.platesDone
@@ -94,7 +102,7 @@ export async function exportCoco(db: Db, opts: ExportOptions, hooks: ExportHooks
     await imagesPart.close()
     await annPart.close()
   }
-  const json = new TextWriter(join(out, 'annotations.json'))
+  const json = new TextWriter(target.claim(join(out, 'annotations.json')))
   const info = { description: 'License plates exported by PlateDesk', date_created: new Date().toISOString(), version: '1.0' }
   await json.write(`{\n"info": ${JSON.stringify(info)},\n"licenses": [],\n"categories": [${JSON.stringify({ id: 1, name: PLATE_CLASS, supercategory: 'vehicle', keypoints: COCO_CORNER_NAMES, skeleton: [[1, 2], [2, 3], [3, 4], [4, 1]] })}],\n"images": [\n`)
   await pipeInto(join(out, '.images.part'), json)

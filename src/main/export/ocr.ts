@@ -5,13 +5,12 @@
 //   format 'paddleocr' → PaddleOCR recognition list `path<TAB>text`: rec_gt.txt (all) and
 //                        rec_gt_train.txt / rec_gt_val.txt / rec_gt_test.txt
 // Paths in the lists are relative to the list file (crops/p<plateId>_f<frameIdx>.jpg). Plates without
-// text are skipped.
-import { mkdir } from 'node:fs/promises'
+// text (illegible ones) are skipped: OCR data only ever holds read text.
 import { join } from 'node:path'
 import sharp from 'sharp'
 import type { Box, ExportOptions } from '../../shared/types'
 import { singleLine } from '../../shared/plate-text'
-import { countSelectedPlates, iterateExportFrames, selectionParams, selectionWhere, type Db } from '../db/training-reader'
+import { countSelectedPlates, iterateExportFrames, selectionParams, selectionWhere, type Db, type ExportLabel } from '../db/training-reader'
 import {
   SPLITS,
   FrameSource,
@@ -20,14 +19,15 @@ import {
   checkAbort,
   forEachConcurrent,
   errorMessage,
-  prepareOutDir,
-  splitOf,
+  isConflict,
+  type ExportDir,
+  exportedSources,
+  planSplits,
   type ExportHooks,
   type ExportResult,
   type Split
 } from './common'
 
-export const OCR_OWNED = ['crops', 'labels.csv', 'train.csv', 'val.csv', 'test.csv', 'rec_gt.txt', 'rec_gt_train.txt', 'rec_gt_val.txt', 'rec_gt_test.txt']
 export const DEFAULT_CROP_PADDING = 0.05
 
 /** The crop rectangle: the box grown by `padding` × its size on each side, rounded outward, clipped. */
@@ -42,22 +42,27 @@ export function cropRect(box: Box, padding: number, width: number, height: numbe
   return { left, top, width: right - left, height: bottom - top }
 }
 
+/** the labels of a frame that become crops: chosen for this frame, with text, not illegible */
+function ocrLabels(labels: ExportLabel[]): ExportLabel[] {
+  return labels.filter((l) => l.primary && l.text.length > 0 && l.reviewState !== 'illegible')
+}
+
 function csvField(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
-export async function exportOcr(db: Db, opts: ExportOptions, hooks: ExportHooks = {}): Promise<ExportResult> {
+export async function exportOcr(db: Db, opts: ExportOptions, target: ExportDir, hooks: ExportHooks = {}): Promise<ExportResult> {
   const paddle = opts.format === 'paddleocr'
-  const out = await prepareOutDir(opts.outDir, opts.overwrite, OCR_OWNED)
-  await mkdir(join(out, 'crops'), { recursive: true })
+  const out = target.dir
+  await target.mkdir('crops')
   const total = countSelectedPlates(db, opts)
   const withRegion =
     !paddle &&
     !!db.prepare(`SELECT 1 FROM plates p WHERE ${selectionWhere()} AND p.region IS NOT NULL AND p.region <> '' LIMIT 1`).get(selectionParams(opts))
   const allName = paddle ? 'rec_gt.txt' : 'labels.csv'
   const splitName = (s: Split): string => (paddle ? `rec_gt_${s}.txt` : `${s}.csv`)
-  const all = new TextWriter(join(out, allName))
-  const lists = Object.fromEntries(SPLITS.map((s) => [s, new TextWriter(join(out, splitName(s)))])) as Record<Split, TextWriter>
+  const all = new TextWriter(target.claim(join(out, allName)))
+  const lists = Object.fromEntries(SPLITS.map((s) => [s, new TextWriter(target.claim(join(out, splitName(s))))])) as Record<Split, TextWriter>
   const header = withRegion ? 'image_path,plate_text,plate_region\n' : 'image_path,plate_text\n'
   if (!paddle) {
     await all.write(header)
@@ -73,6 +78,7 @@ export async function exportOcr(db: Db, opts: ExportOptions, hooks: ExportHooks 
     files: [allName, ...SPLITS.map(splitName)]
   }
   const padding = opts.cropPadding ?? DEFAULT_CROP_PADDING
+  const splitFor = planSplits(exportedSources(db, opts, (f) => ocrLabels(f.labels).length > 0), opts.split)
   const source = new FrameSource(db)
   let done = 0
   hooks.onProgress?.({ done, total })
@@ -81,14 +87,14 @@ export async function exportOcr(db: Db, opts: ExportOptions, hooks: ExportHooks 
       checkAbort(hooks.signal)
       // a crop per plate per frame chosen for it (best frame, or each Nth frame of its track); plates that
       // merely also appear on another plate's frame are not cropped again
-      const labels = frame.labels.filter((l) => l.primary && l.text.length > 0)
+      const labels = ocrLabels(frame.labels)
       if (labels.length > 0) {
         try {
           const px = await source.decode(frame)
           // boxes are in frame pixels; the decoded raster should match, scale if it does not
           const sx = px.width / frame.width
           const sy = px.height / frame.height
-          const split = splitOf(frame.sha256, opts.split)
+          const split = splitFor(frame.sha256)
           for (const l of labels) {
             const box = { x1: l.box.x1 * sx, y1: l.box.y1 * sy, x2: l.box.x2 * sx, y2: l.box.y2 * sy }
             const rect = cropRect(box, padding, px.width, px.height)
@@ -98,7 +104,7 @@ export async function exportOcr(db: Db, opts: ExportOptions, hooks: ExportHooks 
             if (opts.cropWidth || opts.cropHeight) {
               img = img.resize({ width: opts.cropWidth, height: opts.cropHeight, fit: opts.cropWidth && opts.cropHeight ? 'fill' : 'inside' })
             }
-            await img.jpeg({ quality: 95 }).toFile(join(out, rel))
+            await img.jpeg({ quality: 95 }).toFile(target.claim(join(out, rel)))
             // the OCR list formats are one line per crop: a two-row plate is written top row first
             const text = singleLine(l.text)
             const line = paddle
@@ -110,6 +116,7 @@ export async function exportOcr(db: Db, opts: ExportOptions, hooks: ExportHooks 
             result.labels++
           }
         } catch (err) {
+          if (isConflict(err)) throw err // a user's file in the way stops the export
           result.failures.push({ path: frame.mediaPath, error: errorMessage(err) })
         }
       }

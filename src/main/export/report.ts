@@ -4,9 +4,8 @@
 import { join } from 'node:path'
 import type { Candidate, ExportOptions, OpenAlprImage, OpenAlprResult } from '../../shared/types'
 import { countSelectedPlates, iterateReportRows, type Db, type ReportRow } from '../db/training-reader'
-import { TextWriter, checkAbort, prepareOutDir, type ExportHooks, type ExportResult } from './common'
+import { TextWriter, checkAbort, type ExportDir, type ExportHooks, type ExportResult } from './common'
 
-export const REPORT_OWNED = ['plates.csv', 'plates.json']
 
 export const CSV_COLUMNS = [
   'plate_id',
@@ -112,12 +111,12 @@ export function openAlprResult(r: ReportRow): ReportResult {
   }
 }
 
-export async function exportReport(db: Db, opts: ExportOptions, hooks: ExportHooks = {}): Promise<ExportResult> {
+export async function exportReport(db: Db, opts: ExportOptions, target: ExportDir, hooks: ExportHooks = {}): Promise<ExportResult> {
   const json = opts.format === 'json'
-  const out = await prepareOutDir(opts.outDir, opts.overwrite, REPORT_OWNED)
+  const out = target.dir
   const name = json ? 'plates.json' : 'plates.csv'
   const total = countSelectedPlates(db, opts)
-  const w = new TextWriter(join(out, name))
+  const w = new TextWriter(target.claim(join(out, name)))
   const result: ExportResult = { format: opts.format, outDir: out, images: 0, labels: 0, total, failures: [], files: [name] }
   let done = 0
   hooks.onProgress?.({ done, total })

@@ -1,6 +1,6 @@
 // Pascal VOC dataset: JPEGImages/X.jpg, Annotations/X.xml (one per image; object name `license-plate`
 // like the fixtures, plate text in <text>), ImageSets/Main/{train,val,test}.txt by the source split.
-import { mkdir, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { ExportOptions } from '../../shared/types'
 import { countSelectedPlates, iterateExportFrames, type Db, type ExportFrame, type ExportLabel } from '../db/training-reader'
@@ -12,17 +12,20 @@ import {
   checkAbort,
   forEachConcurrent,
   clipBox,
+  detectionFrame,
+  emptyLeftOut,
   errorMessage,
+  exportedSources,
   fmt,
   frameStem,
-  prepareOutDir,
-  splitOf,
+  isConflict,
+  type ExportDir,
+  planSplits,
   type ExportHooks,
   type ExportResult,
   type Split
 } from './common'
 
-export const VOC_OWNED = ['JPEGImages', 'Annotations', 'ImageSets']
 export const VOC_CLASS = 'license-plate'
 
 export function xmlEscape(s: string): string {
@@ -79,28 +82,34 @@ export function vocXml(frame: ExportFrame, fileName: string, labels: ExportLabel
   ].join('\n')
 }
 
-export async function exportVoc(db: Db, opts: ExportOptions, hooks: ExportHooks = {}): Promise<ExportResult> {
-  const out = await prepareOutDir(opts.outDir, opts.overwrite, VOC_OWNED)
-  await mkdir(join(out, 'JPEGImages'), { recursive: true })
-  await mkdir(join(out, 'Annotations'), { recursive: true })
-  await mkdir(join(out, 'ImageSets', 'Main'), { recursive: true })
+export async function exportVoc(db: Db, opts: ExportOptions, target: ExportDir, hooks: ExportHooks = {}): Promise<ExportResult> {
+  const out = target.dir
+  await target.mkdir('JPEGImages')
+  await target.mkdir('Annotations')
+  await target.mkdir('ImageSets', 'Main')
   const total = countSelectedPlates(db, opts)
   const source = new FrameSource(db)
-  const result: ExportResult = { format: 'voc', outDir: out, images: 0, labels: 0, total, failures: [], files: ['Annotations', 'JPEGImages', 'ImageSets/Main'] }
-  const lists = Object.fromEntries(SPLITS.map((s) => [s, new TextWriter(join(out, 'ImageSets', 'Main', `${s}.txt`))])) as Record<Split, TextWriter>
+  const result: ExportResult = { format: 'voc', outDir: out, images: 0, labels: 0, total, failures: [], files: ['Annotations', 'JPEGImages', 'ImageSets/Main'], leftOut: emptyLeftOut() }
+  const splitFor = planSplits(exportedSources(db, opts, (f) => detectionFrame(f)), opts.split)
+  const lists = Object.fromEntries(SPLITS.map((s) => [s, new TextWriter(target.claim(join(out, 'ImageSets', 'Main', `${s}.txt`)))])) as Record<Split, TextWriter>
   let done = 0
   hooks.onProgress?.({ done, total })
   try {
     await forEachConcurrent(iterateExportFrames(db, opts), EXPORT_CONCURRENCY, async (frame) => {
       checkAbort(hooks.signal)
+      if (!detectionFrame(frame, result.leftOut)) {
+        done += frame.platesDone
+        return
+      }
       const stem = frameStem(frame)
       try {
-        const file = await source.writeFrame(frame, join(out, 'JPEGImages', stem))
-        await writeFile(join(out, 'Annotations', `${stem}.xml`), vocXml(frame, basename(file), frame.labels))
-        await lists[splitOf(frame.sha256, opts.split)].write(`${stem}\n`)
+        const file = await source.writeFrame(frame, join(out, 'JPEGImages', stem), target.claim)
+        await writeFile(target.claim(join(out, 'Annotations', `${stem}.xml`)), vocXml(frame, basename(file), frame.labels))
+        await lists[splitFor(frame.sha256)].write(`${stem}\n`)
         result.images++
         result.labels += frame.labels.filter((l) => clipBox(l.box, frame.width, frame.height)).length
       } catch (err) {
+        if (isConflict(err)) throw err // a user's file in the way stops the export
         result.failures.push({ path: frame.mediaPath, error: errorMessage(err) })
       }
       done += frame.platesDone

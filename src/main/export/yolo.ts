@@ -1,7 +1,7 @@
 // YOLO detection dataset (Ultralytics layout): images/{train,val,test}/X.jpg, labels/{train,val,test}/X.txt
 // with `0 cx cy w h` normalised to the frame, and data.yaml. The split is by source media (hash of its
 // sha256), so frames of one video never straddle splits.
-import { mkdir, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Box, ExportOptions } from '../../shared/types'
 import type { Quad } from '../../shared/geometry'
@@ -15,15 +15,17 @@ import {
   checkAbort,
   forEachConcurrent,
   clipBox,
+  detectionFrame,
+  emptyLeftOut,
   errorMessage,
+  exportedSources,
   frameStem,
-  prepareOutDir,
-  splitOf,
+  isConflict,
+  type ExportDir,
+  planSplits,
   type ExportHooks,
   type ExportResult
 } from './common'
-
-export const YOLO_OWNED = ['images', 'labels', 'data.yaml']
 
 const f6 = (v: number): string => Math.max(0, Math.min(1, v)).toFixed(6)
 
@@ -48,20 +50,25 @@ export function yoloLine(kind: 'box' | 'pose' | 'obb', cx: number, cy: number, w
   return `0 ${q.map(([x, y]) => `${f6(x / fw)} ${f6(y / fh)}`).join(' ')}`
 }
 
-export async function exportYolo(db: Db, opts: ExportOptions, hooks: ExportHooks = {}): Promise<ExportResult> {
-  const out = await prepareOutDir(opts.outDir, opts.overwrite, YOLO_OWNED)
+export async function exportYolo(db: Db, opts: ExportOptions, target: ExportDir, hooks: ExportHooks = {}): Promise<ExportResult> {
+  const out = target.dir
   for (const s of SPLITS) {
-    await mkdir(join(out, 'images', s), { recursive: true })
-    await mkdir(join(out, 'labels', s), { recursive: true })
+    await target.mkdir('images', s)
+    await target.mkdir('labels', s)
   }
   const total = countSelectedPlates(db, opts)
   const source = new FrameSource(db)
-  const result: ExportResult = { format: 'yolo', outDir: out, images: 0, labels: 0, total, failures: [], files: ['data.yaml'] }
+  const result: ExportResult = { format: 'yolo', outDir: out, images: 0, labels: 0, total, failures: [], files: ['data.yaml'], leftOut: emptyLeftOut() }
+  const splitFor = planSplits(exportedSources(db, opts, (f) => detectionFrame(f)), opts.split)
   let done = 0
   hooks.onProgress?.({ done, total })
   await forEachConcurrent(iterateExportFrames(db, opts), EXPORT_CONCURRENCY, async (frame) => {
     checkAbort(hooks.signal)
-    const split = splitOf(frame.sha256, opts.split)
+    if (!detectionFrame(frame, result.leftOut)) {
+      done += frame.platesDone
+      return
+    }
+    const split = splitFor(frame.sha256)
     const stem = frameStem(frame)
     try {
       const lines: string[] = []
@@ -74,18 +81,19 @@ export async function exportYolo(db: Db, opts: ExportOptions, hooks: ExportHooks
         const h = (b.y2 - b.y1) / frame.height
         lines.push(yoloLine(opts.yoloLabels ?? 'box', cx, cy, w, h, l.corners, b, frame.width, frame.height))
       }
-      await source.writeFrame(frame, join(out, 'images', split, stem))
+      await source.writeFrame(frame, join(out, 'images', split, stem), target.claim)
       // the label file is written after its image, so a failed image leaves no orphan label
-      await writeFile(join(out, 'labels', split, `${stem}.txt`), lines.length ? lines.join('\n') + '\n' : '')
+      await writeFile(target.claim(join(out, 'labels', split, `${stem}.txt`)), lines.length ? lines.join('\n') + '\n' : '')
       result.images++
       result.labels += lines.length
     } catch (err) {
+      if (isConflict(err)) throw err // a user's file in the way stops the export
       result.failures.push({ path: frame.mediaPath, error: errorMessage(err) })
     }
     done += frame.platesDone
     hooks.onProgress?.({ done, total })
   })
-  const yaml = new TextWriter(join(out, 'data.yaml'))
+  const yaml = new TextWriter(target.claim(join(out, 'data.yaml')))
   await yaml.write(
     [
       `# YOLO dataset exported by PlateDesk (${new Date().toISOString()})`,

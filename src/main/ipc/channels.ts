@@ -30,6 +30,7 @@ export const channelGroups = {
     'plates.setBox',
     'plates.setCorners',
     'plates.add',
+    'plates.illegible',
     'plates.bulkConfirm',
     'history.undo',
     'history.list',

@@ -1,18 +1,23 @@
 // Web mode: the same API as the Electron preload, over HTTP + WebSocket, for a browser on this machine.
-//   GET  /            the built renderer (out/renderer), token in the URL (?token=) sets a same-site cookie
+//   GET  /?token=T    sets a same-site cookie and redirects (303) to the same address without the token
+//   GET  /            the built renderer (out/renderer), with the token in a <meta>
 //   POST /api/<channel>  JSON request body → 200 JSON response, or 4xx/5xx { error: { code, message } }
 //   GET  /events      WebSocket; every backend event as JSON { event, payload }
-// Listens on loopback only, and every request must carry the random token (query ?token=, header
-// `x-platedesk-token` / `Authorization: Bearer`, or the cookie set by the page load). The Host header must
-// name the loopback address too, so a DNS-rebinding page cannot reach the API.
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+// Listens on loopback only, and every request must carry the random token. Page and asset GETs may use the
+// query (?token=, the first load only: it is redirected away) or the HttpOnly cookie that load sets; the
+// page gets the token in a <meta> so it can send it. API calls must send it in a header, as JSON, from
+// this origin (guard.ts: the cookie rides along on other loopback ports' requests too). The Host header
+// must name the loopback address, so a DNS-rebinding page cannot reach the API.
+import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { WebSocketServer, type WebSocket } from 'ws'
+import { clipErrorMessage } from '../../shared/api'
 import type { Backend } from '../services/app'
+import { refuseApiRequest, sameToken, serverOrigins } from './guard'
 
 export interface ServerOptions {
   backend: Pick<Backend, 'invoke' | 'subscribe'>
@@ -78,13 +83,6 @@ export function defaultRendererDir(): string {
   return candidates.find((d) => existsSync(join(d, 'index.html'))) ?? candidates[candidates.length - 1]
 }
 
-function sameToken(given: string | null | undefined, token: string): boolean {
-  if (!given) return false
-  const a = Buffer.from(given)
-  const b = Buffer.from(token)
-  return a.length === b.length && timingSafeEqual(a, b)
-}
-
 function cookieToken(req: IncomingMessage): string | null {
   const header = req.headers.cookie
   if (!header) return null
@@ -95,12 +93,23 @@ function cookieToken(req: IncomingMessage): string | null {
   return null
 }
 
+/** GETs and the event socket: header, query or cookie (API calls: guard.ts, header only). */
 function requestToken(req: IncomingMessage, url: URL): string | null {
   const header = req.headers['x-platedesk-token']
   if (typeof header === 'string') return header
   const auth = req.headers.authorization
   if (auth?.startsWith('Bearer ')) return auth.slice(7)
   return url.searchParams.get('token') ?? cookieToken(req)
+}
+
+function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  sendJson(res, status, { error: { code, message: clipErrorMessage(message) } })
+}
+
+/** The page learns its token from a <meta> (the URL's ?token= is dropped after the first load). */
+function withToken(html: Buffer, token: string): Buffer {
+  const attr = token.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`)
+  return Buffer.from(html.toString('utf8').replace(/<head>/i, `<head><meta name="platedesk-token" content="${attr}">`))
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -154,7 +163,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     return [`127.0.0.1:${boundPort}`, `localhost:${boundPort}`, `[::1]:${boundPort}`].includes(h)
   }
 
-  const serveStatic = (res: ServerResponse, pathname: string, setCookie: boolean): void => {
+  const serveStatic = (res: ServerResponse, pathname: string): void => {
     let rel: string
     try {
       rel = decodeURIComponent(pathname)
@@ -168,13 +177,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     try {
       if (!statSync(file).isFile()) throw new Error('not a file')
       body = readFileSync(file)
+      if (extname(file) === '.html') body = withToken(body, token)
     } catch {
       if (rel === '/index.html') {
         res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
         res.end(`PlateDesk: the renderer is not built (no ${join(rendererDir, 'index.html')}). Run \`npm run build\` first.\n`)
         return
       }
-      return sendJson(res, 404, { error: { code: 'not-found', message: `not found: ${rel}` } })
+      return sendError(res, 404, 'not-found', `not found: ${rel}`)
     }
     const headers: Record<string, string> = {
       'content-type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
@@ -185,10 +195,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       'cache-control': extname(file) === '.html' ? 'no-store' : 'private, max-age=3600'
     }
     if (extname(file) === '.html') headers['content-security-policy'] = CSP
-    const out = setCookie
-      ? { ...headers, 'set-cookie': `${COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict` }
-      : headers
-    res.writeHead(200, out)
+    res.writeHead(200, headers)
     res.end(body)
   }
 
@@ -215,6 +222,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           res.setHeader('allow', 'POST')
           return sendJson(res, 405, { error: { code: 'invalid-request', message: 'use POST' } })
         }
+        const refusal = refuseApiRequest(req, token, serverOrigins(boundPort))
+        if (refusal) return sendError(res, refusal.status, refusal.code, refusal.message)
         const channel = url.pathname.slice('/api/'.length)
         let body: unknown = {}
         try {
@@ -222,20 +231,32 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           body = text.trim() ? JSON.parse(text) : {}
         } catch (err) {
           const status = (err as { status?: number }).status ?? 400
-          return sendJson(res, status, {
-            error: { code: 'invalid-request', message: `request body: ${err instanceof Error ? err.message : String(err)}` }
-          })
+          return sendError(res, status, 'invalid-request', `request body: ${err instanceof Error ? err.message : String(err)}`)
         }
         const result = await opts.backend.invoke(channel, body)
         if (result.ok) return sendJson(res, 200, result.value ?? null)
-        return sendJson(res, HTTP_STATUS[result.error.code] ?? 500, { error: result.error })
+        return sendError(res, HTTP_STATUS[result.error.code] ?? 500, result.error.code, result.error.message)
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         return sendJson(res, 405, { error: { code: 'invalid-request', message: 'method not allowed' } })
       }
-      serveStatic(res, url.pathname, url.searchParams.has('token'))
+      if (url.searchParams.has('token')) {
+        // the address the CLI printed: set the cookie and move to the same address without the token, so
+        // it is not left in the address bar (the page gets it from its <meta>)
+        url.searchParams.delete('token')
+        res.writeHead(303, {
+          // one leading slash: '//host' would be a redirect to another host
+          location: `/${url.pathname.replace(/^\/+/, '')}${url.search}`,
+          'set-cookie': `${COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`,
+          'cache-control': 'no-store',
+          'referrer-policy': 'no-referrer'
+        })
+        res.end()
+        return
+      }
+      serveStatic(res, url.pathname)
     })().catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: String(err) } })
+      if (!res.headersSent) sendError(res, 500, 'internal', String(err))
       else res.destroy()
     })
   })

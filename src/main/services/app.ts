@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { ZodError } from 'zod'
 import {
+  clipErrorMessage,
   isApiErrorCode,
   requests,
   type ApiErrorPayload,
@@ -54,6 +55,8 @@ export interface Backend {
   /** every event the services emit; returns unsubscribe */
   subscribe(listener: BackendListener): () => void
   close(): Promise<void>
+  /** why the library is damaged and how to recover (it is then open read-only); null when healthy */
+  readonly damage: string | null
 }
 
 
@@ -68,8 +71,14 @@ export class BackendError extends Error {
   }
 }
 
-/** Maps anything thrown by a handler to the { code, message } the UI shows. */
+/** Maps anything thrown by a handler to the { code, message } the UI shows, the message clipped (an
+ *  error never echoes a large request back). */
 export function toApiError(err: unknown): ApiErrorPayload {
+  const e = mapError(err)
+  return { code: e.code, message: clipErrorMessage(e.message) }
+}
+
+function mapError(err: unknown): ApiErrorPayload {
   if (err instanceof ZodError) {
     const issues = err.issues
       .slice(0, 5)
@@ -163,7 +172,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   }
 
   // ---------------------------------------------------------------- handler groups
-  const libraryService = createLibraryService({ library, engine: engineFactory, emit, user: opts.user })
+  const libraryService = createLibraryService({ library, engine: engineFactory, emit, user: opts.user, resume: !library.damage })
   const training = createTrainingHandlers({ library, emit })
   const libraryHandlers: PartialHandlers = libraryService.handlers
   const trainingHandlers: PartialHandlers = {
@@ -247,6 +256,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   let closed = false
   return {
     handlers: handlers as unknown as Handlers,
+    damage: library.damage,
     async invoke(channel, req) {
       if (closed) return { ok: false, error: { code: 'internal', message: 'the backend is closed' } }
       if (!Object.prototype.hasOwnProperty.call(requests, channel)) {

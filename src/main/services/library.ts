@@ -12,6 +12,7 @@ import type { Library } from '../db/index'
 import type { Engine } from '../engine/types'
 import { ImportQueue } from '../importer/queue'
 import { grabFrame } from '../media/video'
+import { checkModelSelection } from './model-selection'
 import type { Emit } from './types'
 
 export type LibraryChannel =
@@ -32,6 +33,7 @@ export type LibraryChannel =
   | 'plates.setBox'
   | 'plates.setCorners'
   | 'plates.add'
+  | 'plates.illegible'
   | 'plates.bulkConfirm'
   | 'history.undo'
   | 'history.list'
@@ -116,7 +118,8 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
     'plates.reject': (req) => reviewed(writer.reject(req.id, by)),
     'plates.setBox': (req) => reviewed(writer.setBox(req.id, req.box, by)),
     'plates.setCorners': (req) => reviewed(writer.setCorners(req.id, req.corners as Quad | null, by)),
-    'plates.add': (req) => reviewed(writer.add(req.mediaId, req.frameIdx, req.box, req.text, by)),
+    'plates.add': (req) => reviewed(writer.add(req.mediaId, req.frameIdx, req.box, req.text, by, req.illegible)),
+    'plates.illegible': (req) => reviewed(writer.illegible(req.id, by)),
     'plates.bulkConfirm': (req) => {
       const res = writer.bulkConfirm(req.filter, req.minConfidence, by)
       if (res.count) emit('library.changed', { reason: 'review' })
@@ -127,7 +130,10 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
       if (res.undone) emit('library.changed', { reason: 'undo', plateIds: res.plateIds })
       return res
     },
-    'history.list': (req) => reader.listHistory(req.plateId, req.offset, req.limit),
+    'history.list': (req) => {
+      const { offset, limit, ...filter } = req
+      return reader.historyItems(filter, offset, limit)
+    },
     'tracks.list': (req) => {
       if (!reader.getMedia(req.mediaId)) throw apiError('not-found', `media ${req.mediaId} not found`)
       return reader.listTracks(req.mediaId)
@@ -138,6 +144,7 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
     },
     'settings.get': () => reader.settings(),
     'settings.set': (req) => {
+      checkModelSelection(req)
       const s = writer.setSettings(req)
       emit('library.changed', { reason: 'settings' })
       return s
@@ -155,6 +162,19 @@ function existingPath(library: Library, mediaId: number, path: string): string {
   if (existsSync(path)) return path
   for (const p of library.reader.mediaPaths(mediaId)) if (existsSync(p)) return p
   throw apiError('io', `${path}: file not found (moved or deleted since import)`)
+}
+
+/** Where frame `frameIdx` of a video lies (s): its sampled frame's time, else idx / fps; 'not-found' for an
+ *  index past the end (or any index but 0 when the frame rate is unknown). */
+function videoFrameTime(library: Library, media: { id: number; fps: number | null; durationS: number | null }, frameIdx: number): number {
+  const frame = library.reader.getFrame(media.id, frameIdx)
+  if (frame?.timeS != null) return frame.timeS
+  if (frameIdx === 0) return 0
+  const timeS = media.fps ? frameIdx / media.fps : null
+  if (timeS == null || (media.durationS != null && timeS >= media.durationS)) {
+    throw apiError('not-found', `frame ${frameIdx} of media ${media.id} not found${media.durationS != null ? ` (the video is ${media.durationS.toFixed(1)} s long)` : ''}`)
+  }
+  return timeS
 }
 
 /** A frame of an image or video (optionally a crop of it, in source pixels) as a JPEG data: URL that
@@ -176,9 +196,12 @@ export async function mediaImage(
       const { data, info } = await sharp(path, { failOn: 'none' }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true })
       raw = { data, width: info.width, height: info.height }
     } else {
-      const frame = library.reader.getFrame(mediaId, frameIdx)
-      const timeS = frame?.timeS ?? (media.fps ? frameIdx / media.fps : 0)
-      const img = await grabFrame(path, timeS)
+      const timeS = videoFrameTime(library, media, frameIdx)
+      const img = await grabFrame(path, timeS).catch((err: Error) => {
+        // past the end of a video whose duration is unknown: the frame does not exist
+        if (frameIdx > 0 && /no frame at/.test(err.message)) throw apiError('not-found', `frame ${frameIdx} of media ${mediaId} not found`)
+        throw err
+      })
       raw = { data: Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), width: img.width, height: img.height }
     }
   } catch (err) {

@@ -68,7 +68,8 @@ export function createModelsService(opts: ModelsServiceOptions): ModelsService {
     const rows = await verifyModels(where)
     return rows.map((r) => {
       const e = manifest.models.find((m) => m.id === r.id)
-      return { ...r, size: e?.size, default: !!e?.default }
+      const alphabet = e?.alphabet != null ? [...e.alphabet].filter((c) => c !== e.padChar).join('') : undefined
+      return { ...r, size: e?.size, default: !!e?.default, ...(alphabet != null ? { alphabet } : {}) }
     })
   }
 

@@ -5,12 +5,7 @@ import type { Handlers } from '../../shared/api'
 import type { ExportOptions, ExportProgress } from '../../shared/types'
 import type { Db } from '../db/training-reader'
 import { evaluateLibraryAsync } from '../eval/library'
-import { ExportCancelled, prepareOutDir, runExport, type ExportResult } from '../export/index'
-import { COCO_OWNED } from '../export/coco'
-import { OCR_OWNED } from '../export/ocr'
-import { REPORT_OWNED } from '../export/report'
-import { VOC_OWNED } from '../export/voc'
-import { YOLO_OWNED } from '../export/yolo'
+import { ExportCancelled, checkOutDir, runExport, type ExportResult } from '../export/index'
 import type { Emit } from './types'
 
 export type TrainingHandlers = Pick<Handlers, 'export.run' | 'export.status' | 'eval.run'>
@@ -26,16 +21,6 @@ export interface TrainingService extends TrainingHandlers {
   result(jobId: string): ExportResult | null
   /** cancels running exports (app shutdown) */
   close(): void
-}
-
-const OWNED: Record<ExportOptions['format'], string[]> = {
-  yolo: YOLO_OWNED,
-  coco: COCO_OWNED,
-  voc: VOC_OWNED,
-  ocr: OCR_OWNED,
-  paddleocr: OCR_OWNED,
-  csv: REPORT_OWNED,
-  json: REPORT_OWNED
 }
 
 const KEEP_JOBS = 20
@@ -54,7 +39,7 @@ export function createTrainingHandlers(ctx: TrainingContext): TrainingService {
     async 'export.run'(req) {
       const opts = req as ExportOptions
       // refuse a non-empty folder now, so the caller gets the error instead of a failed job
-      const outDir = await prepareOutDir(opts.outDir, opts.overwrite, OWNED[opts.format])
+      const outDir = await checkOutDir(opts.outDir, opts.overwrite, opts.format)
       const jobId = randomUUID()
       const abort = new AbortController()
       jobs.set(jobId, { progress: { jobId, done: 0, total: 0, state: 'running', outDir, error: null }, abort, result: null })
@@ -85,7 +70,8 @@ export function createTrainingHandlers(ctx: TrainingContext): TrainingService {
             state: 'done',
             done: result.total,
             total: result.total,
-            error: failed ? `${failed} file(s) failed, e.g. ${result.failures[0].path}: ${result.failures[0].error}` : null
+            error: failed ? `${failed} file(s) failed, e.g. ${result.failures[0].path}: ${result.failures[0].error}` : null,
+            ...(result.leftOut ? { leftOut: result.leftOut } : {})
           })
         },
         (err: unknown) => {

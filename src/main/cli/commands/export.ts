@@ -5,6 +5,7 @@ import { exportOptionsSchema } from '../../../shared/api'
 import type { ExportOptions } from '../../../shared/types'
 import { openLibrary } from '../../db/index'
 import { runExport } from '../../export/index'
+import { leftOutText } from '../../../shared/export-summary'
 
 interface ExportCliOptions {
   db: string
@@ -71,7 +72,7 @@ export function registerExport(program: Command): void {
     .option('--crop-padding <p>', 'OCR crops: padding around the box, as a fraction of its size (default 0.05)')
     .option('--crop-size <WxH>', 'OCR crops: resize to this size (e.g. 128x64)')
     .option('--split <r>', 'train,val,test ratios (default 0.8,0.1,0.1)')
-    .option('--overwrite', 'write into a non-empty folder (replaces this format\'s own files only)')
+    .option('--overwrite', 'write into a non-empty folder: replaces only the files a previous PlateDesk export of this format wrote (listed in .platedesk-export.json), never anything else')
     .option('--json', 'print the result as JSON')
     .option('--yolo-labels <kind>', 'YOLO: box (default) | pose (box + 4 corner keypoints) | obb (4 corners)')
     .action(async (o: ExportCliOptions) => {
@@ -90,6 +91,7 @@ export function registerExport(program: Command): void {
         return
       }
       const lib = openLibrary(dbFile, { readonly: true })
+      if (lib.damage) process.stderr.write(`platedesk export: warning: ${lib.damage}\n`)
       const tty = process.stderr.isTTY
       let lastPct = -1
       try {
@@ -112,6 +114,8 @@ export function registerExport(program: Command): void {
               (result.failures.length ? `; ${result.failures.length} file(s) failed` : '') +
               '\n'
           )
+          const left = leftOutText(result.leftOut)
+          if (left) process.stdout.write(left + '\n')
         }
         if (result.failures.length) process.exitCode = 1
       } catch (err) {

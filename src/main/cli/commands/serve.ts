@@ -33,6 +33,7 @@ export function registerServe(program: Command): void {
         throw err
       }
       process.stdout.write(`PlateDesk web mode, library ${dbPath}\n${server.url}\n`)
+      if (backend.damage) process.stderr.write(`platedesk serve: warning: ${backend.damage}\n`)
       if (o.open) openInBrowser(server.url)
       await new Promise<void>((done) => {
         const stop = (): void => {

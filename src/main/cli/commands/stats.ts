@@ -10,6 +10,7 @@ export function registerStats(program: Command): void {
     .option('--json', 'print JSON')
     .action((opts: { db: string; json?: boolean }) => {
       const library = openLibrary(opts.db, { readonly: true })
+      if (library.damage) process.stderr.write(`platedesk stats: warning: ${library.damage}\n`)
       try {
         const s = library.reader.stats()
         if (opts.json) process.stdout.write(JSON.stringify(s) + '\n')

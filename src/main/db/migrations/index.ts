@@ -5,16 +5,23 @@ import init from './001_init'
 import libraryIndexes from './002_library_indexes'
 import plateOrder from './003_plate_order'
 import plateCorners from './005_plate_corners'
+import { migrateIllegible } from './004_illegible'
+import type Database from 'better-sqlite3'
 
 export interface Migration {
   version: number
   name: string
   sql: string
+  /** code run after `sql`, in the same transaction */
+  run?: (db: Database.Database) => void
+  /** a table rebuild: foreign keys off while it runs, foreign_key_check before the commit */
+  foreignKeysOff?: boolean
 }
 
 export const migrations: Migration[] = [
   { version: 1, name: 'init', sql: init },
   { version: 2, name: 'library_indexes', sql: libraryIndexes },
   { version: 3, name: 'plate_order', sql: plateOrder },
+  { version: 4, name: 'illegible', sql: '', run: migrateIllegible, foreignKeysOff: true },
   { version: 5, name: 'plate_corners', sql: plateCorners }
 ]

@@ -1,16 +1,22 @@
-// Web mode transport: POST /api/<channel> and a WebSocket at /events, both with the token from the page URL.
+// Web mode transport: POST /api/<channel> (JSON, token in a header) and a WebSocket at /events.
+// The token comes from the <meta> the server puts in the page (or the first load's ?token=), and is then
+// dropped from the address bar and the history entry, so it is not left on screen or in the history.
 import type { Api, Channel, EventName, Events, Request, Response } from '@shared/api'
 import { ApiError } from './errors'
 
 const TOKEN_KEY = 'platedesk.token'
 
 function readToken(): string {
-  const fromUrl = new URLSearchParams(location.search).get('token')
-  if (fromUrl) {
-    sessionStorage.setItem(TOKEN_KEY, fromUrl)
-    return fromUrl
+  const url = new URL(location.href)
+  const fromUrl = url.searchParams.get('token')
+  if (fromUrl !== null) {
+    url.searchParams.delete('token')
+    history.replaceState(history.state, '', url.pathname + url.search + url.hash)
   }
-  return sessionStorage.getItem(TOKEN_KEY) ?? ''
+  const fromMeta = document.querySelector<HTMLMetaElement>('meta[name="platedesk-token"]')?.content
+  const token = fromMeta || fromUrl || sessionStorage.getItem(TOKEN_KEY) || ''
+  if (token) sessionStorage.setItem(TOKEN_KEY, token)
+  return token
 }
 
 export interface WebApi extends Api {

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useState, type ReactNode } from 'react'
 import { Alert, Snackbar } from '@mui/material'
+import { revealBidi } from '@shared/display'
 
 type Severity = 'success' | 'info' | 'warning' | 'error'
 type NotifyFn = (message: string, severity?: Severity) => void
@@ -25,7 +26,7 @@ export function NotifyProvider({ children }: { children: ReactNode }) {
         anchorOrigin={{ vertical: 'bottom', horizontal: 'center' }}
       >
         <Alert severity={msg?.severity ?? 'info'} variant="filled" onClose={() => setMsg(null)} data-testid="notify" sx={{ maxWidth: 720 }}>
-          {msg?.text}
+          {msg ? revealBidi(msg.text) : null}
         </Alert>
       </Snackbar>
     </Ctx.Provider>

@@ -1,12 +1,13 @@
 import { Chip } from '@mui/material'
 import type { ReviewState } from '@shared/types'
 
-const COLORS: Record<ReviewState, 'default' | 'success' | 'info' | 'error' | 'secondary'> = {
+const COLORS: Record<ReviewState, 'default' | 'success' | 'info' | 'error' | 'secondary' | 'warning'> = {
   unreviewed: 'default',
   confirmed: 'success',
   corrected: 'info',
   rejected: 'error',
-  manual: 'secondary'
+  manual: 'secondary',
+  illegible: 'warning'
 }
 
 export function StateChip({ state }: { state: ReviewState }) {

@@ -26,6 +26,8 @@ import type { EvalReport, ExportFormat, ExportProgress } from '@shared/types'
 import { api } from '../../api/client'
 import { useCall } from '../../hooks/useApi'
 import { useEvent } from '../../hooks/useEvent'
+import { displayPath } from '@shared/display'
+import { leftOutText } from '@shared/export-summary'
 
 const FORMATS: { value: ExportFormat; label: string; hint: string }[] = [
   { value: 'yolo', label: 'YOLO (detector)', hint: 'images/ + labels/ with a train/val/test split and data.yaml' },
@@ -83,7 +85,8 @@ export function ExportScreen() {
           <CardContent>
             <Typography variant="h6">Export training data</Typography>
             <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }}>
-              Reviewed plates (confirmed, corrected, drawn by hand) are exported; rejected boxes become negatives where the format has them.
+              Reviewed plates (confirmed, corrected, drawn by hand, illegible) are exported. Detector formats take an image only when every plate on it is
+              decided, so no real plate is ever taught as background; OCR crops never include illegible plates.
             </Typography>
             <Stack spacing={2}>
               <Stack direction="row" spacing={1.5}>
@@ -115,7 +118,10 @@ export function ExportScreen() {
                 )}
               </Stack>
               <Stack direction="row" spacing={2} sx={{ alignItems: 'center' }}>
-                <FormControlLabel control={<Checkbox checked={unreviewed} onChange={(e) => setUnreviewed(e.target.checked)} />} label="Also unreviewed reads at or above" />
+                <FormControlLabel
+                  control={<Checkbox checked={unreviewed} onChange={(e) => setUnreviewed(e.target.checked)} slotProps={{ input: { 'data-testid': 'export-unreviewed' } as object }} />}
+                  label="Include unreviewed detections at or above"
+                />
                 <Slider disabled={!unreviewed} value={threshold} min={0.5} max={1} step={0.01} onChange={(_e, v) => setThreshold(v as number)} valueLabelDisplay="auto" valueLabelFormat={(v) => `${Math.round(v * 100)}%`} sx={{ maxWidth: 260 }} />
                 <Typography variant="body2">{Math.round(threshold * 100)}%</Typography>
               </Stack>
@@ -170,12 +176,23 @@ export function ExportScreen() {
                   />
                   <Typography variant="body2" sx={{ mt: 0.75 }}>
                     {progress.state === 'done'
-                      ? `Done: ${progress.done} item${progress.done === 1 ? '' : 's'} written to ${progress.outDir}`
+                      ? `Done: ${progress.done} item${progress.done === 1 ? '' : 's'} written to ${displayPath(progress.outDir)}`
                       : progress.state === 'error'
                         ? ''
                         : `${progress.done} / ${progress.total || '…'} · ${progress.state}`}
                   </Typography>
                   {progress.error && <Alert severity="error">{progress.error}</Alert>}
+                  {progress.state === 'done' && leftOutText(progress.leftOut) && (
+                    <Alert
+                      severity="warning"
+                      sx={{ mt: 1 }}
+                      data-testid="export-left-out"
+                      data-partly={progress.leftOut?.partlyReviewed}
+                      data-unreviewed={progress.leftOut?.unreviewed}
+                    >
+                      {leftOutText(progress.leftOut)}
+                    </Alert>
+                  )}
                 </Box>
               )}
             </Stack>

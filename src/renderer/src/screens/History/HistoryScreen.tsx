@@ -1,10 +1,12 @@
-// History: every review change, newest first; for one plate, its detail and full change history, with
-// undo on any entry.
-import { useState } from 'react'
-import { Box, Button, Card, CardContent, Chip, Pagination, Stack, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material'
+// History: every review change, newest first, with the plate's crop, its text before → after, who and
+// when; filters by plate text, change and date; undo on any change, redo on any undo. For one plate, its
+// detail and full change history.
+import { useEffect, useRef, useState } from 'react'
+import { Box, Button, Card, CardContent, Chip, MenuItem, Pagination, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField, Typography } from '@mui/material'
 import UndoRounded from '@mui/icons-material/UndoRounded'
+import RedoRounded from '@mui/icons-material/RedoRounded'
 import ArrowBackRounded from '@mui/icons-material/ArrowBackRounded'
-import type { HistoryEntry } from '@shared/types'
+import type { HistoryAction, HistoryFilter, HistoryListItem } from '@shared/types'
 import { FrameView } from '../../components/FrameView'
 import { MediaImage } from '../../components/MediaImage'
 import { PlateText } from '../../components/PlateText'
@@ -13,21 +15,16 @@ import { useNotify } from '../../components/Notify'
 import { useApi, useCall } from '../../hooks/useApi'
 import { navigate } from '../../nav'
 import { paddedCrop } from '../Review/crop'
+import { displayPath } from '@shared/display'
 
-function describe(v: unknown): string {
-  if (v == null) return '—'
-  if (typeof v !== 'object') return String(v)
-  const o = v as Record<string, unknown>
-  const parts: string[] = []
-  if (typeof o.text === 'string') parts.push(o.text || '(no text)')
-  if (typeof o.reviewState === 'string') parts.push(o.reviewState)
-  else if (typeof o.review_state === 'string') parts.push(o.review_state)
-  const b = (o.box ?? (o.x1 !== undefined ? o : null)) as { x1: number; y1: number; x2: number; y2: number } | null
-  if (b && typeof b.x1 === 'number') parts.push(`box ${Math.round(b.x1)},${Math.round(b.y1)}–${Math.round(b.x2)},${Math.round(b.y2)}`)
-  return parts.length ? parts.join(' · ') : JSON.stringify(v)
+/** the plate text a change left (or kept); '∅' for none (an illegible plate) */
+function textOf(t: string | null): string {
+  return t == null ? '' : t || '∅'
 }
 
-function HistoryTable({ entries, showPlate, onUndo }: { entries: HistoryEntry[]; showPlate: boolean; onUndo: (h: HistoryEntry) => void }) {
+const ACTIONS: HistoryAction[] = ['confirm', 'correct', 'reject', 'illegible', 'add', 'box', 'bulk-confirm', 'undo']
+
+function HistoryTable({ entries, showPlate, onUndo }: { entries: HistoryListItem[]; showPlate: boolean; onUndo: (h: HistoryListItem) => void }) {
   return (
     <Table size="small" data-testid="history-table">
       <TableHead>
@@ -35,42 +32,98 @@ function HistoryTable({ entries, showPlate, onUndo }: { entries: HistoryEntry[];
           <TableCell>When</TableCell>
           {showPlate && <TableCell>Plate</TableCell>}
           <TableCell>Change</TableCell>
-          <TableCell>Before</TableCell>
-          <TableCell>After</TableCell>
-          <TableCell>By</TableCell>
+          <TableCell>Text</TableCell>
+          <TableCell>Who</TableCell>
           <TableCell align="right" />
         </TableRow>
       </TableHead>
       <TableBody>
-        {entries.map((h) => (
-          <TableRow key={h.id} data-testid={`history-${h.id}`} data-action={h.action} sx={{ opacity: h.undoneBy ? 0.5 : 1 }}>
-            <TableCell sx={{ whiteSpace: 'nowrap', fontVariantNumeric: 'tabular-nums' }}>{new Date(h.at).toLocaleString()}</TableCell>
-            {showPlate && (
-              <TableCell>
-                <Button size="small" onClick={() => navigate({ screen: 'history', plateId: h.plateId })}>
-                  #{h.plateId}
-                </Button>
-              </TableCell>
-            )}
-            <TableCell>
-              <Chip label={h.action} size="small" variant="outlined" />
-              {h.undoneBy ? <Chip label="undone" size="small" sx={{ ml: 0.5 }} /> : null}
-              {h.batchId ? <Chip label="batch" size="small" sx={{ ml: 0.5 }} /> : null}
-            </TableCell>
-            <TableCell sx={{ fontFamily: 'monospace', fontSize: 12 }}>{describe(h.oldValue)}</TableCell>
-            <TableCell sx={{ fontFamily: 'monospace', fontSize: 12 }}>{describe(h.newValue)}</TableCell>
-            <TableCell>{h.by}</TableCell>
-            <TableCell align="right">
-              {!h.undoneBy && h.action !== 'undo' && (
-                <Button size="small" startIcon={<UndoRounded />} onClick={() => onUndo(h)} data-testid={`undo-${h.id}`}>
-                  Undo
-                </Button>
+        {entries.map((h) => {
+          const before = textOf(h.textBefore)
+          const after = textOf(h.textAfter)
+          return (
+            <TableRow key={h.id} data-testid={`history-${h.id}`} data-action={h.action} sx={{ opacity: h.undoneBy ? 0.5 : 1 }}>
+              <TableCell sx={{ whiteSpace: 'nowrap', fontVariantNumeric: 'tabular-nums' }}>{new Date(h.at).toLocaleString()}</TableCell>
+              {showPlate && (
+                <TableCell>
+                  <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
+                    <Box
+                      sx={{ width: 120, height: 36, bgcolor: 'black', borderRadius: 0.5, overflow: 'hidden', cursor: 'pointer', flex: 'none' }}
+                      onClick={() => navigate({ screen: 'history', plateId: h.plateId })}
+                      data-testid={`history-crop-${h.id}`}
+                    >
+                      <MediaImage mediaId={h.mediaId} frameIdx={h.frameIdx} crop={paddedCrop(h.box, 0.15, 0.35)} maxSize={160} alt={`plate ${h.plateText}`} />
+                    </Box>
+                    <Button size="small" onClick={() => navigate({ screen: 'history', plateId: h.plateId })}>
+                      #{h.plateId}
+                    </Button>
+                  </Stack>
+                </TableCell>
               )}
-            </TableCell>
-          </TableRow>
-        ))}
+              <TableCell>
+                <Chip label={h.action} size="small" variant="outlined" />
+                {h.undoneBy ? <Chip label="undone" size="small" sx={{ ml: 0.5 }} /> : null}
+                {h.batchId ? <Chip label="batch" size="small" sx={{ ml: 0.5 }} /> : null}
+              </TableCell>
+              <TableCell sx={{ fontFamily: 'monospace', fontSize: 13, whiteSpace: 'nowrap' }} data-testid={`history-text-${h.id}`}>
+                {h.textBefore == null && h.textAfter == null
+                  ? `${textOf(h.plateText)} (now)`
+                  : h.textBefore == null || before === after
+                    ? after
+                    : `${before} → ${after || '—'}`}
+              </TableCell>
+              <TableCell>{h.by}</TableCell>
+              <TableCell align="right">
+                {!h.undoneBy && h.action !== 'undo' && (
+                  <Button size="small" startIcon={<UndoRounded />} onClick={() => onUndo(h)} data-testid={`undo-${h.id}`}>
+                    Undo
+                  </Button>
+                )}
+                {!h.undoneBy && h.action === 'undo' && (
+                  <Button size="small" startIcon={<RedoRounded />} onClick={() => onUndo(h)} data-testid={`redo-${h.id}`}>
+                    Redo
+                  </Button>
+                )}
+              </TableCell>
+            </TableRow>
+          )
+        })}
       </TableBody>
     </Table>
+  )
+}
+
+function HistoryFilters({ filter, onChange }: { filter: HistoryFilter; onChange: (f: HistoryFilter) => void }) {
+  const [text, setText] = useState(filter.plateText ?? '')
+  // the debounced text applies to the filter as it is then, not as it was when typing began
+  const latest = useRef(filter)
+  latest.current = filter
+  useEffect(() => {
+    const t = setTimeout(() => {
+      const f = latest.current
+      if ((f.plateText ?? '') !== text) onChange({ ...f, plateText: text || undefined })
+    }, 250)
+    return () => clearTimeout(t)
+  }, [text]) // eslint-disable-line react-hooks/exhaustive-deps
+  const set = (patch: Partial<HistoryFilter>): void => {
+    const next: HistoryFilter = { ...filter, ...patch }
+    for (const k of Object.keys(next) as (keyof HistoryFilter)[]) if (next[k] === '' || next[k] === undefined) delete next[k]
+    onChange(next)
+  }
+  return (
+    <Stack direction="row" spacing={1} sx={{ mb: 1.5 }}>
+      <TextField label="Plate" placeholder="B21, B*12?" value={text} onChange={(e) => setText(e.target.value)} sx={{ flex: 2 }} slotProps={{ htmlInput: { 'data-testid': 'history-filter-plate' } }} />
+      <TextField select label="Change" value={filter.action ?? ''} onChange={(e) => set({ action: (e.target.value || undefined) as HistoryAction | undefined })} sx={{ flex: 1, minWidth: 150 }} slotProps={{ htmlInput: { 'data-testid': 'history-filter-action' } }}>
+        <MenuItem value="">Any</MenuItem>
+        {ACTIONS.map((a) => (
+          <MenuItem key={a} value={a}>
+            {a}
+          </MenuItem>
+        ))}
+      </TextField>
+      <TextField label="From" type="date" value={filter.dateFrom ?? ''} onChange={(e) => set({ dateFrom: e.target.value })} slotProps={{ inputLabel: { shrink: true }, htmlInput: { 'data-testid': 'history-filter-from' } }} />
+      <TextField label="To" type="date" value={filter.dateTo ?? ''} onChange={(e) => set({ dateTo: e.target.value })} slotProps={{ inputLabel: { shrink: true }, htmlInput: { 'data-testid': 'history-filter-to' } }} />
+    </Stack>
   )
 }
 
@@ -78,12 +131,15 @@ export function HistoryScreen({ plateId }: { plateId?: number }) {
   const call = useCall()
   const notify = useNotify()
   const [page, setPage] = useState(1)
-  const PER_PAGE = 100
-  const all = useApi('history.list', plateId ? null : { offset: (page - 1) * PER_PAGE, limit: PER_PAGE }, { live: true })
+  const [filter, setFilter] = useState<HistoryFilter>({})
+  const PER_PAGE = 50
+  const all = useApi('history.list', plateId ? null : { ...filter, offset: (page - 1) * PER_PAGE, limit: PER_PAGE }, { live: true })
   const plate = useApi('plates.get', plateId ? { id: plateId } : null, { live: true })
-  const undo = (h: HistoryEntry): void => {
+  const plateHistory = useApi('history.list', plateId ? { plateId, limit: 1000 } : null, { live: true })
+  const undo = (h: HistoryListItem): void => {
+    const redo = h.action === 'undo'
     void call('history.undo', { historyId: h.id }).then(
-      (r) => notify(`Undone (${r.undone} change${r.undone === 1 ? '' : 's'})`, 'success'),
+      (r) => notify(`${redo ? 'Redone' : 'Undone'} (${r.undone} change${r.undone === 1 ? '' : 's'})`, 'success'),
       () => undefined
     )
   }
@@ -95,13 +151,22 @@ export function HistoryScreen({ plateId }: { plateId?: number }) {
           <CardContent>
             <Stack direction="row" sx={{ alignItems: 'center', mb: 1 }}>
               <Typography variant="h6" sx={{ flex: 1 }}>
-                All review changes {all.data ? <Typography component="span" color="text.secondary">({all.data.total.toLocaleString()})</Typography> : null}
+                All review changes {all.data ? <Typography component="span" color="text.secondary" data-testid="history-total">({all.data.total.toLocaleString()})</Typography> : null}
               </Typography>
               {all.data && all.data.total > PER_PAGE && (
                 <Pagination size="small" count={Math.ceil(all.data.total / PER_PAGE)} page={page} onChange={(_e, p) => setPage(p)} />
               )}
             </Stack>
-            {all.data?.items.length === 0 && <Typography color="text.secondary">No changes yet. Review plates and every change shows up here.</Typography>}
+            <HistoryFilters
+              filter={filter}
+              onChange={(f) => {
+                setFilter(f)
+                setPage(1)
+              }}
+            />
+            {all.data?.items.length === 0 && (
+              <Typography color="text.secondary">{Object.keys(filter).length ? 'No change matches these filters.' : 'No changes yet. Review plates and every change shows up here.'}</Typography>
+            )}
             {all.data && all.data.items.length > 0 && <HistoryTable entries={all.data.items} showPlate onUndo={undo} />}
           </CardContent>
         </Card>
@@ -132,7 +197,7 @@ export function HistoryScreen({ plateId }: { plateId?: number }) {
                   Model read <b>{p.modelText ?? '—'}</b> at {Math.round(p.confidence * 100)}%{p.region ? ` · region ${p.region}` : ''}
                 </Typography>
                 <Typography variant="caption" color="text.secondary" component="div" sx={{ wordBreak: 'break-all', mt: 0.5 }}>
-                  {p.mediaPath}
+                  {displayPath(p.mediaPath)}
                   {p.mediaKind === 'video' ? ` · frame ${p.frameIdx}` : ''}
                 </Typography>
                 <Button sx={{ mt: 1.5 }} variant="outlined" onClick={() => navigate({ screen: 'review', mediaId: p.mediaId, plateId: p.id })}>
@@ -149,10 +214,10 @@ export function HistoryScreen({ plateId }: { plateId?: number }) {
               <Typography variant="h6" sx={{ mb: 1 }}>
                 History of plate #{p.id}
               </Typography>
-              {p.history.length === 0 ? (
+              {(plateHistory.data?.items.length ?? 0) === 0 ? (
                 <Typography color="text.secondary">Not reviewed yet.</Typography>
               ) : (
-                <HistoryTable entries={[...p.history].sort((a, b) => b.id - a.id)} showPlate={false} onUndo={undo} />
+                <HistoryTable entries={plateHistory.data!.items} showPlate={false} onUndo={undo} />
               )}
             </CardContent>
           </Card>

@@ -1,5 +1,6 @@
 import { Card, CardContent, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material'
 import { useApi } from '../../hooks/useApi'
+import { displayPath } from '@shared/display'
 
 /** Files that failed in an import, each with its path and the reason. */
 export function FailuresList({ jobId, failed }: { jobId: number; failed: number }) {
@@ -21,8 +22,8 @@ export function FailuresList({ jobId, failed }: { jobId: number; failed: number 
           <TableBody>
             {list.data.items.map((f) => (
               <TableRow key={f.path}>
-                <TableCell sx={{ fontFamily: 'monospace', fontSize: 12, wordBreak: 'break-all' }}>{f.path}</TableCell>
-                <TableCell sx={{ color: 'error.main' }}>{f.error}</TableCell>
+                <TableCell sx={{ fontFamily: 'monospace', fontSize: 12, wordBreak: 'break-all' }}>{displayPath(f.path)}</TableCell>
+                <TableCell sx={{ color: 'error.main' }}>{displayPath(f.error)}</TableCell>
               </TableRow>
             ))}
           </TableBody>

@@ -5,12 +5,9 @@ import ErrorOutlineRounded from '@mui/icons-material/ErrorOutlineRounded'
 import { MediaImage } from '../../components/MediaImage'
 import { useApi } from '../../hooks/useApi'
 import { navigate } from '../../nav'
+import { displayName, displayPath } from '@shared/display'
 
 const PER_PAGE = 48
-
-function basename(p: string): string {
-  return p.split(/[\\/]/).pop() ?? p
-}
 
 /** Imported files with thumbnails; click one to review its plates (or its tracks, for a video). */
 export function MediaGrid() {
@@ -37,7 +34,7 @@ export function MediaGrid() {
               key={m.id}
               data-testid={`media-${m.id}`}
               data-status={m.status}
-              title={m.error ?? m.path}
+              title={m.error ?? displayPath(m.path)}
               onClick={() => navigate(m.kind === 'video' ? { screen: 'video', mediaId: m.id } : { screen: 'review', mediaId: m.id })}
               sx={{ cursor: 'pointer', borderRadius: 1, overflow: 'hidden', border: 1, borderColor: 'divider', bgcolor: 'background.paper', '&:hover': { borderColor: 'primary.main' } }}
             >
@@ -48,7 +45,7 @@ export function MediaGrid() {
                     <Typography variant="caption">could not be read</Typography>
                   </Stack>
                 ) : m.status === 'done' || m.kind === 'image' ? (
-                  <MediaImage mediaId={m.id} maxSize={240} alt={basename(m.path)} fit="cover" />
+                  <MediaImage mediaId={m.id} maxSize={240} alt={displayName(m.path)} fit="cover" />
                 ) : null}
                 {m.kind === 'video' && <VideocamRounded sx={{ position: 'absolute', top: 6, left: 6, color: 'white', fontSize: 18 }} />}
                 {m.plates > 0 && (
@@ -57,7 +54,7 @@ export function MediaGrid() {
               </Box>
               <Box sx={{ px: 1, py: 0.5 }}>
                 <Typography variant="caption" noWrap component="div">
-                  {basename(m.path)}
+                  {displayName(m.path)}
                 </Typography>
               </Box>
             </Box>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { Badge, Box, Collapse, FormControlLabel, IconButton, InputAdornment, MenuItem, Stack, Switch, TextField, Tooltip } from '@mui/material'
 import SearchRounded from '@mui/icons-material/SearchRounded'
 import TuneRounded from '@mui/icons-material/TuneRounded'
@@ -11,6 +11,7 @@ const STATES: { value: StateFilter; label: string }[] = [
   { value: 'confirmed', label: 'Confirmed' },
   { value: 'corrected', label: 'Corrected' },
   { value: 'manual', label: 'Drawn by hand' },
+  { value: 'illegible', label: 'Illegible' },
   { value: 'rejected', label: 'Rejected' },
   { value: 'all', label: 'All' }
 ]
@@ -29,10 +30,13 @@ export function Filters(props: {
   const { filter, sort, onChange } = props
   const [open, setOpen] = useState(false)
   const [text, setText] = useState(filter.text ?? '')
-  // debounce the search box
+  // debounce the search box; it applies to the filter as it is then (a state picked meanwhile stays)
+  const latest = useRef({ filter, sort })
+  latest.current = { filter, sort }
   useEffect(() => {
     const t = setTimeout(() => {
-      if ((filter.text ?? '') !== text) onChange({ ...filter, text: text || undefined }, sort)
+      const { filter: f, sort: s } = latest.current
+      if ((f.text ?? '') !== text) onChange({ ...f, text: text || undefined }, s)
     }, 250)
     return () => clearTimeout(t)
   }, [text]) // eslint-disable-line react-hooks/exhaustive-deps
@@ -49,7 +53,8 @@ export function Filters(props: {
       <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
         <TextField
           fullWidth
-          placeholder="Search plates  (B*12?, *GSB)"
+          placeholder="Search plates  (B21, B*12?, 1?1)"
+          title="Finds the text anywhere in the plate, any case. * = any characters, ? = one character; every other character, _ and % too, is itself."
           value={text}
           onChange={(e) => setText(e.target.value)}
           slotProps={{
@@ -64,7 +69,7 @@ export function Filters(props: {
           }}
         />
         <Tooltip title="More filters">
-          <IconButton onClick={() => setOpen((o) => !o)} color={open ? 'primary' : 'default'} aria-label="more filters">
+          <IconButton onClick={() => setOpen((o) => !o)} color={open ? 'primary' : 'default'} aria-label="more filters" data-testid="filter-more">
             <Badge badgeContent={extra} color="primary">
               <TuneRounded fontSize="small" />
             </Badge>
@@ -107,8 +112,8 @@ export function Filters(props: {
             label={`Low confidence only (< ${Math.round(props.lowConfidence * 100)}%)`}
           />
           <Stack direction="row" spacing={1}>
-            <TextField label="Region" fullWidth value={filter.region ?? ''} onChange={(e) => set({ region: e.target.value })} />
-            <TextField label="Source folder" fullWidth value={filter.folder ?? ''} onChange={(e) => set({ folder: e.target.value })} />
+            <TextField label="Region" fullWidth value={filter.region ?? ''} onChange={(e) => set({ region: e.target.value })} helperText="any case" slotProps={{ htmlInput: { 'data-testid': 'filter-region' } }} />
+            <TextField label="Source folder" fullWidth value={filter.folder ?? ''} onChange={(e) => set({ folder: e.target.value })} helperText="any part of the path" slotProps={{ htmlInput: { 'data-testid': 'filter-folder' } }} />
           </Stack>
           <Stack direction="row" spacing={1}>
             <TextField

@@ -9,6 +9,8 @@ import NavigateBeforeRounded from '@mui/icons-material/NavigateBeforeRounded'
 import NavigateNextRounded from '@mui/icons-material/NavigateNextRounded'
 import CropFreeRounded from '@mui/icons-material/CropFreeRounded'
 import HistoryRounded from '@mui/icons-material/HistoryRounded'
+import VisibilityOffRounded from '@mui/icons-material/VisibilityOffRounded'
+import { AlphabetWarning } from '../../components/AlphabetWarning'
 import type { PlateDetail } from '@shared/types'
 import { Kbd } from '../../components/Kbd'
 import { MediaImage } from '../../components/MediaImage'
@@ -27,6 +29,8 @@ export function PlateEditor(props: {
   onText: (t: string) => void
   onSubmit: () => void
   onReject: () => void
+  /** a real plate nobody can read (Ctrl+I) */
+  onIllegible?: () => void
   onPrev: () => void
   onNext: () => void
   onUndo: () => void
@@ -103,7 +107,7 @@ export function PlateEditor(props: {
             value={text}
             onChange={(e) => onText(normalizePlate(e.target.value))}
             placeholder="PLATE"
-            inputProps={{ 'aria-label': 'plate text', 'data-testid': 'plate-input', 'data-review-keys': 'true', 'data-plate-id': plate.id, spellCheck: false, autoComplete: 'off', maxLength: 16 }}
+            inputProps={{ 'aria-label': 'plate text', 'data-testid': 'plate-input', 'data-review-keys': 'true', 'data-plate-id': plate.id, spellCheck: false, autoComplete: 'off' }}
             sx={{ fontFamily: MONO, fontSize: FONT, fontWeight: 700, letterSpacing: '0.3em', width: '100%', '& input': { p: 0, height: 'auto' } }}
           />
           <CharConfidence text={text} modelText={modelText} confidences={plate.charConfidences} fontSize={FONT} />
@@ -119,6 +123,7 @@ export function PlateEditor(props: {
             </>
           )}
         </Typography>
+        <AlphabetWarning text={text} />
 
         {shownCandidates.length > 0 && (
           <Box sx={{ mt: 1.25 }}>
@@ -160,6 +165,13 @@ export function PlateEditor(props: {
               Reject&nbsp;<Kbd>Del</Kbd>
             </Button>
           </Tooltip>
+          {props.onIllegible && (
+            <Tooltip title="A real plate whose text cannot be read: its box stays detection data, it never becomes OCR data">
+              <Button variant="outlined" color="warning" startIcon={<VisibilityOffRounded />} onClick={props.onIllegible} disabled={props.busy} data-testid="btn-illegible">
+                Illegible&nbsp;<Kbd>Ctrl+I</Kbd>
+              </Button>
+            </Tooltip>
+          )}
           <Button variant="outlined" startIcon={<NavigateBeforeRounded />} onClick={props.onPrev}>
             <Kbd>PgUp</Kbd>
           </Button>

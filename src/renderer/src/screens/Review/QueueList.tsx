@@ -8,12 +8,9 @@ import { StateChip } from '../../components/StateChip'
 import { confidenceColor } from '../../theme'
 import { paddedCrop } from './crop'
 import type { Queue } from './useQueue'
+import { displayName, displayPath } from '@shared/display'
 
 const ROW = 60
-
-function basename(p: string): string {
-  return p.split(/[\\/]/).pop() ?? p
-}
 
 /** The virtualised queue: only the rows on screen exist in the DOM. */
 export function QueueList({ queue, selected, onSelect }: { queue: Queue; selected: number; onSelect: (index: number, row: PlateRow) => void }) {
@@ -70,8 +67,8 @@ export function QueueList({ queue, selected, onSelect }: { queue: Queue; selecte
                   </Box>
                   <Box sx={{ minWidth: 0 }}>
                     <PlateText text={r.text} size="sm" muted={r.reviewState === 'rejected'} />
-                    <Typography variant="caption" color="text.secondary" noWrap component="div" title={r.mediaPath}>
-                      {basename(r.mediaPath)}
+                    <Typography variant="caption" color="text.secondary" noWrap component="div" title={displayPath(r.mediaPath)}>
+                      {displayName(r.mediaPath)}
                       {r.mediaKind === 'video' ? ` · track` : ''}
                     </Typography>
                   </Box>

@@ -23,6 +23,7 @@ import { QueueList } from './QueueList'
 import { useQueue } from './useQueue'
 import { candidateChoices } from './normalize'
 import { plateForInput } from '@shared/plate-text'
+import { displayPath } from '@shared/display'
 
 export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?: number }) {
   const { settings, setModal } = useApp()
@@ -155,7 +156,7 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
   const submit = useCallback(() => {
     if (!detail || detail.id !== sel.id) return
     if (!text) {
-      notify('Type the plate text, or press Delete if this is not a plate', 'warning')
+      notify('Type the plate text; Ctrl+I if it is a plate nobody can read; Delete if it is not a plate', 'warning')
       return
     }
     if (text !== plateForInput(detail.text)) void act(() => call('plates.correct', { id: detail.id, text }))
@@ -165,6 +166,10 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
 
   const reject = useCallback(() => {
     if (detail) void act(() => call('plates.reject', { id: detail.id }))
+  }, [detail, act, call])
+
+  const illegible = useCallback(() => {
+    if (detail) void act(() => call('plates.illegible', { id: detail.id }))
   }, [detail, act, call])
 
   const undo = useCallback(async () => {
@@ -198,15 +203,15 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
   )
 
   const addPlate = useCallback(
-    async (t: string) => {
+    async (t: string, illegible = false) => {
       if (!detail || !drawn) return
       const box = drawn
       setDrawn(null)
       setDrawing(false)
       setFocusTick((t) => t + 1) // back to the plate text
       try {
-        const row = await call('plates.add', { mediaId: detail.mediaId, frameIdx: detail.frameIdx, box, text: t })
-        notify(`Added ${row.text}`, 'success')
+        const row = await call('plates.add', { mediaId: detail.mediaId, frameIdx: detail.frameIdx, box, text: t, ...(illegible ? { illegible } : {}) })
+        notify(`Added ${row.text || 'an illegible plate'}`, 'success')
         siblings.reload()
         await queue.reload(sel.index)
       } catch {
@@ -220,6 +225,7 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
   const keys = { enabled: !modal && ready, allowIn: (el: HTMLElement) => el.dataset.reviewKeys === 'true' }
   useShortcut('Enter', submit, keys)
   useShortcut(['Delete', 'Ctrl+Backspace'], reject, keys)
+  useShortcut(['Ctrl+I', 'Alt+I'], illegible, keys)
   useShortcut(['PageDown', 'Alt+ArrowDown', 'Alt+ArrowRight'], () => select(sel.index + 1), { ...keys, enabled: !modal })
   useShortcut(['PageUp', 'Alt+ArrowUp', 'Alt+ArrowLeft'], () => select(sel.index - 1), { ...keys, enabled: !modal })
   useShortcut('Ctrl+Z', () => void undo(), { ...keys, enabled: !modal })
@@ -305,6 +311,7 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
                 onText={setText}
                 onSubmit={submit}
                 onReject={reject}
+                onIllegible={illegible}
                 onPrev={() => select(sel.index - 1)}
                 onNext={() => select(sel.index + 1)}
                 onUndo={() => void undo()}
@@ -317,8 +324,8 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
             </Box>
             <Divider />
             <Stack direction="row" sx={{ px: 2, py: 0.75, alignItems: 'center', gap: 1.5 }}>
-              <Typography variant="caption" color="text.secondary" noWrap sx={{ flex: 1, minWidth: 0 }} title={detail.mediaPath}>
-                {detail.mediaPath}
+              <Typography variant="caption" color="text.secondary" noWrap sx={{ flex: 1, minWidth: 0 }} title={displayPath(detail.mediaPath)}>
+                {displayPath(detail.mediaPath)}
                 {detail.mediaKind === 'video' ? ` · frame ${detail.frameIdx}${detail.frameTimeS != null ? ` (${detail.frameTimeS.toFixed(2)} s)` : ''}` : ''}
               </Typography>
               {drawing ? (
@@ -388,7 +395,7 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
           setDrawing(false)
           setFocusTick((t) => t + 1)
         }}
-        onSave={(t) => void addPlate(t)}
+        onSave={(t, illegible) => void addPlate(t, illegible)}
       />
     </Box>
   )

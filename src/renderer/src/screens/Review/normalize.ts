@@ -1,15 +1,9 @@
-/**
- * What the backend stores for a plate text (api.ts plateText): upper case, letters (any script) and digits,
- * '/' (or '|') between the rows of a two-row plate. A trailing '/' stays while typing; the backend drops it.
- */
+import { normalizePlateText } from '@shared/plate-text'
+
+/** What the backend stores for a plate text (api.ts plateText): Unicode, case and spaces normalised,
+ *  nothing dropped, nothing cut (shared/plate-text.ts). */
 export function normalizePlate(s: string): string {
-  return s
-    .toUpperCase()
-    .replace(/[/|\n]+/g, '/')
-    .replace(/[^\p{L}\p{N}/]/gu, '')
-    .replace(/^\/+/, '')
-    .replace(/\/(?=.*\/)/g, '')
-    .slice(0, 20)
+  return normalizePlateText(s)
 }
 
 /** The alternatives worth a key (Alt+1..9): distinct texts, the first three, then any with at least 1%. */

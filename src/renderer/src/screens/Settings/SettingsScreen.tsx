@@ -6,6 +6,7 @@ import { useApp } from '../../context'
 import { useApi } from '../../hooks/useApi'
 import { FileRow } from '../../components/ModelsSetup'
 import { formatMB, neededModels, startModelsDownload, useModelsDownload } from '../../hooks/useModelsDownload'
+import { displayPath } from '@shared/display'
 
 const PROVIDERS: { value: ExecutionProvider; label: string }[] = [
   { value: 'cpu', label: 'CPU' },
@@ -68,7 +69,7 @@ export function SettingsScreen() {
                         <Chip label={m.state} color={m.state === 'ok' ? 'success' : 'error'} variant={m.state === 'ok' ? 'outlined' : 'filled'} />
                       </TableCell>
                       <TableCell sx={{ fontSize: 12, color: 'text.secondary', wordBreak: 'break-all' }}>
-                        {f && (dl.running || f.state === 'error') ? <FileRow f={f} /> : m.state === 'ok' ? m.path : m.message}
+                        {f && (dl.running || f.state === 'error') ? <FileRow f={f} /> : m.state === 'ok' ? displayPath(m.path ?? '') : m.message}
                       </TableCell>
                       <TableCell sx={{ whiteSpace: 'nowrap' }}>
                         {m.state !== 'ok' && (

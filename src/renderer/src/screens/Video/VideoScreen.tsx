@@ -13,10 +13,7 @@ import { useShortcut } from '../../hooks/useShortcut'
 import { navigate } from '../../nav'
 import { confidenceColor } from '../../theme'
 import { paddedCrop } from '../Review/crop'
-
-function basename(p: string): string {
-  return p.split(/[\\/]/).pop() ?? p
-}
+import { displayName, displayPath } from '@shared/display'
 
 export function VideoScreen({ mediaId, trackId }: { mediaId?: number; trackId?: number }) {
   const videos = useApi('media.list', { limit: 1000 }, { live: true })
@@ -56,9 +53,9 @@ export function VideoScreen({ mediaId, trackId }: { mediaId?: number; trackId?: 
           {vids.map((v) => (
             <ListItemButton key={v.id} selected={v.id === current} onClick={() => navigate({ screen: 'video', mediaId: v.id })}>
               <ListItemText
-                primary={basename(v.path)}
+                primary={displayName(v.path)}
                 secondary={`${v.durationS != null ? `${v.durationS.toFixed(1)} s · ` : ''}${v.plates} track${v.plates === 1 ? '' : 's'}`}
-                slotProps={{ primary: { noWrap: true, title: v.path } }}
+                slotProps={{ primary: { noWrap: true, title: displayPath(v.path) } }}
               />
             </ListItemButton>
           ))}
