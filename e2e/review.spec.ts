@@ -1,7 +1,8 @@
 // The main flow through the UI against the real backend (web mode, real models, real SQLite): import the
 // fixtures, review with the keyboard, correct by typing, reject, draw a missed plate, undo, then find
 // every change in the history screen and in the database file itself.
-import { copyFileSync, mkdirSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { expect, test, type Page } from '@playwright/test'
@@ -21,6 +22,15 @@ if (why) console.log(`review.spec: skipped: ${why}`)
 
 let app: RunningApp
 let page: Page
+
+const UPDATE_DOCS = process.env.PLATEDESK_UPDATE_DOCS === '1'
+const DOCS_SHOTS = join(ROOT, 'docs/screenshots')
+/** name → content hash of the committed screenshots */
+function docsShots(): Record<string, string> {
+  if (!existsSync(DOCS_SHOTS)) return {}
+  return Object.fromEntries(readdirSync(DOCS_SHOTS).map((f) => [f, createHash('sha256').update(readFileSync(join(DOCS_SHOTS, f))).digest('hex')]))
+}
+const docsBefore = docsShots()
 
 function db(): Database.Database {
   return new Database(app.dbPath, { readonly: true, fileMustExist: true })
@@ -125,9 +135,11 @@ test('draws a missed plate on the frame, then undoes it with Ctrl+Z', async () =
   const shown = await app.call<{ mediaId: number; frameIdx: number }>('plates.get', { id: await currentPlateId() })
   await expect(frame).toHaveAttribute('data-media-id', String(shown.mediaId))
   const mediaId = shown.mediaId
-  await page.keyboard.press('Escape') // leave the text field: plain B now draws
-  await page.keyboard.press('b')
+  // Alt+B draws, from the plate text field too, and types nothing into it
+  const typed = await page.getByTestId('plate-input').inputValue()
+  await page.keyboard.press('Alt+b')
   await expect(page.getByTestId('draw-hint')).toBeVisible()
+  await expect(page.getByTestId('plate-input')).toHaveValue(typed)
   const box = (await frame.boundingBox())!
   const x = box.x + box.width * 0.1
   const y = box.y + box.height * 0.1
@@ -245,8 +257,17 @@ test('opens a plate from its link and shows it for review (the README screenshot
   await expect(page.getByTestId('candidates')).toBeVisible()
   await page.waitForTimeout(600) // crop and frame images
   const review = await shot('review')
-  mkdirSync(join(ROOT, 'docs/screenshots'), { recursive: true })
-  copyFileSync(review, join(ROOT, 'docs/screenshots/review.png'))
+  // the README's picture changes on purpose only (`npm run screenshots`), never as a side effect of a test run
+  if (UPDATE_DOCS) {
+    mkdirSync(DOCS_SHOTS, { recursive: true })
+    copyFileSync(review, join(DOCS_SHOTS, 'review.png'))
+  }
+})
+
+test('leaves the tracked docs/screenshots alone (only `npm run screenshots` writes there)', () => {
+  test.skip(UPDATE_DOCS, 'updating the docs screenshots on purpose')
+  expect(docsShots()).toEqual(docsBefore)
+  expect(existsSync(join(SCREENSHOTS, 'review.png'))).toBe(true)
 })
 
 test('moves a box edge by dragging its handle', async () => {

@@ -1,7 +1,7 @@
 // Starts the real backend in web mode (`platedesk serve`) on a temp library and a free port, and hands
 // the spec its URL. Builds nothing: `npm test` runs `npm run build` before the e2e specs.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -98,3 +98,35 @@ export async function openApp(page: Page, app: RunningApp, hash = '#/library'): 
 }
 
 export const SCREENSHOTS = join(ROOT, 'e2e/screenshots')
+
+/** Imports through the API and waits until the job is done. */
+export async function importAndWait(app: RunningApp, paths: string[], timeout = 120_000): Promise<number> {
+  const { jobId } = await app.call<{ jobId: number }>('library.import', { paths })
+  const until = Date.now() + timeout
+  for (;;) {
+    const s = await app.call<{ jobId: number; state: string } | null>('import.status')
+    if (s && s.jobId === jobId && s.state === 'done') return jobId
+    if (s && s.jobId === jobId && (s.state === 'error' || s.state === 'cancelled')) throw new Error(`import ${jobId} ended ${s.state}`)
+    if (Date.now() > until) throw new Error(`import ${jobId} not done in ${timeout} ms`)
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}
+
+/** n distinct copies of the fixture photos in dir (bytes appended after the JPEG's end: other content, same picture) */
+export function photoVariants(dir: string, n: number): string[] {
+  mkdirSync(dir, { recursive: true })
+  const photos = readdirSync(IMAGES).filter((f) => f.endsWith('.jpg')).sort()
+  const out: string[] = []
+  for (let i = 0; i < n; i++) {
+    const src = photos[i % photos.length]
+    const p = join(dir, `v${String(i).padStart(3, '0')}-${src}`)
+    writeFileSync(p, Buffer.concat([readFileSync(join(IMAGES, src)), Buffer.from(`variant ${i}`)]))
+    out.push(p)
+  }
+  return out
+}
+
+/** Whether two on-screen rectangles overlap. */
+export function overlaps(a: { x: number; y: number; width: number; height: number }, b: { x: number; y: number; width: number; height: number }): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height
+}

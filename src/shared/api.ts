@@ -6,6 +6,7 @@ import type {
   EngineStatus,
   EvalReport,
   ExportProgress,
+  ImportDuplicate,
   ImportFailure,
   ImportProgress,
   LibraryStats,
@@ -20,6 +21,7 @@ import type {
   TrackSummary
 } from './types'
 import { MAX_PLATE_TEXT, plateFromInput } from './plate-text'
+import type { ImportScanProgress, MediaToolsInfo } from './types'
 
 /** Largest |coordinate| a box may have; the backend also clamps boxes to their frame (db/writer.ts). */
 export const MAX_COORD = 1_000_000
@@ -102,6 +104,10 @@ export const requests = {
   'import.resume': z.object({ jobId: id }),
   'import.cancel': z.object({ jobId: id }),
   'import.failures': z.object({ jobId: id.optional(), ...page }),
+  /** stops the folder scans of library.import calls still running (they fail with 'conflict') */
+  'import.cancelScan': z.object({}),
+  /** files an import skipped because their content was already in the library, with the file they repeat */
+  'import.duplicates': z.object({ jobId: id.optional(), ...page }),
   'media.list': z.object({ folder: folderPath.optional(), ...page }),
   /** a JPEG of a frame (or a crop of it), scaled to fit maxSize, as a data: URL */
   'media.image': z.object({
@@ -154,6 +160,8 @@ export interface AppInfo {
   mode: 'electron' | 'web'
   dbPath: string
   engine: EngineStatus
+  /** the ffmpeg/ffprobe builds that read videos (version, origin, outdated warning) */
+  ffmpeg?: MediaToolsInfo
 }
 
 export interface Page<T> {
@@ -173,6 +181,8 @@ export interface Responses {
   'import.resume': ImportProgress
   'import.cancel': ImportProgress
   'import.failures': Page<ImportFailure>
+  'import.cancelScan': { cancelled: number }
+  'import.duplicates': Page<ImportDuplicate>
   'media.list': Page<MediaSummary>
   'media.image': { dataUrl: string; width: number; height: number }
   'plates.list': Page<PlateRow>
@@ -210,9 +220,11 @@ export interface Events {
   'library.changed': { reason: 'import' | 'review' | 'undo' | 'settings'; plateIds?: number[] }
   'export.progress': ExportProgress
   'models.progress': ModelDownloadProgress
+  /** folders and files found while a library.import scans its paths */
+  'import.scan': ImportScanProgress
 }
 export type EventName = keyof Events
-export const eventNames: EventName[] = ['import.progress', 'library.changed', 'export.progress', 'models.progress']
+export const eventNames: EventName[] = ['import.progress', 'library.changed', 'export.progress', 'models.progress', 'import.scan']
 
 /** The surface the renderer sees, whether over Electron IPC or web mode. */
 export interface Api {

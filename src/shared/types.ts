@@ -249,11 +249,39 @@ export interface ImportProgress {
   currentFile: string | null
   filesPerSecond: number
   etaSeconds: number | null
+  /** files skipped because the same content is already in the library (listed by 'import.duplicates') */
+  filesDuplicate: number
+  /** progress inside the video being decoded (one at a time), absent when none is */
+  fileProgress?: FileProgress | null
+}
+
+/** While a new import's folders are scanned (before its job exists): folders and files found so far. */
+export interface ImportScanProgress {
+  dirs: number
+  files: number
+  /** the folder being read; null once the scan ended */
+  current: string | null
+}
+
+/** Frames done of a video's expected total (duration x sampling rate, or the container's count). */
+export interface FileProgress {
+  path: string
+  framesDone: number
+  /** null when the video says neither its duration nor its frame count */
+  framesTotal: number | null
+  framesPerSecond: number
+  etaSeconds: number | null
 }
 
 export interface ImportFailure {
   path: string
   error: string
+}
+
+/** a file skipped by an import: its content is already in the library as `duplicateOf` */
+export interface ImportDuplicate {
+  path: string
+  duplicateOf: string
 }
 
 export interface LibraryStats {
@@ -345,4 +373,23 @@ export interface EvalReport {
   confusion: { truth: string; read: string; count: number }[]
   byRegion: { key: string; plates: number; exactAccuracy: number }[]
   bySource: { key: string; plates: number; exactAccuracy: number }[]
+}
+
+/** An ffmpeg/ffprobe binary in use: where it comes from, its version, and whether it is too old. */
+export interface MediaToolInfo {
+  tool: 'ffmpeg' | 'ffprobe'
+  path: string
+  source: 'env' | 'bundled' | 'system'
+  version: string
+  /** FFmpeg major release (6 for 6.1.1 or a libavcodec-60 snapshot) */
+  major: number | null
+  outdated: boolean
+  warning: string | null
+}
+
+export interface MediaToolsInfo {
+  ffmpeg: MediaToolInfo | null
+  ffprobe: MediaToolInfo | null
+  /** why a tool could not be found */
+  error: string | null
 }

@@ -6,6 +6,7 @@ import type {
   HistoryEntry,
   HistoryFilter,
   HistoryListItem,
+  ImportDuplicate,
   ImportFailure,
   LibraryStats,
   MediaKind,
@@ -614,6 +615,16 @@ export class Reader extends Statements {
       offset
     ) as { path: string; error: string | null }[]
     return { total, items: rows.map((r) => ({ path: r.path, error: r.error ?? 'unknown error' })) }
+  }
+
+  importDuplicates(jobId: number | undefined, offset = 0, limit = 100): Page<ImportDuplicate> {
+    const where = jobId != null ? `WHERE i.state = 'duplicate' AND i.job_id = ?` : `WHERE i.state = 'duplicate'`
+    const params = jobId != null ? [jobId] : []
+    const total = (this.stmt(`SELECT COUNT(*) AS n FROM import_items i ${where}`).get(...params) as { n: number }).n
+    const rows = this.stmt(
+      `SELECT i.path, m.path AS of FROM import_items i LEFT JOIN media m ON m.id = i.media_id ${where} ORDER BY i.id LIMIT ? OFFSET ?`
+    ).all(...params, limit, offset) as { path: string; of: string | null }[]
+    return { total, items: rows.map((r) => ({ path: r.path, duplicateOf: r.of ?? '' })) }
   }
 
   settings(): Settings {

@@ -1,6 +1,5 @@
 // Shared pieces of every export: the output folder rules, back-pressured text writers, the deterministic
 // train/val/test split, and the frame source (an image file as it is, or a video frame cut with ffmpeg).
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createWriteStream, existsSync, lstatSync, type WriteStream } from 'node:fs'
 import { copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises'
@@ -11,6 +10,7 @@ import type { Box, ExportLeftOut, ExportOptions } from '../../shared/types'
 import { iterateExportFrames, mediaAlternativePaths, type Db, type ExportFrame, type SelectionOptions, type VideoFrameMode } from '../db/training-reader'
 import { decodeImageFile } from '../media/images'
 import { ffmpegPath } from '../media/probe'
+import { runBounded } from '../media/ffmpeg'
 
 export type Split = 'train' | 'val' | 'test'
 export const SPLITS: Split[] = ['train', 'val', 'test']
@@ -373,19 +373,12 @@ export async function extractVideoFrame(video: string, timeS: number): Promise<B
   // a hair before the frame's timestamp so float rounding never lands on the next frame
   const t = Math.max(0, timeS - 0.001).toFixed(3)
   const args = ['-v', 'error', '-nostdin', '-ss', t, '-i', video, '-frames:v', '1', '-f', 'image2pipe', '-vcodec', 'png', 'pipe:1']
-  return new Promise<Buffer>((res, rej) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    const out: Buffer[] = []
-    let err = ''
-    child.stdout.on('data', (d: Buffer) => out.push(d))
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-    child.on('error', (e) => rej(new Error(`${video}: cannot run ffmpeg (${e.message})`)))
-    child.on('close', (code) => {
-      const buf = Buffer.concat(out)
-      if (code === 0 && buf.length > 0) res(buf)
-      else rej(new Error(`${video}: ffmpeg could not extract the frame at ${t}s (${err.trim().split('\n').pop() || `exit ${code}, no frame`})`))
-    })
-  })
+  // a bounded child (time, address space, output size): the video is untrusted input
+  const r = await runBounded(bin, args, { timeoutMs: 120_000, maxStdoutBytes: 1 << 30 })
+  if (r.error) throw new Error(`${video}: cannot run ffmpeg (${r.error.message})`)
+  if (r.code === 0 && r.stdout.length > 0) return r.stdout
+  const why = r.timedOut ? 'ffmpeg took longer than 120 s, killed' : r.stderr.trim().split('\n').pop() || `exit ${r.code ?? r.signal}, no frame`
+  throw new Error(`${video}: ffmpeg could not extract the frame at ${t}s (${why})`)
 }
 
 /** Resolves where a frame's pixels come from and writes or decodes them. */

@@ -8,14 +8,15 @@ import { resolve } from 'node:path'
 import type { Engine, RawImage } from '../engine/types'
 import type { Library } from '../db/index'
 import type { CommitOutcome, FileDetection, FileFrame, FileResult, FileTrack, ImportOptions, ItemRecord, JobRecord } from '../db/imports'
-import type { ImageRecognition, ImportProgress } from '../../shared/types'
+import type { FileProgress, ImageRecognition, ImportProgress } from '../../shared/types'
 import { sha256File } from '../media/hash'
 import { readExif } from '../media/exif'
 import { probeVideo } from '../media/probe'
+import { DEFAULT_MAX_SIDE } from '../media/images'
 import { decodeVideo } from '../media/video'
 import { trackSequence } from '../tracking/tracker'
 import { bestIndex, voteText } from '../tracking/vote'
-import { mediaKind, scanPaths } from './scan'
+import { mediaKind, scanPaths, type ScanProgress, type ScanResult } from './scan'
 
 export interface ImportQueueOptions {
   library: Library
@@ -26,6 +27,8 @@ export interface ImportQueueOptions {
   onCommitted?: () => void
   /** one line per finished file, for logs and the CLI */
   onFile?: (e: { jobId: number; path: string; state: CommitOutcome['state']; plates: number; error: string | null }) => void
+  /** folders and files found so far while the paths of a new job are scanned (throttled) */
+  onScanProgress?: (p: ScanProgress) => void
   /** a job could not run (engine failed to start) */
   onError?: (err: Error) => void
   /** files in flight; default 2 x engine workers (at least 2) */
@@ -41,10 +44,33 @@ interface RunState {
   total: number
   processed: number
   failed: number
+  duplicates: number
   plates: number
   doneThisRun: number
   startedAt: number
   currentFile: string | null
+  /** the video being decoded: frames recognised so far of the expected total */
+  video: { path: string; done: number; total: number | null; startedAt: number } | null
+}
+
+/** frames a decode will yield: duration x sampling rate, else the container's count, else duration x fps */
+export function expectedFrames(info: { durationS: number | null; fps: number | null; frames: number | null }, fps: number): number | null {
+  if (fps > 0) return info.durationS ? Math.max(1, Math.floor(info.durationS * fps)) : null
+  if (info.frames) return info.frames
+  return info.durationS && info.fps ? Math.max(1, Math.round(info.durationS * info.fps)) : null
+}
+
+function fileProgress(v: NonNullable<RunState['video']>): FileProgress {
+  const elapsed = (Date.now() - v.startedAt) / 1000
+  const rate = elapsed > 0 ? v.done / elapsed : 0
+  const total = v.total != null ? Math.max(v.total, v.done) : null
+  return {
+    path: v.path,
+    framesDone: v.done,
+    framesTotal: total,
+    framesPerSecond: Math.round(rate * 100) / 100,
+    etaSeconds: total != null && rate > 0 ? Math.round((total - v.done) / rate) : null
+  }
 }
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err))
@@ -65,6 +91,9 @@ export class ImportQueue {
   private lastCommitEmit = 0
   private videoLock: Promise<void> = Promise.resolve()
   private hashesInFlight = new Map<string, Promise<void>>()
+  private scans = new Set<AbortController>()
+  /** what the last scan skipped and why (links leading out of the roots, pseudo filesystems) */
+  lastScanNotes: string[] = []
 
   constructor(private readonly o: ImportQueueOptions) {}
 
@@ -72,17 +101,39 @@ export class ImportQueue {
     return this.o.library
   }
 
-  /** Scans the paths, persists a job with one item per file (one transaction) and starts it. */
-  async enqueue(paths: string[], options: Partial<ImportOptions> = {}): Promise<number> {
+  /**
+   * Scans the paths, persists a job with one item per file (one transaction) and starts it. The scan
+   * stops (rejecting with ScanCancelledError, nothing persisted) on `signal`, cancelScans() or close().
+   */
+  async enqueue(paths: string[], options: Partial<ImportOptions> = {}, signal?: AbortSignal): Promise<number> {
     if (this.closed) throw new Error('import queue is closed')
     const fps = options.fps ?? this.lib.reader.settings().videoFps
-    const scan = await scanPaths(paths)
+    const abort = new AbortController()
+    const onAbort = () => abort.abort()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    if (signal?.aborted) abort.abort()
+    this.scans.add(abort)
+    let scan: ScanResult
+    try {
+      scan = await scanPaths(paths, { signal: abort.signal, onProgress: this.o.onScanProgress })
+    } finally {
+      this.scans.delete(abort)
+      signal?.removeEventListener('abort', onAbort)
+    }
+    this.lastScanNotes = scan.notes
     const roots = paths.map((p) => resolve(p))
     const jobId = this.lib.imports.createJob(roots, { fps }, scan.files)
     for (const f of scan.failures) this.lib.imports.addFailedItem(jobId, f.path, f.root, f.error)
     this.lib.imports.setJobState(jobId, 'queued')
     this.kick()
     return jobId
+  }
+
+  /** Stops the scans of enqueue() calls still walking their folders. Returns how many were stopped. */
+  cancelScans(): number {
+    const n = this.scans.size
+    for (const a of this.scans) a.abort()
+    return n
   }
 
   /** Resumes every job that was queued or running when the process stopped. Returns their ids. */
@@ -145,16 +196,21 @@ export class ImportQueue {
       const elapsed = (Date.now() - r.startedAt) / 1000
       const fps = elapsed > 0 ? r.doneThisRun / elapsed : 0
       const left = r.total - r.processed
+      const inFile = r.video ? fileProgress(r.video) : null
+      // before any file is done the files/s estimate is empty: the last file's time left is the job's
+      const eta = fps > 0 ? Math.round(left / fps) : left === 1 && inFile?.etaSeconds != null ? inFile.etaSeconds : null
       return {
         jobId,
         state: job.state,
         filesTotal: r.total,
         filesDone: r.processed,
         filesFailed: r.failed,
+        filesDuplicate: r.duplicates,
         platesFound: r.plates,
         currentFile: r.currentFile,
         filesPerSecond: Math.round(fps * 100) / 100,
-        etaSeconds: fps > 0 ? Math.round(left / fps) : null
+        etaSeconds: eta,
+        fileProgress: inFile
       }
     }
     const c = this.lib.imports.counts(jobId)
@@ -162,8 +218,10 @@ export class ImportQueue {
       jobId,
       state: job.state,
       filesTotal: c.total,
-      filesDone: c.total - c.pending,
+      // files that were processed: a cancelled job's skipped files are not done
+      filesDone: c.total - c.pending - c.cancelled,
       filesFailed: c.failed,
+      filesDuplicate: c.duplicate,
       platesFound: c.plates,
       currentFile: null,
       filesPerSecond: 0,
@@ -179,6 +237,7 @@ export class ImportQueue {
   /** stops after the files in flight (the running job stays 'running' and resumes on the next start) */
   async close(): Promise<void> {
     this.closed = true
+    this.cancelScans()
     if (this.run) {
       this.run.stop = 'close'
       this.run.abort.abort()
@@ -236,12 +295,14 @@ export class ImportQueue {
       stop: null,
       abort: new AbortController(),
       total: c.total,
-      processed: c.total - c.pending,
+      processed: c.total - c.pending - c.cancelled,
       failed: c.failed,
+      duplicates: c.duplicate,
       plates: c.plates,
       doneThisRun: 0,
       startedAt: Date.now(),
-      currentFile: null
+      currentFile: null,
+      video: null
     }
     this.run = r
     this.emit(true)
@@ -322,6 +383,7 @@ export class ImportQueue {
     r.processed++
     r.doneThisRun++
     if (outcome.state === 'error') r.failed++
+    else if (outcome.state === 'duplicate') r.duplicates++
     r.plates += outcome.plates
     try {
       this.o.onFile?.({ jobId: job.id, path: item.path, ...outcome })
@@ -423,7 +485,7 @@ export class ImportQueue {
     const detector = engine.status().detector ?? 'detector'
     try {
       if (kind === 'image') await this.image(engine, f, detector)
-      else await this.video(engine, f, detector, job.options.fps, r.abort.signal)
+      else await this.video(engine, f, detector, job.options.fps, r)
     } catch (err) {
       f.status = 'error'
       f.error = fileError(path, err)
@@ -445,7 +507,8 @@ export class ImportQueue {
   }
 
   /** decodes (one video at a time), recognises a few frames in parallel, tracks and votes */
-  private async video(engine: Engine, f: FileResult, detector: string, fps: number, signal: AbortSignal): Promise<void> {
+  private async video(engine: Engine, f: FileResult, detector: string, fps: number, r: RunState): Promise<void> {
+    const signal = r.abort.signal
     const info = await probeVideo(f.path)
     // sampling at or above the source rate would only duplicate frames: take every frame instead
     if (fps > 0 && info.fps && fps >= info.fps) fps = 0
@@ -458,21 +521,35 @@ export class ImportQueue {
     const prev = this.videoLock
     this.videoLock = new Promise<void>((res) => (release = res))
     await prev
+    const progress = { path: f.path, done: 0, total: expectedFrames(info, fps), startedAt: Date.now() }
+    r.video = progress
+    r.currentFile = f.path
+    this.emit(true)
     let decodeError: unknown = null
     let frameError: unknown = null
     try {
       const window: Promise<void>[] = []
       const depth = Math.max(2, engine.status().workers + 1)
       try {
-        for await (const fr of decodeVideo(f.path, { fps, info, signal })) {
-          const slot: FileFrame = { idx: fr.idx, timeS: fr.timeS, width: fr.image.width, height: fr.image.height, detections: [] }
+        // frames come scaled to the engine's working size (ffmpeg's filter graph); boxes are mapped
+        // back to the video's own pixels
+        for await (const fr of decodeVideo(f.path, { fps, info, signal, maxSide: DEFAULT_MAX_SIDE })) {
+          const slot: FileFrame = { idx: fr.idx, timeS: fr.timeS, width: info.width, height: info.height, detections: [] }
+          const sx = info.width / fr.image.width
+          const sy = info.height / fr.image.height
           f.frames.push(slot)
           const img: RawImage = fr.image
           window.push(
-            engine.recognizeRaw(img).then(
-              (rec) => void (slot.detections = toDetections(rec, detector)),
-              (err) => void (frameError ??= err)
-            )
+            engine
+              .recognizeRaw(img)
+              .then(
+                (rec) => void (slot.detections = toDetections(rec, detector, sx, sy)),
+                (err) => void (frameError ??= err)
+              )
+              .finally(() => {
+                progress.done++
+                this.emit()
+              })
           )
           if (window.length >= depth) await window.shift()
         }
@@ -481,6 +558,7 @@ export class ImportQueue {
       }
       await Promise.all(window)
     } finally {
+      if (r.video === progress) r.video = null
       release()
     }
     if (signal.aborted) throw decodeError ?? new Error('cancelled')
@@ -496,8 +574,14 @@ export class ImportQueue {
   }
 }
 
-function toDetections(rec: ImageRecognition, detector: string): FileDetection[] {
-  return rec.plates.map((p) => ({ box: p.detection.box, score: p.detection.score, detector, read: p.read, ...(p.detection.corners ? { corners: p.detection.corners } : {}) }))
+function toDetections(rec: ImageRecognition, detector: string, sx = 1, sy = 1): FileDetection[] {
+  return rec.plates.map((p) => {
+    const b = p.detection.box
+    const box = sx === 1 && sy === 1 ? b : { x1: b.x1 * sx, y1: b.y1 * sy, x2: b.x2 * sx, y2: b.y2 * sy }
+    const c = p.detection.corners
+    const corners = c && (sx === 1 && sy === 1 ? c : (c.map(([x, y]) => [x * sx, y * sy]) as typeof c))
+    return { box, score: p.detection.score, detector, read: p.read, ...(corners ? { corners } : {}) }
+  })
 }
 
 /** tracks the detections of a video's frames, votes each track's text, picks its best detection */

@@ -18,6 +18,8 @@ export const channelGroups = {
     'import.resume',
     'import.cancel',
     'import.failures',
+    'import.cancelScan',
+    'import.duplicates',
     'media.list',
     'media.image'
   ],
@@ -50,7 +52,7 @@ void _everyChannelGrouped
 export const allChannels: readonly Channel[] = Object.values(channelGroups).flat()
 
 /** Event names, duplicated here (not imported from api.ts) to keep zod out of the preload bundle. */
-export const ipcEventNames = ['import.progress', 'library.changed', 'export.progress', 'models.progress'] as const satisfies readonly EventName[]
+export const ipcEventNames = ['import.progress', 'library.changed', 'export.progress', 'models.progress', 'import.scan'] as const satisfies readonly EventName[]
 const _everyEventListed: [Exclude<EventName, (typeof ipcEventNames)[number]>] extends [never] ? true : never = true
 void _everyEventListed
 

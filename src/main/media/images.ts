@@ -2,16 +2,23 @@
 // bounded in size. The detector only needs a 416 letterbox and the OCR only needs plate crops, so a
 // 50 MP photo is decoded straight to a working size (JPEG shrink-on-load) and boxes are mapped back to
 // original pixels with `scale`.
+// Files are decoded straight from disk with libvips' sequential access: a file is never read whole
+// into memory, and its header is checked against the pixel limit before any pixel is allocated.
 import type { Dirent, Stats } from 'node:fs'
-import { lstat, readdir, readFile, stat } from 'node:fs/promises'
+import { lstat, open, readdir, readFile, stat } from 'node:fs/promises'
 import { extname, join, resolve } from 'node:path'
-import sharp, { type Sharp } from 'sharp'
+import sharp, { type Metadata, type Sharp } from 'sharp'
+import type { Box } from '../../shared/types'
 
 /** Longest side of the decoded working image. Plates stay legible; memory stays ~20 MB per image. */
 export const DEFAULT_MAX_SIDE = 2560
 
-/** Refuse absurd headers before allocating (sharp trusts the header for this check). 0x3FFF² ≈ 268 MP. */
+/** Refuse absurd headers before allocating (sharp trusts the header for this check). 0x3FFF² ≈ 268 MP:
+ *  a 16000x16000 scan still opens, a decompression bomb's 50000x50000 header does not. */
 export const MAX_INPUT_PIXELS = 0x3fff * 0x3fff
+
+/** BMPs are decoded in JS from a buffer: refuse files that could not be a BMP under the pixel limit */
+const MAX_BMP_BYTES = MAX_INPUT_PIXELS * 4 + (1 << 16)
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.tif', '.tiff', '.bmp', '.gif', '.avif']
 
@@ -51,18 +58,116 @@ export interface DecodeOptions {
 
 /** Reads and decodes an image file. Rejects with ImageDecodeError (file + cause). */
 export async function decodeImageFile(path: string, opts: DecodeOptions = {}): Promise<DecodedImage> {
-  let buf: Buffer
+  const head = await openImage(path)
+  const maxSide = Math.min(opts.maxSide ?? DEFAULT_MAX_SIDE, 100_000_000)
+  if (isBmp(head.bytes)) return decodeImageBuffer(await readBmp(path, head.size), path, opts)
+  const dims = await imageHeader(path, head.bytes)
+  const img = sharp(path, { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS, autoOrient: true, sequentialRead: true })
+  return finish(img, head.bytes, path, maxSide, sniffFormat(head.bytes), dims)
+}
+
+/** stat + the first bytes (format sniffing, error messages); rejects with ImageDecodeError */
+async function openImage(path: string): Promise<{ bytes: Buffer; size: number }> {
   try {
     const st = await stat(path)
     if (st.isDirectory()) throw new ImageDecodeError(path, 'is a directory, not an image file')
     if (!st.isFile()) throw new ImageDecodeError(path, 'is not a regular file')
     if (st.size === 0) throw new ImageDecodeError(path, 'empty file (0 bytes)')
-    buf = await readFile(path)
+    const fh = await open(path, 'r')
+    try {
+      const bytes = Buffer.alloc(Math.min(4096, st.size))
+      const { bytesRead } = await fh.read(bytes, 0, bytes.length, 0)
+      return { bytes: bytes.subarray(0, bytesRead), size: st.size }
+    } finally {
+      await fh.close()
+    }
   } catch (err) {
     if (err instanceof ImageDecodeError) throw err
     throw new ImageDecodeError(path, await describeFsError(path, err))
   }
-  return decodeImageBuffer(buf, path, opts)
+}
+
+async function readBmp(path: string, size: number): Promise<Buffer> {
+  if (size > MAX_BMP_BYTES) throw new ImageDecodeError(path, `BMP file too large (${(size / 1e9).toFixed(1)} GB)`)
+  try {
+    return await readFile(path)
+  } catch (err) {
+    throw new ImageDecodeError(path, await describeFsError(path, err))
+  }
+}
+
+/**
+ * The image's upright size from its header alone (nothing decoded); refuses images over the pixel
+ * limit with their dimensions in the message.
+ */
+export async function imageHeader(path: string, head?: Buffer): Promise<{ width: number; height: number }> {
+  let meta: Metadata
+  try {
+    meta = await sharp(path, { limitInputPixels: false }).metadata()
+  } catch (err) {
+    throw new ImageDecodeError(path, describeSharpError(head ?? null, err))
+  }
+  const width = meta.autoOrient?.width ?? meta.width
+  const height = meta.autoOrient?.height ?? meta.height
+  if (!width || !height) throw new ImageDecodeError(path, 'no image size in the file header')
+  checkPixels(path, width, height)
+  return { width, height }
+}
+
+function checkPixels(name: string, width: number, height: number): void {
+  if (width * height > MAX_INPUT_PIXELS) {
+    const mp = (n: number) => `${Math.round(n / 1e6)} MP`
+    throw new ImageDecodeError(name, `image too large: ${width}x${height} (${mp(width * height)}) is over the limit of ${mp(MAX_INPUT_PIXELS)}`)
+  }
+}
+
+export interface PreviewOptions {
+  /** a region in upright image pixels */
+  crop?: Box
+  /** bound on the longest side of the result; crops are enlarged up to it */
+  maxSide: number
+  quality?: number
+}
+
+/**
+ * A JPEG preview (thumbnail or crop) of an image file in one streaming libvips pass: JPEG/WebP
+ * shrink-on-load where the format has it, sequential reading otherwise, so memory stays at a few
+ * scanlines plus the output whatever the image's size.
+ */
+export async function previewImageFile(path: string, o: PreviewOptions): Promise<{ data: Buffer; width: number; height: number }> {
+  const head = await openImage(path)
+  let img: Sharp
+  let dims: { width: number; height: number }
+  if (isBmp(head.bytes)) {
+    const bmp = decodeBmp(await readBmp(path, head.size), path)
+    img = sharp(bmp.data, { raw: { width: bmp.width, height: bmp.height, channels: bmp.channels } })
+    dims = { width: bmp.width, height: bmp.height }
+  } else {
+    dims = await imageHeader(path, head.bytes)
+    img = sharp(path, { failOn: 'none', limitInputPixels: MAX_INPUT_PIXELS, autoOrient: true, sequentialRead: true })
+  }
+  if (o.crop) {
+    const c = o.crop
+    const left = Math.max(0, Math.floor(Math.min(c.x1, c.x2)))
+    const top = Math.max(0, Math.floor(Math.min(c.y1, c.y2)))
+    const right = Math.min(dims.width, Math.ceil(Math.max(c.x1, c.x2)))
+    const bottom = Math.min(dims.height, Math.ceil(Math.max(c.y1, c.y2)))
+    if (right - left < 1 || bottom - top < 1) {
+      throw Object.assign(new Error(`crop lies outside the ${dims.width}x${dims.height} frame`), { code: 'invalid-request' })
+    }
+    img = img.extract({ left, top, width: right - left, height: bottom - top })
+  }
+  try {
+    const { data, info } = await img
+      .resize({ width: o.maxSide, height: o.maxSide, fit: 'inside', withoutEnlargement: !o.crop })
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .jpeg({ quality: o.quality ?? 85 })
+      .toBuffer({ resolveWithObject: true })
+    return { data, width: info.width, height: info.height }
+  } catch (err) {
+    throw new ImageDecodeError(path, describeSharpError(head.bytes, err))
+  }
 }
 
 async function describeFsError(path: string, err: unknown): Promise<string> {
@@ -103,6 +208,7 @@ export async function decodeImageBuffer(buf: Buffer, name: string, opts: DecodeO
  */
 async function finish(
   img: Sharp,
+  /** the encoded image, or only its first bytes when dims is given */
   buf: Buffer,
   name: string,
   maxSide: number,
@@ -150,12 +256,13 @@ function describeSharpError(buf: Buffer | null, err: unknown): string {
   const msg = (err as Error).message ?? String(err)
   if (/unsupported image format/i.test(msg)) {
     if (buf && looksLikeText(buf)) return 'not an image: the file contains text (wrong extension?)'
+    if (buf && buf.length >= 16 && buf.every((b) => b === 0)) return 'not an image: the file starts with zero bytes (an unfinished copy or download?)'
     return 'not a supported image format (JPEG, PNG, WebP, TIFF, BMP, GIF, AVIF)'
   }
   if (/premature end|truncat|end of file|unexpected end|Invalid SOS|corrupt/i.test(msg)) {
     return `truncated or corrupt image data (${msg.trim().split('\n')[0]})`
   }
-  if (/pixel limit/i.test(msg)) return `image too large (over ${MAX_INPUT_PIXELS} pixels)`
+  if (/pixel limit/i.test(msg)) return `image too large (over ${Math.round(MAX_INPUT_PIXELS / 1e6)} MP)`
   return `cannot decode: ${msg.trim().split('\n')[0]}`
 }
 
@@ -199,7 +306,7 @@ export function decodeBmp(buf: Buffer, name = 'image.bmp'): RawPixels {
   const bottomUp = rawHeight > 0
   const height = Math.abs(rawHeight)
   if (width <= 0 || height <= 0) fail(`bad size ${width}x${rawHeight}`)
-  if (width * height > MAX_INPUT_PIXELS) fail('image too large')
+  if (width * height > MAX_INPUT_PIXELS) fail(`image too large: ${width}x${height} is over the limit of ${Math.round(MAX_INPUT_PIXELS / 1e6)} MP`)
   // BI_RGB = 0, BI_BITFIELDS = 3 (only the standard masks, which is what 32-bit writers emit)
   if (!(compression === 0 || (compression === 3 && bpp === 32))) fail(`compression ${compression} is not supported`)
   if (![8, 24, 32].includes(bpp)) fail(`${bpp} bits per pixel is not supported`)

@@ -2,9 +2,12 @@
 // frame at a time. While the consumer holds a frame the generator does not read stdout, the pipe fills
 // and ffmpeg blocks, so memory stays at about one frame plus the pipe buffer whatever the video length.
 // A truncated or corrupt video yields every frame that could be decoded, then throws VideoDecodeError.
-import { spawn } from 'node:child_process'
+// Frames are scaled inside ffmpeg's filter graph (maxSide), so an 8192x8192 video never hands back a
+// 200 MB RGB frame; ffmpeg itself runs under the time and memory bounds of ffmpeg.ts.
+import type { Box } from '../../shared/types'
 import type { RawImage } from '../engine/types'
-import { ffmpegPath, probeVideo, type VideoInfo } from './probe'
+import { ffmpegPath, runBounded, spawnBounded, stderrReason } from './ffmpeg'
+import { probeVideo, type VideoInfo } from './probe'
 
 export interface VideoFrame {
   /** 0-based index in the decoded (sampled) sequence */
@@ -20,6 +23,17 @@ export interface DecodeOptions {
   /** metadata from probeVideo (probed when absent) */
   info?: VideoInfo
   signal?: AbortSignal
+  /** bound on the longest side of the frames handed out (scaled by ffmpeg); default: full size */
+  maxSide?: number
+  /** kill ffmpeg when it produces nothing for this long while a frame is awaited (default 120 s) */
+  stallMs?: number
+}
+
+/** The output size of a width x height frame bounded to maxSide (aspect kept, never enlarged). */
+export function boundedSize(width: number, height: number, maxSide?: number): { width: number; height: number } {
+  if (!maxSide || Math.max(width, height) <= maxSide) return { width, height }
+  const s = maxSide / Math.max(width, height)
+  return { width: Math.max(1, Math.round(width * s)), height: Math.max(1, Math.round(height * s)) }
 }
 
 export class VideoDecodeError extends Error {
@@ -32,26 +46,21 @@ export class VideoDecodeError extends Error {
   }
 }
 
-function stderrReason(stderr: string, path: string): string {
-  const lines = stderr
-    .split('\n')
-    .map((l) => l.replace(/^\[[^\]]*\]\s*/, '').trim())
-    .filter(Boolean)
-    .map((l) => (l.startsWith(path + ': ') ? l.slice(path.length + 2) : l))
-  return [...new Set(lines)].slice(0, 4).join('; ').slice(0, 300)
-}
-
 export async function* decodeVideo(path: string, opts: DecodeOptions = {}): AsyncGenerator<VideoFrame, void, void> {
   const info = opts.info ?? (await probeVideo(path))
   const fps = opts.fps && opts.fps > 0 ? opts.fps : 0
-  const { width, height } = info
+  const { width, height } = boundedSize(info.width, info.height, opts.maxSide)
   const frameSize = width * height * 3
-  const args = ['-v', 'error', '-nostdin', '-i', path, '-an', '-sn', '-dn']
-  if (fps > 0) args.push('-vf', `fps=${fps}`)
-  else args.push('-vsync', '0')
+  const filters: string[] = []
+  if (fps > 0) filters.push(`fps=${fps}`)
+  if (width !== info.width || height !== info.height) filters.push(`scale=${width}:${height}:flags=area`)
+  // two decoder threads: frame threading multiplies the frames held (100 MB each at 8192x8192)
+  const args = ['-v', 'error', '-nostdin', '-threads', '2', '-i', path, '-an', '-sn', '-dn']
+  if (filters.length) args.push('-vf', filters.join(','))
+  if (fps === 0) args.push('-vsync', '0')
   args.push('-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1')
 
-  const proc = spawn(ffmpegPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = spawnBounded(ffmpegPath(), args)
   let stderr = ''
   proc.stderr.on('data', (d: Buffer) => {
     if (stderr.length < 16_384) stderr += d.toString()
@@ -62,6 +71,17 @@ export async function* decodeVideo(path: string, opts: DecodeOptions = {}): Asyn
   })
   const onAbort = () => proc.kill('SIGKILL')
   opts.signal?.addEventListener('abort', onAbort, { once: true })
+  // a time bound that does not punish a slow consumer: only waiting on ffmpeg counts
+  const stallMs = opts.stallMs ?? 120_000
+  let stalled = false
+  let timer: NodeJS.Timeout | undefined
+  const arm = () => {
+    clearTimeout(timer)
+    timer = setTimeout(() => {
+      stalled = true
+      proc.kill('SIGKILL')
+    }, stallMs)
+  }
 
   const stepS = fps > 0 ? 1 / fps : 1 / (info.fps ?? 25)
   let idx = 0
@@ -69,7 +89,9 @@ export async function* decodeVideo(path: string, opts: DecodeOptions = {}): Asyn
   let filled = 0
   let finished = false
   try {
+    arm()
     for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
+      clearTimeout(timer)
       let off = 0
       while (off < chunk.length) {
         const n = Math.min(frameSize - filled, chunk.length - off)
@@ -84,15 +106,18 @@ export async function* decodeVideo(path: string, opts: DecodeOptions = {}): Asyn
           yield frame
         }
       }
+      arm()
     }
     finished = true
   } finally {
+    clearTimeout(timer)
     opts.signal?.removeEventListener('abort', onAbort)
     if (!finished) proc.kill('SIGKILL') // consumer stopped early (break/throw) or the read failed
   }
   const exit = await exited
   if (opts.signal?.aborted) throw new VideoDecodeError(`${path}: decoding cancelled after ${idx} frames`, idx)
   if (exit.error) throw new VideoDecodeError(`${path}: cannot run ffmpeg (${exit.error.message})`, idx)
+  if (stalled) throw new VideoDecodeError(`${path}: ffmpeg stopped producing frames for ${Math.round(stallMs / 1000)} s after ${idx} frames (killed)`, idx)
   const reason = stderrReason(stderr, path)
   const expected = fps > 0 && info.durationS ? Math.floor(info.durationS * fps) : info.frames
   const short = expected != null && idx < expected - 1
@@ -107,26 +132,69 @@ export async function* decodeVideo(path: string, opts: DecodeOptions = {}): Asyn
   }
 }
 
-/** One frame at `timeS` (a seek), for previews. */
-export async function grabFrame(path: string, timeS: number, info?: VideoInfo): Promise<RawImage> {
-  const meta = info ?? (await probeVideo(path))
-  const t = Math.max(0, timeS)
-  const args = ['-v', 'error', '-nostdin', '-ss', t.toFixed(3), '-i', path, '-an', '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']
-  const proc = spawn(ffmpegPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  const chunks: Buffer[] = []
-  let stderr = ''
-  proc.stdout.on('data', (d: Buffer) => chunks.push(d))
-  proc.stderr.on('data', (d: Buffer) => {
-    if (stderr.length < 8192) stderr += d.toString()
-  })
-  const code = await new Promise<number | null>((resolve, reject) => {
-    proc.once('error', reject)
-    proc.once('close', resolve)
-  })
-  const data = Buffer.concat(chunks)
-  const size = meta.width * meta.height * 3
-  if (data.length < size) {
-    throw new Error(`${path}: no frame at ${t.toFixed(2)} s (${stderrReason(stderr, path) || `ffmpeg exited with ${code}`})`)
+/** Runs at most `n` tasks at once (the others wait in order). */
+class Slots {
+  private active = 0
+  private waiting: (() => void)[] = []
+  constructor(private readonly n: number) {}
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    // a finished task hands its slot straight to the next waiter, so `active` never overshoots
+    if (this.active >= this.n) await new Promise<void>((res) => this.waiting.push(res))
+    else this.active++
+    try {
+      return await task()
+    } finally {
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.active--
+    }
   }
-  return { data: data.subarray(0, size), width: meta.width, height: meta.height, channels: 3 }
+}
+
+/** Preview grabs in flight: ffmpeg holds a few decoded frames (~360 MB at 8192x8192, one thread) each
+ *  however small the output, so a burst of previews of a huge video queues instead of adding up. */
+const grabSlots = new Slots(2)
+
+export interface GrabOptions {
+  info?: VideoInfo
+  /** a region in display pixels, cut out by ffmpeg before scaling */
+  crop?: Box
+  /** bound on the longest side of the result (scaled by ffmpeg, never enlarged) */
+  maxSide?: number
+  timeoutMs?: number
+}
+
+/** One frame at `timeS` (a seek), for previews: cropped and scaled in ffmpeg's filter graph. */
+export async function grabFrame(path: string, timeS: number, o: GrabOptions | VideoInfo = {}): Promise<RawImage> {
+  const opts: GrabOptions = 'codec' in o ? { info: o } : o
+  const meta = opts.info ?? (await probeVideo(path))
+  const t = Math.max(0, timeS)
+  let w = meta.width
+  let h = meta.height
+  const filters: string[] = []
+  if (opts.crop) {
+    const c = opts.crop
+    const x = Math.max(0, Math.floor(Math.min(c.x1, c.x2)))
+    const y = Math.max(0, Math.floor(Math.min(c.y1, c.y2)))
+    const r = Math.min(w, Math.ceil(Math.max(c.x1, c.x2)))
+    const b = Math.min(h, Math.ceil(Math.max(c.y1, c.y2)))
+    if (r - x < 1 || b - y < 1) throw Object.assign(new Error(`crop lies outside the ${w}x${h} frame`), { code: 'invalid-request' })
+    w = r - x
+    h = b - y
+    filters.push(`crop=${w}:${h}:${x}:${y}`)
+  }
+  const out = boundedSize(w, h, opts.maxSide)
+  if (out.width !== w || out.height !== h) filters.push(`scale=${out.width}:${out.height}:flags=area`)
+  const args = ['-v', 'error', '-nostdin', '-threads', '1', '-ss', t.toFixed(3), '-i', path, '-an', '-sn', '-dn', '-frames:v', '1']
+  if (filters.length) args.push('-vf', filters.join(','))
+  args.push('-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1')
+  const size = out.width * out.height * 3
+  const timeoutMs = opts.timeoutMs ?? 60_000
+  const r = await grabSlots.run(() => runBounded(ffmpegPath(), args, { timeoutMs, maxStdoutBytes: size }))
+  if (r.error) throw new Error(`${path}: cannot run ffmpeg (${r.error.message})`)
+  if (r.timedOut) throw new Error(`${path}: no frame at ${t.toFixed(2)} s (ffmpeg took longer than ${Math.round(timeoutMs / 1000)} s, killed)`)
+  if (r.stdout.length < size) {
+    throw new Error(`${path}: no frame at ${t.toFixed(2)} s (${stderrReason(r.stderr, path) || `ffmpeg exited with ${r.code ?? r.signal}`})`)
+  }
+  return { data: r.stdout.subarray(0, size), width: out.width, height: out.height, channels: 3 }
 }

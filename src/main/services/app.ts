@@ -19,6 +19,7 @@ import {
 import type { EngineStatus, ModelStatus, Settings } from '../../shared/types'
 import type { Engine } from '../engine/types'
 import { openLibrary } from '../db/index'
+import { ffmpegInfo } from '../media/ffmpeg'
 import { createLibraryService } from './library'
 import { createModelsService } from './models'
 import { createTrainingHandlers } from './training'
@@ -214,7 +215,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
         }
         status = { ready: false, detector: null, recognizer: null, provider: 'cpu', workers: 0, error, models }
       }
-      return { version, mode: opts.mode, dbPath: opts.dbPath, engine: status }
+      return { version, mode: opts.mode, dbPath: opts.dbPath, engine: status, ffmpeg: ffmpegInfo() }
     },
     'models.status': () => modelStatus(),
     'models.download': (req) => models.download(req),

@@ -11,6 +11,7 @@ import type { Quad } from '../../shared/geometry'
 import type { Library } from '../db/index'
 import type { Engine } from '../engine/types'
 import { ImportQueue } from '../importer/queue'
+import { previewImageFile } from '../media/images'
 import { grabFrame } from '../media/video'
 import { checkModelSelection } from './model-selection'
 import type { Emit } from './types'
@@ -23,6 +24,8 @@ export type LibraryChannel =
   | 'import.resume'
   | 'import.cancel'
   | 'import.failures'
+  | 'import.cancelScan'
+  | 'import.duplicates'
   | 'media.list'
   | 'media.image'
   | 'plates.list'
@@ -85,6 +88,7 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
     engine: ctx.engine,
     concurrency: ctx.concurrency,
     onProgress: (p) => emit('import.progress', p),
+    onScanProgress: (p) => emit('import.scan', p),
     onCommitted: () => emit('library.changed', { reason: 'import' })
   })
   if (ctx.resume !== false) queue.resumeUnfinished()
@@ -97,14 +101,21 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
   const handlers: LibraryHandlers = {
     'library.stats': () => reader.stats(),
     'library.import': async (req) => {
-      const jobId = await queue.enqueue(req.paths, req.fps != null ? { fps: req.fps } : {})
-      return { jobId }
+      try {
+        const jobId = await queue.enqueue(req.paths, req.fps != null ? { fps: req.fps } : {})
+        return { jobId }
+      } catch (err) {
+        if ((err as { code?: string }).code === 'cancelled') throw apiError('conflict', (err as Error).message)
+        throw err
+      }
     },
     'import.status': () => queue.status(),
     'import.pause': (req) => queue.pause(req.jobId),
     'import.resume': (req) => queue.resume(req.jobId),
     'import.cancel': (req) => queue.cancel(req.jobId),
     'import.failures': (req) => reader.importFailures(req.jobId, req.offset, req.limit),
+    'import.cancelScan': () => ({ cancelled: queue.cancelScans() }),
+    'import.duplicates': (req) => reader.importDuplicates(req.jobId, req.offset, req.limit),
     'media.list': (req) => reader.listMedia(req.folder, req.offset, req.limit),
     'media.image': (req) => mediaImage(library, req.mediaId, req.frameIdx, req.crop, req.maxSize),
     'plates.list': (req) => reader.listPlates(req.filter, req.sort, req.offset, req.limit),
@@ -178,7 +189,8 @@ function videoFrameTime(library: Library, media: { id: number; fps: number | nul
 }
 
 /** A frame of an image or video (optionally a crop of it, in source pixels) as a JPEG data: URL that
- *  fits in maxSize x maxSize. */
+ *  fits in maxSize x maxSize. Decoding is size-bounded: images stream through libvips (shrink-on-load
+ *  where the format has it), video frames are cropped and scaled inside ffmpeg. */
 export async function mediaImage(
   library: Library,
   mediaId: number,
@@ -189,37 +201,30 @@ export async function mediaImage(
   const media = library.reader.getMedia(mediaId)
   if (!media) throw apiError('not-found', `media ${mediaId} not found`)
   const path = existingPath(library, mediaId, media.path)
-  let raw: { data: Buffer; width: number; height: number }
+  let jpeg: { data: Buffer; width: number; height: number }
   try {
     if (media.kind === 'image') {
       if (frameIdx !== 0) throw apiError('not-found', `image ${mediaId} has only frame 0`)
-      const { data, info } = await sharp(path, { failOn: 'none' }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true })
-      raw = { data, width: info.width, height: info.height }
+      jpeg = await previewImageFile(path, { crop, maxSide: maxSize })
     } else {
       const timeS = videoFrameTime(library, media, frameIdx)
-      const img = await grabFrame(path, timeS).catch((err: Error) => {
+      const img = await grabFrame(path, timeS, { crop, maxSide: maxSize }).catch((err: Error) => {
         // past the end of a video whose duration is unknown: the frame does not exist
         if (frameIdx > 0 && /no frame at/.test(err.message)) throw apiError('not-found', `frame ${frameIdx} of media ${mediaId} not found`)
         throw err
       })
-      raw = { data: Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), width: img.width, height: img.height }
+      // crops come back at source size (or less): enlarge them to maxSize like image crops
+      const { data, info } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+        .resize({ width: maxSize, height: maxSize, fit: 'inside', withoutEnlargement: !crop })
+        .jpeg({ quality: 85 })
+        .toBuffer({ resolveWithObject: true })
+      jpeg = { data, width: info.width, height: info.height }
     }
   } catch (err) {
-    if ((err as { code?: string }).code) throw err
-    throw apiError('io', `${path}: cannot decode (${(err as Error).message})`)
+    const code = (err as { code?: string }).code
+    if (code === 'invalid-request' || code === 'not-found') throw apiError(code, (err as Error).message)
+    const msg = (err as Error).message
+    throw apiError('io', msg.includes(path) ? msg : `${path}: cannot decode (${msg})`)
   }
-  let img = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: 3 } })
-  if (crop) {
-    const left = Math.max(0, Math.floor(Math.min(crop.x1, crop.x2)))
-    const top = Math.max(0, Math.floor(Math.min(crop.y1, crop.y2)))
-    const right = Math.min(raw.width, Math.ceil(Math.max(crop.x1, crop.x2)))
-    const bottom = Math.min(raw.height, Math.ceil(Math.max(crop.y1, crop.y2)))
-    if (right - left < 1 || bottom - top < 1) throw apiError('invalid-request', `crop lies outside the ${raw.width}x${raw.height} frame`)
-    img = img.extract({ left, top, width: right - left, height: bottom - top })
-  }
-  const { data, info } = await img
-    .resize({ width: maxSize, height: maxSize, fit: 'inside', withoutEnlargement: !crop })
-    .jpeg({ quality: 85 })
-    .toBuffer({ resolveWithObject: true })
-  return { dataUrl: `data:image/jpeg;base64,${data.toString('base64')}`, width: info.width, height: info.height }
+  return { dataUrl: `data:image/jpeg;base64,${jpeg.data.toString('base64')}`, width: jpeg.width, height: jpeg.height }
 }

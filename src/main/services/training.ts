@@ -1,6 +1,7 @@
 // Training-data service: exports run as background jobs (progress as 'export.progress' events and via
 // 'export.status'), and 'eval.run' scores the model's reads against the review.
 import { randomUUID } from 'node:crypto'
+import { isAbsolute } from 'node:path'
 import type { Handlers } from '../../shared/api'
 import type { ExportOptions, ExportProgress } from '../../shared/types'
 import type { Db } from '../db/training-reader'
@@ -38,6 +39,8 @@ export function createTrainingHandlers(ctx: TrainingContext): TrainingService {
   return {
     async 'export.run'(req) {
       const opts = req as ExportOptions
+      // the backend's working directory means nothing to the person at the window: a full path only
+      if (!isAbsolute(opts.outDir)) throw Object.assign(new Error(relativeOutDirMessage(opts.outDir)), { code: 'invalid-request' })
       // refuse a non-empty folder now, so the caller gets the error instead of a failed job
       const outDir = await checkOutDir(opts.outDir, opts.overwrite, opts.format)
       const jobId = randomUUID()
@@ -100,4 +103,9 @@ export function createTrainingHandlers(ctx: TrainingContext): TrainingService {
       for (const j of jobs.values()) if (j.progress.state === 'running') j.abort.abort()
     }
   }
+}
+
+/** why a relative export folder is refused (the Export screen says the same before asking) */
+function relativeOutDirMessage(outDir: string): string {
+  return `export folder "${outDir}" is a relative path: give the full path of a folder (e.g. /home/me/dataset or C:\\Users\\me\\dataset)`
 }

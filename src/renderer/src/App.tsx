@@ -41,7 +41,8 @@ const SHORTCUTS: [string, string][] = [
   ['PageUp / Alt+↑', 'Previous plate'],
   ['Alt+1 … Alt+9 / F1 … F9', 'Take candidate 1 … 9'],
   ['Ctrl+Z', 'Undo the last change'],
-  ['B / Alt+B', 'Draw a missed plate (drag on the frame, type, Enter)'],
+  ['Alt+B', 'Draw a missed plate (drag on the frame, type, Enter)'],
+  ['Wheel / + − 0', 'Zoom the frame (keys outside text fields); drag to pan'],
   ['Ctrl+B', 'Bulk confirm above a threshold'],
   ['Esc', 'Leave the text field / cancel drawing'],
   ['Ctrl+/', 'This list']

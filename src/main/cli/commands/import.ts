@@ -56,6 +56,9 @@ export function registerImport(program: Command): void {
         library,
         engine: getEngine,
         concurrency: opts.concurrency ? Number(opts.concurrency) : undefined,
+        onScanProgress: (s) => {
+          if (tty && s.current) process.stderr.write(`\r\x1b[2Kscanning: ${s.dirs} folders, ${s.files} files  ${s.current}`.slice(0, 160))
+        },
         onProgress: (p) => {
           if (!tty) return
           const line = bar(p)
@@ -89,7 +92,17 @@ export function registerImport(program: Command): void {
           await queue.idle()
         }
         if (paths.length && !interrupted && !queue.lastError) {
-          const jobId = await queue.enqueue(paths, fps != null ? { fps } : {})
+          let jobId: number
+          try {
+            jobId = await queue.enqueue(paths, fps != null ? { fps } : {})
+          } catch (err) {
+            if ((err as { code?: string }).code !== 'cancelled') throw err
+            process.stderr.write(`\nplatedesk import: ${(err as Error).message}\n`)
+            process.exitCode = 1
+            return
+          }
+          if (tty) process.stderr.write('\r\x1b[2K')
+          for (const note of queue.lastScanNotes) process.stderr.write(`note: ${note}\n`)
           jobs.push(jobId)
           if (!tty) out.write(`import job ${jobId}: ${library.imports.counts(jobId).total} files\n`)
           await queue.idle()

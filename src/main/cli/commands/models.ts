@@ -3,6 +3,7 @@
 import type { Command } from 'commander'
 import type { ModelStatus } from '../../../shared/types'
 import { downloadModel, loadManifest, modelsInstallDir, verifyModels } from '../../engine/models'
+import { ffmpegInfo, formatMediaTools } from '../../media/ffmpeg'
 
 interface ModelsOptions {
   json?: boolean
@@ -51,7 +52,11 @@ export function registerModels(program: Command): void {
         rows = await verifyModels(where)
       }
       if (o.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n')
-      else process.stdout.write(formatModelsTable(rows, defaults) + '\n')
+      else {
+        process.stdout.write(formatModelsTable(rows, defaults) + '\n')
+        // the video decoder is part of what reads untrusted files: show which build it is
+        process.stdout.write(formatMediaTools(ffmpegInfo()).join('\n') + '\n')
+      }
       const bad = rows.filter((r) => defaults.has(r.id) && r.state !== 'ok')
       for (const r of bad) process.stderr.write(`platedesk models: ${r.message}\n`)
       if (bad.length) process.exitCode = 1

@@ -11,7 +11,7 @@ export function MediaImage(props: {
   maxSize: number
   alt: string
   sx?: SxProps<Theme>
-  fit?: 'contain' | 'cover'
+  fit?: 'contain' | 'cover' | 'fill'
 }) {
   const { mediaId, frameIdx = 0, crop, maxSize, alt, sx, fit = 'contain' } = props
   const img = useImage({ mediaId, frameIdx, crop, maxSize })

@@ -23,7 +23,7 @@ import {
 import IosShareOutlined from '@mui/icons-material/IosShareOutlined'
 import AssessmentOutlined from '@mui/icons-material/AssessmentOutlined'
 import type { EvalReport, ExportFormat, ExportProgress } from '@shared/types'
-import { api } from '../../api/client'
+import { api, ApiError } from '../../api/client'
 import { useCall } from '../../hooks/useApi'
 import { useEvent } from '../../hooks/useEvent'
 import { displayPath } from '@shared/display'
@@ -38,6 +38,11 @@ const FORMATS: { value: ExportFormat; label: string; hint: string }[] = [
   { value: 'csv', label: 'CSV report', hint: 'one row per plate' },
   { value: 'json', label: 'JSON report', hint: 'every plate with its box, text and history state' }
 ]
+
+/** a full path on any OS the backend may run on (the backend refuses relative ones too) */
+function isAbsolutePath(p: string): boolean {
+  return p.startsWith('/') || p.startsWith('\\\\') || /^[A-Za-z]:[\\/]/.test(p)
+}
 
 export function ExportScreen() {
   const call = useCall()
@@ -58,9 +63,20 @@ export function ExportScreen() {
   useEvent('export.progress', (p) => setProgress((cur) => (!cur || cur.jobId === p.jobId ? p : cur)))
 
   const ocr = format === 'ocr' || format === 'paddleocr'
+  const [outError, setOutError] = useState<string | null>(null)
+  const [runError, setRunError] = useState<string | null>(null)
   const run = async (): Promise<void> => {
+    // a new attempt: the last one's "Done" line no longer describes what is on screen
+    setProgress(null)
+    const dir = outDir.trim()
+    if (!isAbsolutePath(dir)) {
+      setOutError(`"${dir}" is a relative path: give the full path of a folder (e.g. /home/me/dataset)`)
+      return
+    }
+    setOutError(null)
+    setRunError(null)
     try {
-      const r = await call('export.run', {
+      const r = await api.call('export.run', {
         format,
         outDir: outDir.trim(),
         ...(unreviewed ? { includeUnreviewedAbove: threshold } : {}),
@@ -73,8 +89,9 @@ export function ExportScreen() {
       // the event stream carries the rest; fetch once in case it already finished
       const s = await api.call('export.status', { jobId: r.jobId })
       setProgress((cur) => (cur && cur.jobId === s.jobId && cur.state !== 'running' ? cur : s))
-    } catch {
-      // shown by useCall
+    } catch (err) {
+      // refused (a non-empty folder, a file in the way…): said here, where the export was asked for
+      setRunError(ApiError.from(err).message)
     }
   }
 
@@ -101,9 +118,14 @@ export function ExportScreen() {
                   label="Output folder"
                   fullWidth
                   value={outDir}
-                  onChange={(e) => setOutDir(e.target.value)}
+                  onChange={(e) => {
+                    setOutDir(e.target.value)
+                    setOutError(null)
+                  }}
                   placeholder="/path/to/dataset"
-                  slotProps={{ htmlInput: { 'data-testid': 'export-out' } }}
+                  error={!!outError}
+                  helperText={outError ?? undefined}
+                  slotProps={{ htmlInput: { 'data-testid': 'export-out' }, formHelperText: { 'data-testid': 'export-out-error' } as object }}
                 />
                 {api.transport === 'electron' && (
                   <Button
@@ -166,6 +188,11 @@ export function ExportScreen() {
                   Export
                 </Button>
               </Stack>
+              {runError && (
+                <Alert severity="error" data-testid="export-error">
+                  {runError}
+                </Alert>
+              )}
               {progress && (
                 <Box data-testid="export-progress" data-state={progress.state}>
                   <LinearProgress

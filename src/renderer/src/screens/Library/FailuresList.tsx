@@ -1,6 +1,7 @@
 import { Card, CardContent, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material'
 import { useApi } from '../../hooks/useApi'
 import { displayPath } from '@shared/display'
+import { failureReason } from './reason'
 
 /** Files that failed in an import, each with its path and the reason. */
 export function FailuresList({ jobId, failed }: { jobId: number; failed: number }) {
@@ -23,7 +24,9 @@ export function FailuresList({ jobId, failed }: { jobId: number; failed: number 
             {list.data.items.map((f) => (
               <TableRow key={f.path}>
                 <TableCell sx={{ fontFamily: 'monospace', fontSize: 12, wordBreak: 'break-all' }}>{displayPath(f.path)}</TableCell>
-                <TableCell sx={{ color: 'error.main' }}>{displayPath(f.error)}</TableCell>
+                <TableCell sx={{ color: 'error.main' }} data-testid="failure-reason">
+                  {displayPath(failureReason(f.path, f.error))}
+                </TableCell>
               </TableRow>
             ))}
           </TableBody>

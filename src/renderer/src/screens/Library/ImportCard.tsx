@@ -7,6 +7,8 @@ import { api } from '../../api/client'
 import { useNotify } from '../../components/Notify'
 import { useApp } from '../../context'
 import { useCall } from '../../hooks/useApi'
+import { useEvent } from '../../hooks/useEvent'
+import type { ImportScanProgress } from '@shared/types'
 
 export function ImportCard({ onStarted }: { onStarted: (jobId: number) => void }) {
   const { settings } = useApp()
@@ -16,6 +18,8 @@ export function ImportCard({ onStarted }: { onStarted: (jobId: number) => void }
   const [fps, setFps] = useState<string>('')
   const [over, setOver] = useState(false)
   const [busy, setBusy] = useState(false)
+  const [scan, setScan] = useState<ImportScanProgress | null>(null)
+  useEvent('import.scan', (p) => setScan(p.current ? p : null), busy)
   const electron = api.transport === 'electron'
 
   const start = async (paths: string[]): Promise<void> => {
@@ -32,6 +36,7 @@ export function ImportCard({ onStarted }: { onStarted: (jobId: number) => void }
       // shown by useCall
     } finally {
       setBusy(false)
+      setScan(null)
     }
   }
 
@@ -110,6 +115,16 @@ export function ImportCard({ onStarted }: { onStarted: (jobId: number) => void }
               Import
             </Button>
           </Stack>
+          {busy && (
+            <Stack direction="row" spacing={1} sx={{ mt: 1, maxWidth: 860, mx: 'auto', alignItems: 'center' }} data-testid="import-scan">
+              <Typography variant="caption" color="text.secondary" noWrap sx={{ flex: 1, textAlign: 'left' }} title={scan?.current ?? undefined}>
+                Scanning… {scan ? `${scan.dirs.toLocaleString()} folders, ${scan.files.toLocaleString()} files · ${scan.current}` : ''}
+              </Typography>
+              <Button size="small" color="error" onClick={() => void call('import.cancelScan', {})} data-testid="import-scan-cancel">
+                Stop scanning
+              </Button>
+            </Stack>
+          )}
         </Box>
       </CardContent>
     </Card>

@@ -1,11 +1,13 @@
 // The running (or last) import: live progress from 'import.progress', with pause/resume/cancel.
+import { useState } from 'react'
 import { Alert, Box, Button, Card, CardContent, Chip, LinearProgress, Stack, Typography } from '@mui/material'
 import PauseRounded from '@mui/icons-material/PauseRounded'
 import PlayArrowRounded from '@mui/icons-material/PlayArrowRounded'
 import StopRounded from '@mui/icons-material/StopRounded'
-import type { ImportProgress } from '@shared/types'
+import type { FileProgress, ImportProgress } from '@shared/types'
 import { useApi, useCall } from '../../hooks/useApi'
 import { navigate } from '../../nav'
+import { CancelImportDialog } from './CancelImportDialog'
 
 function eta(s: number | null): string {
   if (s == null || !Number.isFinite(s)) return '—'
@@ -32,6 +34,7 @@ export function ImportProgressCard({ progress, onChange }: { progress: ImportPro
   // an import in 'error' stopped as a whole (the engine did not start): say why
   const info = useApi('app.info', p.state === 'error' ? {} : null)
   const act = (ch: 'import.pause' | 'import.resume' | 'import.cancel') => () => void call(ch, { jobId: p.jobId }).then(onChange, () => undefined)
+  const [asking, setAsking] = useState(false)
 
   return (
     <Card data-testid="import-progress" data-state={p.state}>
@@ -51,10 +54,19 @@ export function ImportProgressCard({ progress, onChange }: { progress: ImportPro
             </Button>
           )}
           {active && (
-            <Button color="error" startIcon={<StopRounded />} onClick={act('import.cancel')} data-testid="import-cancel">
+            <Button color="error" startIcon={<StopRounded />} onClick={() => setAsking(true)} data-testid="import-cancel">
               Cancel
             </Button>
           )}
+          <CancelImportDialog
+            progress={p}
+            open={asking && active}
+            onKeep={() => setAsking(false)}
+            onCancel={() => {
+              setAsking(false)
+              act('import.cancel')()
+            }}
+          />
         </Stack>
         <LinearProgress variant={p.filesTotal ? 'determinate' : 'indeterminate'} value={pct} sx={{ height: 8, borderRadius: 4 }} />
         <Stack direction="row" sx={{ mt: 1.25, gap: 3, flexWrap: 'wrap', fontVariantNumeric: 'tabular-nums' }}>
@@ -78,7 +90,8 @@ export function ImportProgressCard({ progress, onChange }: { progress: ImportPro
             {info.data?.engine.error ?? 'The import stopped.'} Resume retries from where it stopped.
           </Alert>
         )}
-        {p.currentFile && active && (
+        {p.fileProgress && active && <FileFrames f={p.fileProgress} />}
+        {p.currentFile && active && !p.fileProgress && (
           <Typography variant="caption" color="text.secondary" noWrap component="div" sx={{ mt: 1 }} title={p.currentFile}>
             {p.currentFile}
           </Typography>
@@ -96,6 +109,30 @@ function Metric({ label, value, warn, testId }: { label: string; value: string; 
       </Typography>
       <Typography variant="body1" sx={{ fontWeight: 700, color: warn ? 'error.main' : 'text.primary' }} data-testid={testId}>
         {value}
+      </Typography>
+    </Box>
+  )
+}
+
+/** Progress inside the video being decoded: frames done of the expected total and its time left. */
+export function frameLine(f: FileProgress): string {
+  const total = f.framesTotal != null ? ` / ${f.framesTotal.toLocaleString()}` : ''
+  const pct = f.framesTotal ? ` (${Math.floor((f.framesDone / f.framesTotal) * 100)}%)` : ''
+  const left = f.etaSeconds != null ? ` · ${eta(f.etaSeconds)} left` : ''
+  return `frames ${f.framesDone.toLocaleString()}${total}${pct}${left}`
+}
+
+function FileFrames({ f }: { f: FileProgress }) {
+  return (
+    <Box sx={{ mt: 1 }} data-testid="import-file-progress">
+      <LinearProgress
+        variant={f.framesTotal ? 'determinate' : 'indeterminate'}
+        value={f.framesTotal ? Math.min(100, (f.framesDone / f.framesTotal) * 100) : 0}
+        color="secondary"
+        sx={{ height: 4, borderRadius: 2 }}
+      />
+      <Typography variant="caption" color="text.secondary" noWrap component="div" sx={{ mt: 0.5, fontVariantNumeric: 'tabular-nums' }} title={f.path}>
+        <span data-testid="import-file-frames">{frameLine(f)}</span> · {f.path}
       </Typography>
     </Box>
   )

@@ -3,6 +3,7 @@ import { Box, Stack } from '@mui/material'
 import type { ImportProgress } from '@shared/types'
 import { api } from '../../api/client'
 import { useEvent } from '../../hooks/useEvent'
+import { DuplicatesList } from './DuplicatesList'
 import { FailuresList } from './FailuresList'
 import { ImportCard } from './ImportCard'
 import { ImportProgressCard } from './ImportProgressCard'
@@ -25,6 +26,7 @@ export function LibraryScreen() {
         />
         {progress && <ImportProgressCard progress={progress} onChange={setProgress} />}
         {progress && <FailuresList key={`${progress.jobId}-${progress.filesFailed}`} jobId={progress.jobId} failed={progress.filesFailed} />}
+        {progress && <DuplicatesList key={`${progress.jobId}-${progress.filesDuplicate}`} jobId={progress.jobId} duplicates={progress.filesDuplicate ?? 0} />}
         <MediaGrid />
       </Stack>
     </Box>

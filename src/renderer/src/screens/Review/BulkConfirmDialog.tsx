@@ -30,6 +30,7 @@ export function BulkConfirmDialog({ open, filter, onClose, onDone }: { open: boo
     <Dialog open={open} onClose={onClose} maxWidth="md" fullWidth>
       <DialogTitle>Confirm every unreviewed plate at or above a confidence</DialogTitle>
       <DialogContent>
+        {/* the value sits beside the slider: a label above the thumb was cut off by the dialog's scroll box */}
         <Stack direction="row" spacing={3} sx={{ alignItems: 'center', mt: 1 }}>
           <Typography sx={{ whiteSpace: 'nowrap' }}>Threshold</Typography>
           <Slider
@@ -38,10 +39,12 @@ export function BulkConfirmDialog({ open, filter, onClose, onDone }: { open: boo
             max={1}
             step={0.01}
             onChange={(_e, v) => setThreshold(v as number)}
-            valueLabelDisplay="on"
-            valueLabelFormat={(v) => `${Math.round(v * 100)}%`}
-            slotProps={{ input: { 'aria-label': 'bulk confirm threshold' } }}
+            valueLabelDisplay="off"
+            slotProps={{ input: { 'aria-label': 'bulk confirm threshold', 'aria-valuetext': `${Math.round(threshold * 100)}%` } }}
           />
+          <Typography data-testid="bulk-threshold" sx={{ minWidth: '4ch', textAlign: 'right', fontWeight: 700, fontVariantNumeric: 'tabular-nums' }}>
+            {Math.round(threshold * 100)}%
+          </Typography>
         </Stack>
         <Alert severity={count ? 'info' : 'warning'} sx={{ my: 1.5 }} data-testid="bulk-count">
           {count ? `${count} plate${count === 1 ? '' : 's'} would be confirmed. The lowest-confidence ones are shown below; check them first.` : 'No unreviewed plate matches.'}

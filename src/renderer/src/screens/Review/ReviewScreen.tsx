@@ -1,6 +1,6 @@
 // Review: the queue (least certain first) on the left, the current plate on the right. Everything is
 // one key away: Enter confirms or saves the correction and moves on, Delete rejects, PageUp/PageDown
-// move, Ctrl+Z undoes, Alt+1..9 pick a candidate, B draws a missed plate.
+// move, Ctrl+Z undoes, Alt+1..9 pick a candidate, Alt+B draws a missed plate.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { Alert, Box, Button, Chip, Divider, Stack, Typography } from '@mui/material'
 import DoneAllRounded from '@mui/icons-material/DoneAllRounded'
@@ -9,7 +9,7 @@ import type { Box as BoxT, PlateDetail, PlateFilter, PlateRow, PlateSort } from 
 import { api, ApiError } from '../../api/client'
 import { FrameView } from '../../components/FrameView'
 import { Kbd } from '../../components/Kbd'
-import { useNotify } from '../../components/Notify'
+import { useDismissNotify, useNotify } from '../../components/Notify'
 import { useApp } from '../../context'
 import { useApi, useCall } from '../../hooks/useApi'
 import { useEvent } from '../../hooks/useEvent'
@@ -28,6 +28,7 @@ import { displayPath } from '@shared/display'
 export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?: number }) {
   const { settings, setModal } = useApp()
   const notify = useNotify()
+  const dismissNotify = useDismissNotify()
   const call = useCall()
   const [filter, setFilter] = useState<PlateFilter>(() => (mediaId ? { state: 'all', mediaId } : { state: 'unreviewed' }))
   const [sort, setSort] = useState<PlateSort>(mediaId ? 'media' : 'confidence')
@@ -93,6 +94,8 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
   useEffect(() => {
     void loadDetail(sel.id)
   }, [sel.id, loadDetail])
+  // a message is about the plate it appeared on: moving to another plate clears it
+  useEffect(() => dismissNotify(), [sel.id, dismissNotify])
 
   // other plates in the same frame, for context (and to avoid drawing a plate twice)
   const siblings = useApi('plates.list', detail ? { filter: { mediaId: detail.mediaId, state: 'all' }, sort: 'media', limit: 200 } : null, { live: true })
@@ -229,8 +232,8 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
   useShortcut(['PageDown', 'Alt+ArrowDown', 'Alt+ArrowRight'], () => select(sel.index + 1), { ...keys, enabled: !modal })
   useShortcut(['PageUp', 'Alt+ArrowUp', 'Alt+ArrowLeft'], () => select(sel.index - 1), { ...keys, enabled: !modal })
   useShortcut('Ctrl+Z', () => void undo(), { ...keys, enabled: !modal })
+  // no plain-letter shortcut: the plate text field has the focus, and a letter belongs there
   useShortcut('Alt+B', () => setDrawing((d) => !d), keys)
-  useShortcut('B', () => setDrawing((d) => !d), { enabled: !modal && !!detail })
   useShortcut(
     'Escape',
     () => {
@@ -334,7 +337,7 @@ export function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?:
                 </Typography>
               ) : (
                 <Typography variant="caption" color="text.secondary">
-                  Drag the box or its handles to fix it · <Kbd>B</Kbd> draws a missed plate
+                  Drag the box or its handles to fix it · <Kbd>Alt+B</Kbd> draws a missed plate
                 </Typography>
               )}
             </Stack>

@@ -1,7 +1,7 @@
 // Settings: models (present, verified), recognition thresholds, execution provider, video sampling, theme.
 import { useEffect } from 'react'
 import { Box, Button, Card, CardContent, Chip, MenuItem, Slider, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField, ToggleButton, ToggleButtonGroup, Typography } from '@mui/material'
-import type { ExecutionProvider, Settings } from '@shared/types'
+import type { ExecutionProvider, MediaToolsInfo, Settings } from '@shared/types'
 import { useApp } from '../../context'
 import { useApi } from '../../hooks/useApi'
 import { FileRow } from '../../components/ModelsSetup'
@@ -89,6 +89,7 @@ export function SettingsScreen() {
                 {info.engine.error ? ` · ${info.engine.error}` : ''}
               </Typography>
             )}
+            {info?.ffmpeg && <MediaTools tools={info.ffmpeg} />}
           </CardContent>
         </Card>
 
@@ -192,4 +193,23 @@ function recognizerChoices(ids: string[], current: string): { value: string; lab
   for (const id of ids) out.push({ value: id, label: id })
   if (!out.some((o) => o.value === current)) out.push({ value: current, label: current })
   return out
+}
+
+/** Which ffmpeg/ffprobe read the videos, with a warning when a build is older than FFmpeg 6. */
+function MediaTools({ tools }: { tools: MediaToolsInfo }) {
+  const list = [tools.ffmpeg, tools.ffprobe].filter((t) => t != null)
+  return (
+    <Box sx={{ mt: 1 }} data-testid="media-tools">
+      {list.map((t) => (
+        <Typography key={t.tool} variant="caption" component="div" color={t.outdated ? 'warning.main' : 'text.secondary'} title={t.path} data-testid={`media-tool-${t.tool}`}>
+          {t.tool} {t.version} ({t.source}){t.outdated ? ` · outdated: ${t.warning}` : ''}
+        </Typography>
+      ))}
+      {tools.error && (
+        <Typography variant="caption" component="div" color="error">
+          {tools.error}
+        </Typography>
+      )}
+    </Box>
+  )
 }
