@@ -91,8 +91,7 @@ test('an unreadable plate is kept as illegible: Ctrl+I in review, a checkbox in 
 
   // a missed plate nobody can read: draw it, tick illegible, save without text
   const mediaId = Number(await page.getByTestId('frame').getAttribute('data-media-id'))
-  await page.keyboard.press('Escape')
-  await page.keyboard.press('b')
+  await page.keyboard.press('Alt+b')
   await expect(page.getByTestId('draw-hint')).toBeVisible()
   const box = (await page.getByTestId('frame').boundingBox())!
   const x = box.x + box.width * 0.05

@@ -32,6 +32,7 @@ test('a long video shows frames done of its total and a time left while it impor
   await expect(frames).toHaveText(/^frames [\d,]+ \/ 600 \(\d+%\) · .+ left$/, { timeout: 60_000 })
   await expect(page.getByTestId('import-files')).toHaveText('0 / 1')
   await page.getByTestId('import-cancel').click()
+  await page.getByTestId('import-cancel-confirm').click() // it asks first
   await expect(page.getByTestId('import-progress')).toHaveAttribute('data-state', 'cancelled')
 })
 

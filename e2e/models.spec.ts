@@ -14,6 +14,7 @@ interface Entry {
   file: string
   size: number
   default?: boolean
+  bundled?: boolean
 }
 const manifest = JSON.parse(readFileSync(join(ROOT, 'models/manifest.json'), 'utf8')) as { models: Entry[] }
 /** the manifest's defaults and the models the settings select: what the first-run download fetches */
@@ -38,7 +39,8 @@ test.beforeAll(async () => {
   modelsDir = join(tmp, 'models')
   mkdirSync(modelsDir)
   // serves the real files in 64 KiB pieces, 40 ms apart: each file takes a second or two, so the bars move
-  const files = new Map(manifest.models.map((m) => [`/${m.file}`, readFileSync(join(MODELS_DIR, m.file))]))
+  // bundled models (committed in models/) are never downloaded
+  const files = new Map(manifest.models.filter((m) => !m.bundled).map((m) => [`/${m.file}`, readFileSync(join(MODELS_DIR, m.file))]))
   server = createServer((req, res) => {
     const body = files.get(req.url ?? '')
     if (!body) return void res.writeHead(404).end()

@@ -22,6 +22,7 @@ import type {
 } from './types'
 import { MAX_PLATE_TEXT, plateFromInput } from './plate-text'
 import type { ImportScanProgress, MediaToolsInfo } from './types'
+import { PROFILE_IDS } from './profiles'
 
 /** Largest |coordinate| a box may have; the backend also clamps boxes to their frame (db/writer.ts). */
 export const MAX_COORD = 1_000_000
@@ -97,8 +98,15 @@ export const requests = {
    */
   'models.download': z.object({ ids: z.array(modelId).max(50).optional() }),
   'library.stats': z.object({}),
-  /** paths are files or folders on the backend's machine; fps = video sampling (0 = every frame) */
-  'library.import': z.object({ paths: z.array(fsPath).min(1).max(1000), fps: z.number().min(0).max(120).optional() }),
+  /** paths are files or folders on the backend's machine; fps = video sampling (0 = every frame);
+   *  profile = the recognition profile for this import (default: the settings'); crops = every image is
+   *  a plate crop (no detection) */
+  'library.import': z.object({
+    paths: z.array(fsPath).min(1).max(1000),
+    fps: z.number().min(0).max(120).optional(),
+    profile: z.enum(PROFILE_IDS).optional(),
+    crops: z.boolean().optional()
+  }),
   'import.status': z.object({}),
   'import.pause': z.object({ jobId: id }),
   'import.resume': z.object({ jobId: id }),

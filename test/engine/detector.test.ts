@@ -97,7 +97,7 @@ describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON, !FIX && FIXTURES_SKIP_
       try {
         const ious: number[] = []
         for (const [image, boxes] of readVocBoxes(FIX!)) {
-          const dets = await p.detector.detect(await decodeImageFile(image), { threshold: 0.2 })
+          const dets = await p.detector!.detect(await decodeImageFile(image), { threshold: 0.2 })
           for (const g of boxes) ious.push(Math.max(0, ...dets.map((d) => iou(d.box, g))))
         }
         meanIou[rectDetector ? 'rect' : 'square'] = ious.reduce((x, y) => x + y, 0) / ious.length
@@ -120,7 +120,7 @@ describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON, !FIX && FIXTURES_SKIP_
       let fp = 0
       for (const [image, boxes] of readVocBoxes(FIX!)) {
         const img = await decodeImageFile(image)
-        const dets = await p.detector.detect(img)
+        const dets = await p.detector!.detect(img)
         const used = new Set<number>()
         for (const d of dets.sort((a, b) => b.score - a.score)) {
           const j = boxes.findIndex((g, i) => !used.has(i) && iou(g, d.box) >= 0.5)

@@ -28,7 +28,7 @@ async function detection(dir: string, p: Pipeline): Promise<string> {
   let tp = 0
   let fp = 0
   for (const [image, boxes] of readVocBoxes(dir)) {
-    const dets = await p.detector.detect(await decodeImageFile(image), { threshold })
+    const dets = await p.detector!.detect(await decodeImageFile(image), { threshold })
     const used = new Set<number>()
     for (const d of dets) {
       const j = boxes.findIndex((g, i) => !used.has(i) && iou(g, d.box) >= 0.5)

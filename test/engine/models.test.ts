@@ -11,6 +11,7 @@ import {
   getModel,
   loadManifest,
   modelSearchDirs,
+  bundledModelsDir,
   resolveModelPath,
   sha256File,
   userModelsDir,
@@ -43,7 +44,9 @@ describe('manifest', () => {
     const old = process.env.ALPR_MODELS_DIR
     process.env.ALPR_MODELS_DIR = '/env/models'
     try {
-      expect(modelSearchDirs({ modelsDir: '/explicit', userDataDir: '/ud' })).toEqual(['/explicit', '/env/models', '/ud/models'])
+      // then the manifest's folder (repo models/, packaged resources/models), which holds the bundled models
+      expect(modelSearchDirs({ modelsDir: '/explicit', userDataDir: '/ud' })).toEqual(['/explicit', '/env/models', '/ud/models', bundledModelsDir()])
+      expect(bundledModelsDir()).toMatch(/models$/)
     } finally {
       if (old === undefined) delete process.env.ALPR_MODELS_DIR
       else process.env.ALPR_MODELS_DIR = old

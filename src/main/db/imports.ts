@@ -11,6 +11,10 @@ export type ItemState = 'pending' | 'done' | 'duplicate' | 'error' | 'cancelled'
 export interface ImportOptions {
   /** video sampling rate, frames per second; 0 = every frame */
   fps: number
+  /** the recognizer chain of this import (its recognition profile); absent = the engine's (settings) */
+  recognizerId?: string
+  /** every file is a plate crop: no detection, the whole image is the plate */
+  crops?: boolean
 }
 
 export interface JobRecord {

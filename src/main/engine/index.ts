@@ -5,7 +5,7 @@ import { ModelError, defaultModel, getModel, verifyModels } from './models'
 import { EnginePool } from './pool'
 import type { Engine, EngineOptions } from './types'
 
-export type { Engine, EngineOptions, RawImage } from './types'
+export type { Engine, EngineOptions, RawImage, RecognizeOptions } from './types'
 export { ModelError, verifyModels, downloadModel, loadManifest, modelSearchDirs, modelsInstallDir, userModelsDir } from './models'
 export { Pipeline, DEFAULT_RECOGNIZERS } from './pipeline'
 export { ImageDecodeError, isImagePath, IMAGE_EXTENSIONS } from '../media/images'
@@ -22,7 +22,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   // fail fast in the main thread with the same message the workers would give
   const recIds = opts.recognizerId?.split('+').filter(Boolean) ?? []
   const needed = [
-    opts.detectorId ? getModel(opts.detectorId) : defaultModel('detector'),
+    ...(opts.detector === false ? [] : [opts.detectorId ? getModel(opts.detectorId) : defaultModel('detector')]),
     ...(recIds.length ? recIds.map(getModel) : [defaultModel('recognizer')])
   ]
   for (const entry of needed) {
@@ -38,7 +38,8 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       provider: opts.provider,
       detectionThreshold: opts.detectionThreshold,
       topN: opts.topN,
-      workers: opts.workers
+      workers: opts.workers,
+      detector: opts.detector
     },
     models
   )

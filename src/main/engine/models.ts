@@ -21,6 +21,23 @@ export interface ModelInputSpec {
   channels: number
   scale?: string
   resize?: 'letterbox' | 'stretch'
+  /** float inputs: channel order of the tensor (default RGB) */
+  channelOrder?: 'RGB' | 'BGR'
+  /** float inputs: (pixel - mean) / std per channel, in the tensor's channel order (pixels 0..255) */
+  mean?: number[]
+  std?: number[]
+}
+
+/**
+ * What a recognizer's output means. 'slots' / 'slots+region': fixed-slot softmax [N, slots, classes]
+ * (fast-plate-ocr). 'ctc': per-time-step class scores, axes 'NCT' ([N, classes, T]) or 'NTC'
+ * ([N, T, classes]), `blank` the CTC blank's class index; scores are logits unless scores: 'probs'.
+ */
+export interface ModelOutputSpec {
+  layout: 'end2end' | 'slots' | 'slots+region' | 'ctc' | string
+  names: string[]
+  axes?: 'NCT' | 'NTC'
+  scores?: 'logits' | 'probs'
 }
 
 export interface ModelEntry {
@@ -30,15 +47,21 @@ export interface ModelEntry {
   sha256: string
   size: number
   input: ModelInputSpec
-  output: { layout: string; names: string[] }
+  output: ModelOutputSpec
   classes?: string[]
   slots?: number
+  /** one class per character (code point), any Unicode; for CTC the blank's place holds a placeholder */
   alphabet?: string
   padChar?: string
+  /** CTC: the blank's class index */
+  blank?: number
   regions?: string[]
   license: string
   source?: string
-  url: string
+  /** where the app downloads it; absent for models that ship with PlateDesk (bundled) */
+  url?: string
+  /** committed in the repository's models/ folder and packaged with the app (no download) */
+  bundled?: boolean
   default?: boolean
 }
 
@@ -65,6 +88,16 @@ function findManifestPath(): string {
 }
 
 let manifestCache: Manifest | null = null
+
+/** The folder of the manifest: it also holds the models that ship with PlateDesk (repo models/, or
+ *  resources/models in the packaged app). */
+export function bundledModelsDir(): string | null {
+  try {
+    return dirname(findManifestPath())
+  } catch {
+    return null
+  }
+}
 
 export function loadManifest(path?: string): Manifest {
   if (!path && manifestCache) return manifestCache
@@ -102,8 +135,8 @@ export function userModelsDir(userDataDir?: string): string {
   return join(process.env.XDG_CONFIG_HOME ?? join(home, '.config'), 'PlateDesk', 'models')
 }
 
-/** Dirs searched, in order: an explicit dir, ALPR_MODELS_DIR, the user-data dir. */
-export function modelSearchDirs(opts: { modelsDir?: string; userDataDir?: string } = {}): string[] {
+/** Dirs a user's model files are looked up in, in order: an explicit dir, ALPR_MODELS_DIR, the user-data dir. */
+function userSearchDirs(opts: { modelsDir?: string; userDataDir?: string }): string[] {
   const dirs: string[] = []
   if (opts.modelsDir) dirs.push(resolve(opts.modelsDir))
   if (process.env.ALPR_MODELS_DIR) dirs.push(resolve(process.env.ALPR_MODELS_DIR))
@@ -111,9 +144,20 @@ export function modelSearchDirs(opts: { modelsDir?: string; userDataDir?: string
   return [...new Set(dirs)]
 }
 
+/**
+ * Dirs searched, in order: an explicit dir, ALPR_MODELS_DIR, the user-data dir, then the folder of
+ * the manifest, which holds the bundled models (last, so a user's own copy of a file still wins).
+ */
+export function modelSearchDirs(opts: { modelsDir?: string; userDataDir?: string } = {}): string[] {
+  const dirs = userSearchDirs(opts)
+  const bundled = bundledModelsDir()
+  if (bundled) dirs.push(resolve(bundled))
+  return [...new Set(dirs)]
+}
+
 /** Where a downloaded model goes: the explicit dir, else ALPR_MODELS_DIR, else the user-data dir. */
 export function modelsInstallDir(opts: { modelsDir?: string; userDataDir?: string } = {}): string {
-  return modelSearchDirs(opts)[0]!
+  return userSearchDirs(opts)[0]!
 }
 
 // Hashing 2-3 MB files costs ~10 ms each; the cache keeps repeated status()/start-up checks free.
@@ -129,6 +173,9 @@ export async function sha256File(path: string): Promise<string> {
 }
 
 function howToGet(entry: ModelEntry, dirs: string[]): string {
+  if (!entry.url) {
+    return `searched: ${dirs.join(', ')}. ${entry.file} ships with PlateDesk (models/ folder): reinstall, or restore it from the repository`
+  }
   return (
     `searched: ${dirs.join(', ')}. To fix: set ALPR_MODELS_DIR to a folder holding ${entry.file}, ` +
     `or let PlateDesk download it from ${entry.url} (Settings → Models, or \`platedesk models --download\`)`
@@ -212,6 +259,7 @@ export interface DownloadProgress {
 
 /** The URL a model is fetched from: ALPR_MODELS_BASE_URL (a mirror) + '/' + file when set, else the manifest's. */
 export function modelUrl(entry: ModelEntry, base = process.env.ALPR_MODELS_BASE_URL): string {
+  if (!entry.url) throw new Error(`model ${entry.id} (${entry.file}) ships with PlateDesk and has no download URL`)
   if (!base) return entry.url
   return `${base.replace(/\/+$/, '')}/${encodeURIComponent(entry.file)}`
 }

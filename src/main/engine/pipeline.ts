@@ -6,10 +6,10 @@ import { decodeImageFile, type DecodedImage } from '../media/images'
 import { readFile } from 'node:fs/promises'
 import { DEFAULT_DETECTION_THRESHOLD, Detector, type VariantFactory } from './detector'
 import { rectangularModel } from './rect-model'
-import { resolveModelPath, type ModelEntry } from './models'
+import { getModel, resolveModelPath, type ModelEntry } from './models'
 import { averageSlots, decodeSlots, Recognizer } from './recognizer'
 import { layoutRead, readUnits } from './layout'
-import type { RawImage } from './types'
+import type { RawImage, RecognizeOptions } from './types'
 import type { RgbImage } from './preprocess'
 
 export interface PipelineOptions {
@@ -39,6 +39,8 @@ export interface PipelineOptions {
    * ~40% less detector time; see rect-model.ts. Default true.
    */
   rectDetector?: boolean
+  /** false: no detector is loaded; every request must then be a plate crop ({ crop: true }) */
+  detector?: boolean
 }
 
 /**
@@ -101,9 +103,54 @@ export async function createSession(
   return { session: await open(path, { ...base, executionProviders: ['cpu'] }), provider, warning: null }
 }
 
+/** The recognizer ids of a request or setting: 'a+b' or an array, each looked up in the manifest. */
+function recognizerIds(id: string | string[] | undefined): string[] | undefined {
+  const ids = Array.isArray(id) ? id : id?.split('+').filter(Boolean)
+  return ids?.length ? ids : undefined
+}
+
+/**
+ * Resolves, verifies and opens a recognizer chain. Only fixed-slot models with one alphabet can be
+ * chained (their slot probabilities are averaged); a CTC model reads alone.
+ */
+async function openRecognizers(
+  ids: string[] | undefined,
+  where: { modelsDir?: string; userDataDir?: string },
+  provider: ExecutionProvider,
+  threads: number | undefined
+): Promise<{ recognizers: Recognizer[]; warning: string | null }> {
+  const recs: { entry: ModelEntry; path: string }[] = []
+  if (ids) {
+    for (const id of ids) recs.push(await resolveModelPath('recognizer', id, where))
+  } else {
+    // the ensemble when every model of it is installed, else the manifest default alone
+    try {
+      for (const id of DEFAULT_RECOGNIZERS) recs.push(await resolveModelPath('recognizer', id, where))
+    } catch {
+      recs.length = 0
+      recs.push(await resolveModelPath('recognizer', undefined, where))
+    }
+  }
+  if (recs.length > 1) {
+    const ctc = recs.find((r) => r.entry.output.layout === 'ctc')
+    if (ctc) throw new Error(`recognizer ${ctc.entry.id} is a CTC model and cannot be combined with others ('${recs.map((r) => r.entry.id).join('+')}')`)
+    const a = recs[0]!.entry.alphabet
+    const odd = recs.find((r) => r.entry.alphabet !== a)
+    if (odd) throw new Error(`recognizers ${recs[0]!.entry.id} and ${odd.entry.id} have different alphabets and cannot be combined`)
+  }
+  const sessions = await Promise.all(recs.map((r) => createSession(r.path, provider, threads)))
+  return {
+    recognizers: sessions.map((s, i) => new Recognizer(ort, s.session, recs[i]!.entry)),
+    warning: sessions.map((s) => s.warning).find((w) => w) ?? null
+  }
+}
+
 export class Pipeline {
+  /** recognizer chains opened on request (a per-import profile), by chain id */
+  private readonly chains = new Map<string, Promise<Recognizer[]>>()
+
   private constructor(
-    readonly detector: Detector,
+    readonly detector: Detector | null,
     readonly recognizers: Recognizer[],
     readonly provider: ExecutionProvider,
     readonly warning: string | null,
@@ -112,57 +159,68 @@ export class Pipeline {
 
   static async create(opts: PipelineOptions = {}): Promise<Pipeline> {
     const where = { modelsDir: opts.modelsDir, userDataDir: opts.userDataDir }
-    const det = await resolveModelPath('detector', opts.detectorId, where)
-    const recs: { entry: ModelEntry; path: string }[] = []
-    const ids = Array.isArray(opts.recognizerId) ? opts.recognizerId : opts.recognizerId?.split('+').filter(Boolean)
-    if (ids?.length) {
-      for (const id of ids) recs.push(await resolveModelPath('recognizer', id, where))
-    } else {
-      // the ensemble when every model of it is installed, else the manifest default alone
-      try {
-        for (const id of DEFAULT_RECOGNIZERS) recs.push(await resolveModelPath('recognizer', id, where))
-      } catch {
-        recs.length = 0
-        recs.push(await resolveModelPath('recognizer', undefined, where))
+    const det = opts.detector === false ? null : await resolveModelPath('detector', opts.detectorId, where)
+    const ids = recognizerIds(opts.recognizerId)
+    // resolve (and verify) the recognizers before opening anything, so a missing model fails fast
+    let provider = opts.provider ?? 'cpu'
+    let detector: Detector | null = null
+    let detWarning: string | null = null
+    if (det) {
+      const d = await createSession(det.path, provider, opts.threads)
+      provider = d.provider
+      detWarning = d.warning
+      let variants: VariantFactory | null = null
+      if (opts.rectDetector !== false) {
+        let bytes: Promise<Buffer> | null = null
+        variants = async (h, w) => {
+          bytes ??= readFile(det.path)
+          const model = rectangularModel(await bytes, h, w, det.entry.input.width)
+          return model ? (await createSession(model, d.provider, opts.threads)).session : null
+        }
       }
+      detector = new Detector(ort, d.session, det.entry, variants)
     }
-    const provider = opts.provider ?? 'cpu'
-    const d = await createSession(det.path, provider, opts.threads)
-    const rs = await Promise.all(recs.map((r) => createSession(r.path, provider, opts.threads)))
-    const warning = [d, ...rs].map((s) => s.warning).find((w) => w) ?? null
-    let variants: VariantFactory | null = null
-    if (opts.rectDetector !== false) {
-      let bytes: Promise<Buffer> | null = null
-      variants = async (h, w) => {
-        bytes ??= readFile(det.path)
-        const model = rectangularModel(await bytes, h, w, det.entry.input.width)
-        return model ? (await createSession(model, d.provider, opts.threads)).session : null
-      }
+    let recs: Awaited<ReturnType<typeof openRecognizers>>
+    try {
+      recs = await openRecognizers(ids, where, provider, opts.threads)
+    } catch (err) {
+      await detector?.close()
+      throw err
     }
-    return new Pipeline(
-      new Detector(ort, d.session, det.entry, variants),
-      rs.map((s, i) => new Recognizer(ort, s.session, recs[i]!.entry)),
-      d.provider,
-      warning,
-      opts
-    )
+    return new Pipeline(detector, recs.recognizers, provider, detWarning ?? recs.warning, opts)
   }
 
   get detectorId(): string {
-    return this.detector.entry.id
+    return this.detector?.entry.id ?? 'crop'
+  }
+
+  /** The chain a request asks for (opened once, then kept), else the pipeline's own. */
+  async recognizersFor(id?: string): Promise<Recognizer[]> {
+    const ids = recognizerIds(id)
+    if (!ids) return this.recognizers
+    const key = ids.map((i) => getModel(i).id).join('+')
+    if (key === this.recognizerId) return this.recognizers
+    let chain = this.chains.get(key)
+    if (!chain) {
+      const where = { modelsDir: this.opts.modelsDir, userDataDir: this.opts.userDataDir }
+      chain = openRecognizers(ids, where, this.provider, this.opts.threads).then((r) => r.recognizers)
+      this.chains.set(key, chain)
+      chain.catch(() => this.chains.delete(key)) // a missing model may be installed later
+    }
+    return chain
   }
 
   get recognizerId(): string {
     return this.recognizers.map((r) => r.entry.id).join('+')
   }
 
-  async recognizeFile(path: string): Promise<ImageRecognition> {
+  async recognizeFile(path: string, ro: RecognizeOptions = {}): Promise<ImageRecognition> {
     const t0 = performance.now()
     const img = await decodeImageFile(path, { maxSide: this.opts.maxSide })
-    return this.recognizeDecoded(img, performance.now() - t0, t0)
+    return this.recognizeDecoded(img, performance.now() - t0, t0, ro)
   }
 
-  async recognizeRaw(image: RawImage): Promise<ImageRecognition> {
+  async recognizeRaw(image: RawImage, ro: RecognizeOptions = {}): Promise<ImageRecognition> {
     if (image.data.length < image.width * image.height * 3) {
       throw new Error(`raw frame: ${image.data.length} bytes is too short for ${image.width}x${image.height} RGB`)
     }
@@ -178,18 +236,26 @@ export class Pipeline {
         format: 'raw'
       },
       0,
-      t0
+      t0,
+      ro
     )
   }
 
-  /** Detect + OCR on a decoded image; boxes come back in original pixels. */
-  async recognizeDecoded(img: DecodedImage, decodeMs: number, t0 = performance.now()): Promise<ImageRecognition> {
+  /**
+   * Detect + OCR on a decoded image; boxes come back in original pixels. With { crop: true } the whole
+   * image is the plate (a folder of plate crops): no detection, one plate whose box is the image.
+   */
+  async recognizeDecoded(img: DecodedImage, decodeMs: number, t0 = performance.now(), ro: RecognizeOptions = {}): Promise<ImageRecognition> {
+    const recognizers = await this.recognizersFor(ro.recognizerId)
     const t1 = performance.now()
-    const dets = await this.detector.detect(img, { threshold: this.opts.detectionThreshold ?? DEFAULT_DETECTION_THRESHOLD })
+    let dets: Awaited<ReturnType<Detector['detect']>>
+    if (ro.crop) dets = [{ box: { x1: 0, y1: 0, x2: img.width, y2: img.height }, score: 1, classId: 0 }]
+    else if (this.detector) dets = await this.detector.detect(img, { threshold: this.opts.detectionThreshold ?? DEFAULT_DETECTION_THRESHOLD })
+    else throw new Error('this engine reads plate crops only (started without a detector): ask for { crop: true }')
     const t2 = performance.now()
     const plates: RecognizedPlate[] = []
     if (dets.length) {
-      const reads = await this.read(img, dets)
+      const reads = await this.read(img, dets, recognizers, !!ro.crop)
       const s = img.scale
       dets.forEach((d, i) => {
         plates.push({
@@ -212,48 +278,58 @@ export class Pipeline {
   }
 
   /**
-   * OCR of detections given in `img` pixels, one read (or null) per detection. Crops are taken from the
-   * working image (full resolution for anything up to maxSide); a detection with corners is read from its
-   * rectified plate, a two-row one also row by row to place the row break (layout.ts).
+   * OCR of detections given in `img` pixels, one read (or null) per detection, by `recognizers` (default:
+   * the pipeline's own chain). Crops are taken from the working image (full resolution for anything up to
+   * maxSide); `crop`: the boxes are whole plate crops, read without padding. A detection with corners is
+   * read from its rectified plate, a two-row one also row by row to place the row break (layout.ts).
    */
-  async read(img: RgbImage, dets: Pick<Detection, 'box' | 'corners' | 'rows'>[]): Promise<(PlateRead | null)[]> {
+  async read(
+    img: RgbImage,
+    dets: Pick<Detection, 'box' | 'corners' | 'rows'>[],
+    recognizers: Recognizer[] = this.recognizers,
+    crop = false
+  ): Promise<(PlateRead | null)[]> {
     if (dets.length === 0) return []
-    const ropts = { padX: this.opts.padX, padY: this.opts.padY }
+    const ropts = crop ? { padX: 0, padY: 0 } : { padX: this.opts.padX, padY: this.opts.padY }
     const units = readUnits(img, dets)
     const n = units.length
-    const rec0 = this.recognizers[0]!
+    const rec0 = recognizers[0]!
     const parts = units.map((u) => rec0.prepare(u.img, [u.box], u.pad ? ropts : { padX: 0, padY: 0 }))
     const batch = new Uint8Array(parts.reduce((k, p) => k + p.length, 0))
     parts.reduce((o, p) => (batch.set(p, o), o + p.length), 0)
-    const probs = await rec0.runBatch(batch, n)
-    if (this.recognizers.length > 1) {
-      const below = this.opts.ensembleBelow ?? DEFAULT_ENSEMBLE_BELOW
-      // an empty primary reading is almost always a false detection: not worth a second model
-      const unsure = probs.flatMap((p, i) => {
-        const r = decodeSlots(p, '', 0)
-        return r.text && r.confidence < below ? [i] : []
-      })
-      if (unsure.length) {
-        const per = batch.length / n
-        const sub = new Uint8Array(per * unsure.length)
-        unsure.forEach((i, j) => sub.set(batch.subarray(i * per, (i + 1) * per), j * per))
-        for (const r of this.recognizers.slice(1)) {
-          const more = await r.runBatch(sub, unsure.length)
-          unsure.forEach((i, j) => (probs[i] = averageSlots(probs[i]!, more[j]!)))
+    const topN = this.opts.topN ?? 10
+    let reads: PlateRead[]
+    if (rec0.kind === 'ctc') reads = await rec0.read(batch, n, topN)
+    else {
+      const probs = await rec0.runBatch(batch, n)
+      if (recognizers.length > 1) {
+        const below = this.opts.ensembleBelow ?? DEFAULT_ENSEMBLE_BELOW
+        // an empty primary reading is almost always a false detection: not worth a second model
+        const unsure = probs.flatMap((p, i) => {
+          const r = decodeSlots(p, '', 0)
+          return r.text && r.confidence < below ? [i] : []
+        })
+        if (unsure.length) {
+          const per = batch.length / n
+          const sub = new Uint8Array(per * unsure.length)
+          unsure.forEach((i, j) => sub.set(batch.subarray(i * per, (i + 1) * per), j * per))
+          for (const r of recognizers.slice(1)) {
+            const more = await r.runBatch(sub, unsure.length)
+            unsure.forEach((i, j) => (probs[i] = averageSlots(probs[i]!, more[j]!)))
+          }
         }
       }
+      const chainId = recognizers.map((r) => r.entry.id).join('+')
+      reads = probs.map((p) => decodeSlots(p, chainId, topN))
     }
-    const topN = this.opts.topN ?? 10
     return dets.map((_, i) => {
-      const read = layoutRead(units.flatMap((u, k) => (u.det === i ? [{ role: u.role, read: decodeSlots(probs[k]!, this.recognizerId, topN) }] : [])))
+      const read = layoutRead(units.flatMap((u, k) => (u.det === i ? [{ role: u.role, read: reads[k]! }] : [])))
       return read.text ? read : null
     })
   }
 
   async close(): Promise<void> {
-    await Promise.all([
-      this.detector.close(),
-      ...this.recognizers.map((r) => r.session.release())
-    ])
+    const extra = (await Promise.all([...this.chains.values()].map((c) => c.catch(() => [] as Recognizer[])))).flat()
+    await Promise.all([this.detector?.close(), ...[...this.recognizers, ...extra].map((r) => r.session.release())])
   }
 }

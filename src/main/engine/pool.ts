@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads'
 import type { EngineStatus, ExecutionProvider, ImageRecognition, ModelStatus } from '../../shared/types'
 import { ModelError } from './models'
 import type { PipelineOptions } from './pipeline'
-import type { Engine, RawImage } from './types'
+import type { Engine, RawImage, RecognizeOptions } from './types'
 import type { WorkerMessage, WorkerRequest } from './worker'
 
 interface Job {
@@ -192,19 +192,19 @@ export class EnginePool implements Engine {
     return this.slots.length
   }
 
-  recognizeFile(path: string): Promise<ImageRecognition> {
-    return this.submit({ id: this.nextId++, kind: 'file', path })
+  recognizeFile(path: string, opts?: RecognizeOptions): Promise<ImageRecognition> {
+    return this.submit({ id: this.nextId++, kind: 'file', path, ...(opts ? { opts } : {}) })
   }
 
   /**
    * The frame's pixels are transferred (zero-copy) when they own their whole ArrayBuffer, which then
    * becomes detached in the caller; otherwise (a slice of a bigger buffer) they are copied.
    */
-  recognizeRaw(image: RawImage): Promise<ImageRecognition> {
+  recognizeRaw(image: RawImage, opts?: RecognizeOptions): Promise<ImageRecognition> {
     let data = image.data
     const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
     if (!whole || !(data.buffer instanceof ArrayBuffer)) data = new Uint8Array(data)
-    const req: WorkerRequest = { id: this.nextId++, kind: 'raw', data, width: image.width, height: image.height }
+    const req: WorkerRequest = { id: this.nextId++, kind: 'raw', data, width: image.width, height: image.height, ...(opts ? { opts } : {}) }
     return this.submit(req, [data.buffer as ArrayBuffer])
   }
 

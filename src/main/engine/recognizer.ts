@@ -1,8 +1,10 @@
-// Plate OCR with fast-plate-ocr's fixed-slot models: every crop is stretched to 128x64 RGB uint8
-// (NHWC), each slot is a softmax over the alphabet (with a pad char for short plates). All crops of
-// one image go through one batched run.
+// Plate OCR. Fixed-slot models (fast-plate-ocr): every crop is stretched to 128x64 RGB uint8 (NHWC),
+// each slot is a softmax over the alphabet (with a pad char for short plates). CTC models (LPRNet):
+// the manifest gives the input (size, dtype, layout, channel order, mean/std) and the output layout
+// (ctc.ts decodes it). All crops of one image go through one batched run.
 import type * as ortTypes from 'onnxruntime-node'
 import type { Box, Candidate, PlateRead } from '../../shared/types'
+import { decodeCtc, toCtcProbs, type CtcProbs } from './ctc'
 import type { ModelEntry } from './models'
 import { cropResize, expandBox, type RgbImage } from './preprocess'
 
@@ -31,7 +33,41 @@ export interface RecognizerOptions {
 export const DEFAULT_PAD_X = 0.07
 export const DEFAULT_PAD_Y = 0.16
 
+/**
+ * The model's input tensor from a batch of NHWC RGB uint8 crops: as it is for uint8 NHWC models, else
+ * float32 in the manifest's layout and channel order, (pixel - mean) / std.
+ */
+export function inputTensorData(entry: ModelEntry, batch: Uint8Array, n: number): Uint8Array | Float32Array {
+  const spec = entry.input
+  if (spec.dtype === 'uint8') {
+    if (spec.layout !== 'NHWC' || spec.channelOrder === 'BGR') throw new Error(`recognizer ${entry.id}: uint8 input must be NHWC RGB`)
+    return batch
+  }
+  const w = spec.width
+  const h = spec.height
+  const plane = w * h
+  const bgr = spec.channelOrder === 'BGR'
+  const mean = spec.mean ?? [0, 0, 0]
+  const std = spec.std ?? [255, 255, 255]
+  const out = new Float32Array(n * plane * 3)
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) {
+      const src = bgr ? 2 - c : c // tensor channel c holds source channel src
+      const m = mean[c]!
+      const k = 1 / std[c]!
+      for (let px = 0; px < plane; px++) {
+        const v = (batch[(i * plane + px) * 3 + src]! - m) * k
+        if (spec.layout === 'NCHW') out[(i * 3 + c) * plane + px] = v
+        else out[(i * plane + px) * 3 + c] = v
+      }
+    }
+  }
+  return out
+}
+
 export class Recognizer {
+  /** how the output is decoded: fixed slots (+ region) or CTC */
+  readonly kind: 'slots' | 'ctc'
   readonly width: number
   readonly height: number
   readonly slots: number
@@ -46,6 +82,7 @@ export class Recognizer {
     readonly session: ortTypes.InferenceSession,
     readonly entry: ModelEntry
   ) {
+    this.kind = entry.output.layout === 'ctc' ? 'ctc' : 'slots'
     this.width = entry.input.width
     this.height = entry.input.height
     this.alphabet = entry.alphabet ?? '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_'
@@ -53,7 +90,7 @@ export class Recognizer {
     this.slots = entry.slots ?? 9
     this.inputName = session.inputNames[0]!
     const names = session.outputNames
-    this.plateOutput = names.find((n) => n === 'plate') ?? names[0]!
+    this.plateOutput = names.find((n) => n === 'plate') ?? names.find((n) => entry.output.names.includes(n)) ?? names[0]!
     this.regionOutput = names.find((n) => n === 'region') ?? null
   }
 
@@ -69,11 +106,47 @@ export class Recognizer {
     return batch
   }
 
+  private tensor(batch: Uint8Array, n: number): ortTypes.Tensor {
+    const data = inputTensorData(this.entry, batch, n)
+    const dims = this.entry.input.layout === 'NCHW' ? [n, 3, this.height, this.width] : [n, this.height, this.width, 3]
+    return data instanceof Float32Array ? new this.ort.Tensor('float32', data, dims) : new this.ort.Tensor('uint8', data, dims)
+  }
+
+  /** CTC models: class probabilities per time step, per crop. */
+  async runCtc(batch: Uint8Array, n: number): Promise<CtcProbs[]> {
+    if (n === 0) return []
+    if (this.kind !== 'ctc') throw new Error(`recognizer ${this.entry.id} is not a CTC model`)
+    const out = await this.session.run({ [this.inputName]: this.tensor(batch, n) })
+    const t = out[this.plateOutput]!
+    const axes = this.entry.output.axes ?? 'NCT'
+    const classes = axes === 'NCT' ? t.dims[1]! : t.dims[2]!
+    const steps = axes === 'NCT' ? t.dims[2]! : t.dims[1]!
+    const alphabet = Array.from(this.entry.alphabet ?? '')
+    if (classes !== alphabet.length) {
+      throw new Error(`recognizer ${this.entry.id}: output has ${classes} classes, alphabet has ${alphabet.length}`)
+    }
+    const blank = this.entry.blank ?? classes - 1
+    const data = t.data as Float32Array
+    const per = classes * steps
+    const res: CtcProbs[] = []
+    for (let i = 0; i < n; i++) {
+      res.push(toCtcProbs(data.subarray(i * per, (i + 1) * per), axes, classes, steps, alphabet, blank, this.entry.output.scores))
+    }
+    for (const x of Object.values(out)) x.dispose?.()
+    return res
+  }
+
+  /** Reads a prepared batch, whatever the model kind. */
+  async read(batch: Uint8Array, n: number, topN = 10): Promise<PlateRead[]> {
+    if (this.kind === 'ctc') return (await this.runCtc(batch, n)).map((p) => decodeCtc(p, this.entry.id, topN))
+    return (await this.runBatch(batch, n)).map((p) => decodeSlots(p, this.entry.id, topN))
+  }
+
   /** Runs the model on a prepared batch; returns slot probabilities per crop. */
   async runBatch(batch: Uint8Array, n: number): Promise<SlotProbs[]> {
     if (n === 0) return []
-    const input = new this.ort.Tensor('uint8', batch, [n, this.height, this.width, 3])
-    const out = await this.session.run({ [this.inputName]: input })
+    if (this.kind !== 'slots') throw new Error(`recognizer ${this.entry.id} is not a fixed-slot model`)
+    const out = await this.session.run({ [this.inputName]: this.tensor(batch, n) })
     const plate = out[this.plateOutput]!
     const slots = plate.dims[1]!
     const k = plate.dims[2]!
@@ -108,8 +181,7 @@ export class Recognizer {
   }
 
   async recognize(img: RgbImage, boxes: Box[], opts: RecognizerOptions = {}): Promise<PlateRead[]> {
-    const probs = await this.runBatch(this.prepare(img, boxes, opts), boxes.length)
-    return probs.map((p) => decodeSlots(p, this.entry.id, opts.topN ?? 10))
+    return this.read(this.prepare(img, boxes, opts), boxes.length, opts.topN ?? 10)
   }
 }
 

@@ -17,6 +17,16 @@ export interface EngineOptions {
   detectionThreshold?: number
   /** how many alternative readings per plate */
   topN?: number
+  /** false: no detector is loaded (an engine for plate crops only, e.g. `recognize --crops`) */
+  detector?: boolean
+}
+
+/** Per-request choices: another recognizer chain than the engine's (an import's profile), and crop mode. */
+export interface RecognizeOptions {
+  /** recognizer id (or 'a+b'); default: the engine's */
+  recognizerId?: string
+  /** the whole image is one plate (a plate crop): no detection, its box is the image */
+  crop?: boolean
 }
 
 /** Raw interleaved RGB pixels, e.g. a video frame from ffmpeg. */
@@ -30,8 +40,8 @@ export interface RawImage {
 export interface Engine {
   status(): EngineStatus
   /** Decodes (sharp, EXIF-rotated) and recognises one image file. Rejects with an Error naming the file and cause. */
-  recognizeFile(path: string): Promise<ImageRecognition>
+  recognizeFile(path: string, opts?: RecognizeOptions): Promise<ImageRecognition>
   /** Recognises an already-decoded frame; the buffer may be transferred to a worker. */
-  recognizeRaw(image: RawImage): Promise<ImageRecognition>
+  recognizeRaw(image: RawImage, opts?: RecognizeOptions): Promise<ImageRecognition>
   close(): Promise<void>
 }

@@ -4,10 +4,11 @@ import { parentPort, workerData } from 'node:worker_threads'
 import sharp from 'sharp'
 import { ModelError } from './models'
 import { Pipeline, type PipelineOptions } from './pipeline'
+import type { RecognizeOptions } from './types'
 
 export type WorkerRequest =
-  | { id: number; kind: 'file'; path: string }
-  | { id: number; kind: 'raw'; data: Uint8Array; width: number; height: number }
+  | { id: number; kind: 'file'; path: string; opts?: RecognizeOptions }
+  | { id: number; kind: 'raw'; data: Uint8Array; width: number; height: number; opts?: RecognizeOptions }
 
 export type WorkerMessage =
   | { type: 'ready'; detectorId: string; recognizerId: string; provider: string; warning: string | null }
@@ -50,8 +51,8 @@ async function handle(req: WorkerRequest): Promise<void> {
   try {
     const result =
       req.kind === 'file'
-        ? await pipeline.recognizeFile(req.path)
-        : await pipeline.recognizeRaw({ data: req.data, width: req.width, height: req.height, channels: 3 })
+        ? await pipeline.recognizeFile(req.path, req.opts)
+        : await pipeline.recognizeRaw({ data: req.data, width: req.width, height: req.height, channels: 3 }, req.opts)
     port.postMessage({ type: 'result', id: req.id, result } satisfies WorkerMessage)
   } catch (err) {
     const e = err as Error

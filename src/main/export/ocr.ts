@@ -3,9 +3,13 @@
 //   format 'ocr'       → fast-plate-ocr CSV `image_path,plate_text[,plate_region]`: labels.csv (all) and
 //                        train.csv / val.csv / test.csv (source split)
 //   format 'paddleocr' → PaddleOCR recognition list `path<TAB>text`: rec_gt.txt (all) and
-//                        rec_gt_train.txt / rec_gt_val.txt / rec_gt_test.txt
+//                        rec_gt_train.txt / rec_gt_val.txt / rec_gt_test.txt, and its character
+//                        dictionary dict.txt (every character of the texts, one per line: the
+//                        character_dict_path a PaddleOCR recognizer trains with; plates may be Chinese)
+// All files are UTF-8 without a BOM (what both trainers read).
 // Paths in the lists are relative to the list file (crops/p<plateId>_f<frameIdx>.jpg). Plates without
 // text (illegible ones) are skipped: OCR data only ever holds read text.
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import type { Box, ExportOptions } from '../../shared/types'
@@ -75,8 +79,10 @@ export async function exportOcr(db: Db, opts: ExportOptions, target: ExportDir, 
     labels: 0,
     total,
     failures: [],
-    files: [allName, ...SPLITS.map(splitName)]
+    files: [allName, ...SPLITS.map(splitName), ...(paddle ? ['dict.txt'] : [])]
   }
+  /** PaddleOCR's dictionary: every character (code point) of the exported texts */
+  const chars = new Set<string>()
   const padding = opts.cropPadding ?? DEFAULT_CROP_PADDING
   const splitFor = planSplits(exportedSources(db, opts, (f) => ocrLabels(f.labels).length > 0), opts.split)
   const source = new FrameSource(db)
@@ -110,6 +116,7 @@ export async function exportOcr(db: Db, opts: ExportOptions, target: ExportDir, 
             const line = paddle
               ? `${rel}\t${text}\n`
               : [rel, text, ...(withRegion ? [l.region ?? ''] : [])].map(csvField).join(',') + '\n'
+            for (const ch of text) chars.add(ch)
             await all.write(line)
             await lists[split].write(line)
             result.images++
@@ -126,6 +133,10 @@ export async function exportOcr(db: Db, opts: ExportOptions, target: ExportDir, 
   } finally {
     await all.close()
     for (const w of Object.values(lists)) await w.close()
+  }
+  if (paddle) {
+    const sorted = [...chars].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!)
+    await writeFile(target.claim(join(out, 'dict.txt')), sorted.map((c) => `${c}\n`).join(''), 'utf8')
   }
   hooks.onProgress?.({ done: total, total })
   return result

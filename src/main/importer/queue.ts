@@ -5,7 +5,8 @@
 // the engine's worker pool stays busy.
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import type { Engine, RawImage } from '../engine/types'
+import type { Engine, RawImage, RecognizeOptions } from '../engine/types'
+import { getModel } from '../engine/models'
 import type { Library } from '../db/index'
 import type { CommitOutcome, FileDetection, FileFrame, FileResult, FileTrack, ImportOptions, ItemRecord, JobRecord } from '../db/imports'
 import type { FileProgress, ImageRecognition, ImportProgress } from '../../shared/types'
@@ -108,6 +109,9 @@ export class ImportQueue {
   async enqueue(paths: string[], options: Partial<ImportOptions> = {}, signal?: AbortSignal): Promise<number> {
     if (this.closed) throw new Error('import queue is closed')
     const fps = options.fps ?? this.lib.reader.settings().videoFps
+    // an unknown model is the caller's mistake: say so now, not once per file
+    if (options.recognizerId) for (const id of options.recognizerId.split('+')) getModel(id)
+    const extra = { ...(options.recognizerId ? { recognizerId: options.recognizerId } : {}), ...(options.crops ? { crops: true } : {}) }
     const abort = new AbortController()
     const onAbort = () => abort.abort()
     signal?.addEventListener('abort', onAbort, { once: true })
@@ -122,7 +126,7 @@ export class ImportQueue {
     }
     this.lastScanNotes = scan.notes
     const roots = paths.map((p) => resolve(p))
-    const jobId = this.lib.imports.createJob(roots, { fps }, scan.files)
+    const jobId = this.lib.imports.createJob(roots, { fps, ...extra }, scan.files)
     for (const f of scan.failures) this.lib.imports.addFailedItem(jobId, f.path, f.root, f.error)
     this.lib.imports.setJobState(jobId, 'queued')
     this.kick()
@@ -482,10 +486,14 @@ export class ImportQueue {
       frames: [],
       tracks: []
     }
-    const detector = engine.status().detector ?? 'detector'
+    const crops = !!job.options.crops
+    const detector = crops ? 'crop' : (engine.status().detector ?? 'detector')
+    const ro: RecognizeOptions | undefined =
+      job.options.recognizerId || crops ? { recognizerId: job.options.recognizerId, crop: crops } : undefined
     try {
-      if (kind === 'image') await this.image(engine, f, detector)
-      else await this.video(engine, f, detector, job.options.fps, r)
+      if (kind === 'image') await this.image(engine, f, detector, ro)
+      else if (crops) throw new Error('a plate-crop import takes images only, not videos')
+      else await this.video(engine, f, detector, job.options.fps, r, ro)
     } catch (err) {
       f.status = 'error'
       f.error = fileError(path, err)
@@ -496,8 +504,8 @@ export class ImportQueue {
     return { state: out.state, plates: out.plates, error: f.error }
   }
 
-  private async image(engine: Engine, f: FileResult, detector: string): Promise<void> {
-    const [exif, rec] = await Promise.all([readExif(f.path), engine.recognizeFile(f.path)])
+  private async image(engine: Engine, f: FileResult, detector: string, ro?: RecognizeOptions): Promise<void> {
+    const [exif, rec] = await Promise.all([readExif(f.path), engine.recognizeFile(f.path, ro)])
     f.capturedAt = exif.capturedAt
     f.gpsLat = exif.lat
     f.gpsLon = exif.lon
@@ -507,7 +515,7 @@ export class ImportQueue {
   }
 
   /** decodes (one video at a time), recognises a few frames in parallel, tracks and votes */
-  private async video(engine: Engine, f: FileResult, detector: string, fps: number, r: RunState): Promise<void> {
+  private async video(engine: Engine, f: FileResult, detector: string, fps: number, r: RunState, ro?: RecognizeOptions): Promise<void> {
     const signal = r.abort.signal
     const info = await probeVideo(f.path)
     // sampling at or above the source rate would only duplicate frames: take every frame instead
@@ -541,7 +549,7 @@ export class ImportQueue {
           const img: RawImage = fr.image
           window.push(
             engine
-              .recognizeRaw(img)
+              .recognizeRaw(img, ro)
               .then(
                 (rec) => void (slot.detections = toDetections(rec, detector, sx, sy)),
                 (err) => void (frameError ??= err)

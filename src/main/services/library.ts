@@ -15,6 +15,7 @@ import { previewImageFile } from '../media/images'
 import { grabFrame } from '../media/video'
 import { checkModelSelection } from './model-selection'
 import type { Emit } from './types'
+import { profileById } from '../../shared/profiles'
 
 export type LibraryChannel =
   | 'library.stats'
@@ -102,7 +103,11 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
     'library.stats': () => reader.stats(),
     'library.import': async (req) => {
       try {
-        const jobId = await queue.enqueue(req.paths, req.fps != null ? { fps: req.fps } : {})
+        const jobId = await queue.enqueue(req.paths, {
+          ...(req.fps != null ? { fps: req.fps } : {}),
+          ...(req.profile ? { recognizerId: profileById(req.profile)!.recognizerId } : {}),
+          ...(req.crops ? { crops: true } : {})
+        })
         return { jobId }
       } catch (err) {
         if ((err as { code?: string }).code === 'cancelled') throw apiError('conflict', (err as Error).message)

@@ -8,7 +8,10 @@ export function confidenceColor(c: number | null | undefined, theme: Theme): str
   return theme.palette.error.main
 }
 
-export const MONO = '"JetBrains Mono", "DejaVu Sans Mono", ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace'
+// Plate text is Unicode: after the Latin/Cyrillic monospace faces come ones with CJK glyphs (Chinese
+// province characters), Noto CJK on Linux (Debian fonts-noto-cjk), YaHei on Windows, PingFang on macOS.
+const CJK = '"Noto Sans Mono CJK SC", "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "Hiragino Sans GB"'
+export const MONO = `"JetBrains Mono", "DejaVu Sans Mono", ui-monospace, "SFMono-Regular", Menlo, Consolas, ${CJK}, monospace`
 
 export function makeTheme(mode: 'light' | 'dark'): Theme {
   const dark = mode === 'dark'
@@ -25,7 +28,7 @@ export function makeTheme(mode: 'light' | 'dark'): Theme {
     },
     shape: { borderRadius: 6 },
     typography: {
-      fontFamily: 'Roboto, "Helvetica Neue", Arial, sans-serif',
+      fontFamily: `Roboto, "Helvetica Neue", Arial, ${CJK}, sans-serif`,
       fontSize: 13,
       h5: { fontWeight: 600, fontSize: '1.25rem' },
       h6: { fontWeight: 600, fontSize: '1.02rem' },

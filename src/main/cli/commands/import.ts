@@ -1,4 +1,4 @@
-// platedesk import --db FILE [--fps N] PATH...
+// platedesk import --db FILE [--fps N] [--profile P | --recognizer ID] [--crops] PATH...
 // Resumes an unfinished job in that library first, then imports the paths. A progress bar on a TTY,
 // one plain line per file when piped. Exit 1 if any file failed (or the engine could not start).
 import type { Command } from 'commander'
@@ -6,6 +6,7 @@ import { openLibrary } from '../../db/index'
 import type { Engine } from '../../engine/types'
 import { ImportQueue } from '../../importer/queue'
 import type { ImportProgress } from '../../../shared/types'
+import { RECOGNITION_PROFILES, profileById } from '../../../shared/profiles'
 
 interface ImportCliOptions {
   db: string
@@ -13,6 +14,9 @@ interface ImportCliOptions {
   concurrency?: string
   workers?: string
   models?: string
+  crops?: boolean
+  recognizer?: string
+  profile?: string
 }
 
 function bar(p: ImportProgress, width = 28): string {
@@ -31,12 +35,21 @@ export function registerImport(program: Command): void {
     .option('--concurrency <n>', 'files in flight (default: 2 x engine workers)')
     .option('--workers <n>', 'engine worker threads (default: CPU cores)')
     .option('--models <dir>', 'models directory (default: ALPR_MODELS_DIR, then the user data dir)')
+    .option('--profile <id>', `recognition profile for this import: ${RECOGNITION_PROFILES.map((p) => `${p.id} (${p.name})`).join(', ')}; default: the library setting`)
+    .option('--recognizer <id>', "recognizer model id (or 'a+b') for this import, instead of a profile")
+    .option('--crops', 'every image is a plate crop (OCR datasets): no detection, the whole image is the plate')
     .argument('[paths...]', 'files or folders to import')
     .action(async (paths: string[], opts: ImportCliOptions) => {
       const out = process.stdout
       const tty = !!out.isTTY
       const fps = opts.fps != null ? Number(opts.fps) : undefined
       if (fps != null && (!Number.isFinite(fps) || fps < 0 || fps > 120)) throw new Error(`--fps must be a number from 0 to 120, got ${opts.fps}`)
+      if (opts.profile && opts.recognizer) throw new Error('give --profile or --recognizer, not both')
+      const profile = opts.profile ? profileById(opts.profile) : undefined
+      if (opts.profile && !profile) {
+        throw new Error(`unknown --profile "${opts.profile}" (${RECOGNITION_PROFILES.map((p) => p.id).join(', ')})`)
+      }
+      const recognizerId = profile?.recognizerId ?? opts.recognizer
       const library = openLibrary(opts.db)
       let engine: Engine | null = null
       let enginePromise: Promise<Engine> | null = null
@@ -94,7 +107,11 @@ export function registerImport(program: Command): void {
         if (paths.length && !interrupted && !queue.lastError) {
           let jobId: number
           try {
-            jobId = await queue.enqueue(paths, fps != null ? { fps } : {})
+            jobId = await queue.enqueue(paths, {
+              ...(fps != null ? { fps } : {}),
+              ...(recognizerId ? { recognizerId } : {}),
+              ...(opts.crops ? { crops: true } : {})
+            })
           } catch (err) {
             if ((err as { code?: string }).code !== 'cancelled') throw err
             process.stderr.write(`\nplatedesk import: ${(err as Error).message}\n`)

@@ -1,8 +1,12 @@
 // platedesk recognize: OpenALPR-compatible output for image files and folders. One bad file gives an
 // {file, error} object and a stderr line; the batch goes on and the exit code is 1 at the end.
+// --crops: every image is a plate crop (OCR datasets): no detection, one result per crop, its box the
+// whole image; with --accuracy the file names are the plate texts and the accuracy goes to stderr.
 import type { Command } from 'commander'
 import type { ExecutionProvider, OpenAlprImage } from '../../../shared/types'
+import { basename, extname } from 'node:path'
 import { listImageFiles } from '../../media/images'
+import { TextStats } from '../../eval/metrics'
 
 interface RecognizeOptions {
   format: string
@@ -12,6 +16,13 @@ interface RecognizeOptions {
   provider?: string
   recognizer?: string
   modelsDir?: string
+  crops?: boolean
+  accuracy?: boolean
+}
+
+/** A crop's ground truth when its file name is the plate text: the name without its extension, NFC. */
+export function plateTextFromName(file: string): string {
+  return basename(file, extname(file)).normalize('NFC')
 }
 
 const CSV_HEADER = 'file,plate,confidence,region,region_confidence,x1,y1,x2,y2,img_width,img_height,processing_time_ms,error'
@@ -68,7 +79,14 @@ export function registerRecognize(program: Command): void {
     .option('--provider <P>', 'execution provider: cpu | cuda | dml | coreml (falls back to cpu)')
     .option('--recognizer <ID>', "OCR model id, or 'a+b' for the ensemble (default: v2+v1)")
     .option('--models-dir <DIR>', 'folder with the model files (default: ALPR_MODELS_DIR, then the user-data dir)')
+    .option('--crops', 'every image is a plate crop: no detection, one result per image, its box the whole image')
+    .option('--accuracy', 'with --crops: file names are the plate texts; print exact-plate and character accuracy to stderr')
     .action(async (paths: string[], o: RecognizeOptions) => {
+      if (o.accuracy && !o.crops) {
+        process.stderr.write('platedesk recognize: --accuracy needs --crops (the file name of a crop is its plate text)\n')
+        process.exitCode = 2
+        return
+      }
       const format = o.format.toLowerCase()
       if (!['json', 'jsonl', 'csv'].includes(format)) {
         process.stderr.write(`platedesk recognize: unknown --format "${o.format}" (json, jsonl or csv)\n`)
@@ -95,7 +113,9 @@ export function registerRecognize(program: Command): void {
           topN,
           detectionThreshold: threshold,
           provider: o.provider as ExecutionProvider | undefined,
-          recognizerId: o.recognizer
+          recognizerId: o.recognizer,
+          // crops need no detector (nor its model file)
+          ...(o.crops ? { detector: false } : {})
         })
       } catch (err) {
         process.stderr.write(`platedesk recognize: ${(err as Error).message}\n`)
@@ -103,6 +123,7 @@ export function registerRecognize(program: Command): void {
         return
       }
       const out = process.stdout
+      const score = new TextStats()
       let failed = 0
       let first = true
       const emit = (obj: RecognizeRow): void => {
@@ -123,14 +144,23 @@ export function registerRecognize(program: Command): void {
         for (const e of list.errors) emit({ file: e.file, error: e.error })
         // everything is queued at once (the pool keeps every worker busy); output keeps the input order
         const pending = list.files.map((f) =>
-          engine.recognizeFile(f).then(
-            (r): RecognizeRow => toOpenAlpr(f, r),
+          engine.recognizeFile(f, o.crops ? { crop: true } : undefined).then(
+            (r): RecognizeRow => {
+              if (o.accuracy) score.add(plateTextFromName(f), r.plates[0]?.read?.text ?? '')
+              return toOpenAlpr(f, r)
+            },
             (err: Error): RecognizeRow => ({ file: f, error: err.message.startsWith(f) ? err.message : `${f}: ${err.message}` })
           )
         )
         for (const p of pending) emit(await p)
         if (format === 'json') out.write(first ? '[]\n' : '\n]\n')
         else if (format === 'csv' && first) out.write(CSV_HEADER + '\n')
+        if (o.accuracy && score.count) {
+          process.stderr.write(
+            `exact-plate accuracy: ${score.exact}/${score.count} = ${(score.exactAccuracy * 100).toFixed(1)}%, ` +
+              `character accuracy ${(score.charAccuracy * 100).toFixed(1)}% (file name = plate text)\n`
+          )
+        }
         if (list.files.length === 0 && list.errors.length === 0) {
           process.stderr.write('platedesk recognize: no image files found\n')
         }

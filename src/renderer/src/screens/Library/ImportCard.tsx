@@ -1,6 +1,7 @@
 // Start an import: drop folders/files (desktop), or type/paste/choose a path.
 import { useState, type DragEvent } from 'react'
-import { Box, Button, Card, CardContent, Stack, TextField, Typography } from '@mui/material'
+import { Box, Button, Card, CardContent, Checkbox, FormControlLabel, MenuItem, Stack, TextField, Typography } from '@mui/material'
+import { RECOGNITION_PROFILES, profileOfRecognizer, type RecognitionProfile } from '@shared/profiles'
 import CreateNewFolderOutlined from '@mui/icons-material/CreateNewFolderOutlined'
 import FileDownloadOutlined from '@mui/icons-material/FileDownloadOutlined'
 import { api } from '../../api/client'
@@ -16,6 +17,9 @@ export function ImportCard({ onStarted }: { onStarted: (jobId: number) => void }
   const notify = useNotify()
   const [path, setPath] = useState('')
   const [fps, setFps] = useState<string>('')
+  // '' = the settings' profile; crops = every image is a plate crop (no detection)
+  const [profile, setProfile] = useState<RecognitionProfile['id'] | ''>('')
+  const [crops, setCrops] = useState(false)
   const [over, setOver] = useState(false)
   const [busy, setBusy] = useState(false)
   const [scan, setScan] = useState<ImportScanProgress | null>(null)
@@ -28,7 +32,12 @@ export function ImportCard({ onStarted }: { onStarted: (jobId: number) => void }
     setBusy(true)
     try {
       const f = fps.trim() === '' ? undefined : Number(fps)
-      const r = await call('library.import', { paths: clean, ...(f !== undefined && Number.isFinite(f) ? { fps: f } : {}) })
+      const r = await call('library.import', {
+        paths: clean,
+        ...(f !== undefined && Number.isFinite(f) ? { fps: f } : {}),
+        ...(profile ? { profile } : {}),
+        ...(crops ? { crops: true } : {})
+      })
       notify(`Import started: ${clean.join(', ')}`, 'info')
       setPath('')
       onStarted(r.jobId)
@@ -98,6 +107,27 @@ export function ImportCard({ onStarted }: { onStarted: (jobId: number) => void }
               onChange={(e) => setFps(e.target.value.replace(/[^0-9.]/g, ''))}
               sx={{ width: 110 }}
               slotProps={{ inputLabel: { shrink: true }, htmlInput: { inputMode: 'decimal', 'aria-label': 'video sampling fps' } }}
+            />
+            <TextField
+              select
+              label="Profile"
+              value={profile}
+              onChange={(e) => setProfile(e.target.value as RecognitionProfile['id'] | '')}
+              sx={{ width: 190, textAlign: 'left' }}
+              slotProps={{ inputLabel: { shrink: true }, select: { displayEmpty: true }, htmlInput: { 'data-testid': 'import-profile', 'aria-label': 'recognition profile' } }}
+            >
+              <MenuItem value="">{`Settings (${profileOfRecognizer(settings?.recognizerId ?? '')?.name ?? 'custom'})`}</MenuItem>
+              {RECOGNITION_PROFILES.map((p) => (
+                <MenuItem key={p.id} value={p.id}>
+                  {p.name}
+                </MenuItem>
+              ))}
+            </TextField>
+            <FormControlLabel
+              control={<Checkbox checked={crops} onChange={(e) => setCrops(e.target.checked)} slotProps={{ input: { 'aria-label': 'plate crops' } }} data-testid="import-crops" />}
+              label="Plate crops"
+              title="Every image is one plate (an OCR dataset): no detection, the whole image is the plate"
+              sx={{ whiteSpace: 'nowrap', mr: 0 }}
             />
             {electron && (
               <Button

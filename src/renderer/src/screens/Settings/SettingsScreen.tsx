@@ -1,6 +1,7 @@
 // Settings: models (present, verified), recognition thresholds, execution provider, video sampling, theme.
 import { useEffect } from 'react'
 import { Box, Button, Card, CardContent, Chip, MenuItem, Slider, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField, ToggleButton, ToggleButtonGroup, Typography } from '@mui/material'
+import { RECOGNITION_PROFILES, profileById, profileOfRecognizer } from '@shared/profiles'
 import type { ExecutionProvider, MediaToolsInfo, Settings } from '@shared/types'
 import { useApp } from '../../context'
 import { useApi } from '../../hooks/useApi'
@@ -100,6 +101,24 @@ export function SettingsScreen() {
                 Recognition
               </Typography>
               <Stack spacing={2.5}>
+                <TextField
+                  select
+                  label="Recognition profile"
+                  value={profileOfRecognizer(settings.recognizerId)?.id ?? 'custom'}
+                  onChange={(e) => {
+                    const p = profileById(e.target.value)
+                    if (p) set({ recognizerId: p.recognizerId })
+                  }}
+                  helperText="Which plates new imports read (an import can choose its own); the recognizer below is what it selects"
+                  slotProps={{ htmlInput: { 'data-testid': 'settings-profile' } }}
+                >
+                  {RECOGNITION_PROFILES.map((p) => (
+                    <MenuItem key={p.id} value={p.id}>
+                      {p.name} — {p.description}
+                    </MenuItem>
+                  ))}
+                  {!profileOfRecognizer(settings.recognizerId) && <MenuItem value="custom">Custom ({settings.recognizerId})</MenuItem>}
+                </TextField>
                 <Stack direction="row" spacing={2}>
                   <TextField select fullWidth label="Detector" value={modelValue(settings.detectorId, detectors)} onChange={(e) => set({ detectorId: e.target.value })}>
                     {(detectors.length ? detectors.map((d) => d.id) : [modelValue(settings.detectorId, detectors)]).map((id) => (
