@@ -20,7 +20,7 @@ import type {
   TrackFrame,
   TrackSummary
 } from './types'
-import { MAX_PLATE_TEXT, normalizePlateText } from './plate-text'
+import { MAX_PLATE_TEXT, plateFromInput } from './plate-text'
 import type { ImportScanProgress, MediaToolsInfo } from './types'
 import { PROFILE_IDS } from './profiles'
 
@@ -54,11 +54,12 @@ export const plateFilterSchema = z.object({
   dateTo: z.string().max(40).optional(),
   text: z.string().max(100).optional()
 })
-// Unicode, case and spaces normalised (shared/plate-text.ts); never truncated: too long is an error
+// Unicode, case and spaces normalised per row (shared/plate-text.ts); '/' or a line break starts a second
+// row; never truncated: too long is an error
 const plateText = z
   .string()
   .max(4 * MAX_PLATE_TEXT)
-  .transform(normalizePlateText)
+  .transform(plateFromInput)
   .refine((s) => s.length <= MAX_PLATE_TEXT, { message: `plate text is longer than ${MAX_PLATE_TEXT} characters` })
 const id = z.number().int().positive()
 const page = { offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }
@@ -72,7 +73,8 @@ export const exportOptionsSchema = z.object({
   cropWidth: z.number().int().min(8).max(1024).optional(),
   cropHeight: z.number().int().min(8).max(1024).optional(),
   split: z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)]).optional(),
-  overwrite: z.boolean().optional()
+  overwrite: z.boolean().optional(),
+  yoloLabels: z.enum(['box', 'pose', 'obb']).optional()
 })
 
 export const settingsSchema = z.object({
@@ -132,6 +134,8 @@ export const requests = {
   'plates.correct': z.object({ id, text: plateText }),
   'plates.reject': z.object({ id }),
   'plates.setBox': z.object({ id, box }),
+  /** the plate's 4 corners (TL, TR, BR, BL; the box becomes their bounding box), or null to drop them */
+  'plates.setCorners': z.object({ id, corners: z.array(z.tuple([z.number(), z.number()])).length(4).nullable() }),
   /** a hand-drawn plate; illegible: a real plate nobody can read (text must then be empty) */
   'plates.add': z.object({ mediaId: id, frameIdx: frameIdx.default(0), box, text: plateText, illegible: z.boolean().optional() }),
   /** a real plate whose text cannot be read: kept for detection data, text cleared, never OCR data */
@@ -195,6 +199,7 @@ export interface Responses {
   'plates.correct': PlateRow
   'plates.reject': PlateRow
   'plates.setBox': PlateRow
+  'plates.setCorners': PlateRow
   'plates.add': PlateRow
   'plates.illegible': PlateRow
   'plates.bulkConfirm': { count: number; batchId: string }

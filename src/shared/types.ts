@@ -35,6 +35,10 @@ export interface Detection {
   /** detector score 0..1 */
   score: number
   classId: number
+  /** the plate's corners (TL, TR, BR, BL) when the detector gives them */
+  corners?: [[number, number], [number, number], [number, number], [number, number]]
+  /** 2 = a two-row plate (the detector's layout class); absent = one row */
+  rows?: 1 | 2
 }
 
 export interface RecognizedPlate {
@@ -159,6 +163,8 @@ export interface PlateRow {
   reviewState: ReviewState
   reviewedAt: string | null
   updatedAt: string
+  /** the plate's corners (TL, TR, BR, BL) in frame pixels when known (a labelled set, a corner detector, Review) */
+  corners?: [[number, number], [number, number], [number, number], [number, number]] | null
 }
 
 export interface PlateDetail extends PlateRow {
@@ -335,6 +341,8 @@ export interface ExportOptions {
   /** YOLO split ratios (train, val, test) */
   split?: [number, number, number]
   overwrite?: boolean
+  /** YOLO labels: boxes (default), pose (box + the 4 corners as keypoints) or obb (the 4 corners) */
+  yoloLabels?: 'box' | 'pose' | 'obb'
 }
 
 export interface ExportProgress {

@@ -52,6 +52,11 @@ describe('plate text', () => {
     expect(normalizePlate('ß')).toBe('ß')
     expect(normalizePlate('abcdefghijklmnopqrstuvwxyz')).toBe('ABCDEFGHIJKLMNOPQRSTUVWXYZ')
   })
+
+  it('a two-row plate is typed as TOP/BOTTOM: the "/" stays while typing, the backend makes it a row break', () => {
+    expect(normalizePlate('abc/')).toBe('ABC/')
+    expect(normalizePlate('abc / 12 34')).toBe('ABC/1234')
+  })
 })
 
 describe('candidates', () => {

@@ -1,4 +1,5 @@
-// Ground-truth import: a labelled image set (OpenALPR txt, YOLO txt, Pascal VOC xml) becomes reviewed
+// Ground-truth import: a labelled image set (OpenALPR txt, YOLO txt, Pascal VOC xml, and the seed datasets'
+// formats: CCPD names, UFPR-ALPR txt, crops named by text, fast-plate-ocr CSV) becomes reviewed
 // plates in the library. Per image: the media row (sha256, size, upright size), its path, frame 0, and per
 // label either
 //   - a new plate, review_state 'confirmed' when the label has text, 'manual' when it is a box only, with a
@@ -7,17 +8,21 @@
 //     takes the labelled box and text and becomes confirmed (text = model read) or corrected, with a
 //     history 'confirm'/'correct' entry by 'import'.
 // Labels matching an already reviewed plate are skipped, so importing the same set twice changes nothing.
+// Corners (CCPD, UFPR/RodoSol) and a region (fast-plate-ocr) are stored with the plate when the set gives them.
 // Each image is one transaction; a bad file is reported (file + cause) and the batch goes on.
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Box, ReviewState } from '../../shared/types'
+import type { Quad } from '../../shared/geometry'
 import { findGroundTruth, imageSize, type GtImage } from '../eval/ground-truth'
+import { SEED_FORMATS, findSeedLabels, type SeedFormat } from '../eval/seed-labels'
 import { matchBoxes } from '../eval/metrics'
 import { sha256File } from '../media/hash'
 import type { Db } from './training-reader'
 import { writeTransaction } from './transactions'
 
-export type LabelImportFormat = 'openalpr' | 'yolo' | 'voc'
+export type LabelImportFormat = 'openalpr' | 'yolo' | 'voc' | SeedFormat
+export const LABEL_IMPORT_FORMATS: LabelImportFormat[] = ['openalpr', 'yolo', 'voc', ...SEED_FORMATS]
 
 export interface LabelImportOptions {
   format: LabelImportFormat
@@ -59,8 +64,12 @@ export async function importGroundTruth(db: Db, path: string, opts: LabelImportO
   const root = resolve(path)
   const st = await stat(root).catch(() => null)
   if (!st) throw new Error(`${root}: no such file or folder`)
-  if (!st.isDirectory()) throw new Error(`${root}: expected a folder of images with their label files`)
-  const found = await findGroundTruth(root, { format: opts.format })
+  const csvFile = opts.format === 'fast-plate-ocr' && st.isFile() && /\.csv$/i.test(root)
+  if (!st.isDirectory() && !csvFile) throw new Error(`${root}: expected a folder of images with their label files`)
+  const seed = (SEED_FORMATS as string[]).includes(opts.format)
+  const found = seed
+    ? await findSeedLabels(root, opts.format as SeedFormat)
+    : await findGroundTruth(root, { format: opts.format as 'openalpr' | 'yolo' | 'voc' })
   const result: LabelImportResult = { images: 0, mediaAdded: 0, platesAdded: 0, platesUpdated: 0, platesSkipped: 0, failures: [...found.errors] }
   const folder = opts.folder ?? root
   const by = opts.by ?? 'import'
@@ -74,10 +83,10 @@ export async function importGroundTruth(db: Db, path: string, opts: LabelImportO
     plates: db.prepare(`SELECT id, x1, y1, x2, y2, text, model_text AS modelText, review_state AS reviewState,
       reviewed_at AS reviewedAt, reviewed_by AS reviewedBy FROM plates WHERE frame_id = ? ORDER BY id`),
     insPlate: db.prepare(`INSERT INTO plates (media_id, frame_id, detection_id, track_id, x1, y1, x2, y2, text, model_text,
-      confidence, region, review_state, reviewed_at, reviewed_by, updated_at)
-      VALUES (?, ?, NULL, NULL, ?, ?, ?, ?, ?, NULL, 1, NULL, ?, ?, ?, ?)`),
+      confidence, region, review_state, reviewed_at, reviewed_by, updated_at, corners)
+      VALUES (?, ?, NULL, NULL, ?, ?, ?, ?, ?, NULL, 1, ?, ?, ?, ?, ?, ?)`),
     updPlate: db.prepare(`UPDATE plates SET x1 = ?, y1 = ?, x2 = ?, y2 = ?, text = ?, review_state = ?, reviewed_at = ?,
-      reviewed_by = ?, updated_at = ? WHERE id = ?`),
+      reviewed_by = ?, updated_at = ?, corners = COALESCE(?, corners), region = COALESCE(?, region) WHERE id = ?`),
     history: db.prepare('INSERT INTO history (plate_id, action, old_value, new_value, at, by) VALUES (?, ?, ?, ?, ?, ?)')
   }
 
@@ -97,9 +106,15 @@ export async function importGroundTruth(db: Db, path: string, opts: LabelImportO
     // labels are in the image's pixels; scale if the library recorded the frame at another size
     const sx = frame.width / p.width
     const sy = frame.height / p.height
+    type Label = { text: string | null; box: Box; corners: string | null; region: string | null }
     const labels = p.gt.plates
-      .map((g) => ({ text: g.text, box: clip({ x1: g.box.x1 * sx, y1: g.box.y1 * sy, x2: g.box.x2 * sx, y2: g.box.y2 * sy }, frame!.width, frame!.height) }))
-      .filter((l): l is { text: string | null; box: Box } => l.box != null)
+      .map((g) => ({
+        text: g.text,
+        box: clip({ x1: g.box.x1 * sx, y1: g.box.y1 * sy, x2: g.box.x2 * sx, y2: g.box.y2 * sy }, frame!.width, frame!.height),
+        corners: g.corners ? JSON.stringify(g.corners.map(([x, y]) => [x * sx, y * sy]) as Quad) : null,
+        region: g.region ?? null
+      }))
+      .filter((l): l is Label => l.box != null)
     type Existing = { id: number; x1: number; y1: number; x2: number; y2: number; text: string; modelText: string | null; reviewState: ReviewState; reviewedAt: string | null; reviewedBy: string | null }
     const existing = (q.plates.all(frame.id) as Existing[]).filter((e) => e.reviewState !== 'rejected')
     const m = matchBoxes(
@@ -114,7 +129,7 @@ export async function importGroundTruth(db: Db, path: string, opts: LabelImportO
         continue
       }
       const state: ReviewState = e.modelText != null && e.modelText === l.text ? 'confirmed' : 'corrected'
-      q.updPlate.run(l.box.x1, l.box.y1, l.box.x2, l.box.y2, l.text, state, at, by, at, e.id)
+      q.updPlate.run(l.box.x1, l.box.y1, l.box.x2, l.box.y2, l.text, state, at, by, at, l.corners, l.region, e.id)
       q.history.run(
         e.id,
         state === 'confirmed' ? 'confirm' : 'correct',
@@ -129,7 +144,7 @@ export async function importGroundTruth(db: Db, path: string, opts: LabelImportO
       const l = labels[gi]
       const state: ReviewState = l.text ? 'confirmed' : 'manual'
       const text = l.text ?? ''
-      const id = Number(q.insPlate.run(mediaId, frame.id, l.box.x1, l.box.y1, l.box.x2, l.box.y2, text, state, at, by, at).lastInsertRowid)
+      const id = Number(q.insPlate.run(mediaId, frame.id, l.box.x1, l.box.y1, l.box.x2, l.box.y2, text, l.region, state, at, by, at, l.corners).lastInsertRowid)
       q.history.run(id, 'add', null, JSON.stringify({ text, reviewState: state, reviewedAt: at, reviewedBy: by, box: l.box }), at, by)
       result.platesAdded++
     }

@@ -49,6 +49,8 @@ export interface FileDetection {
   score: number
   detector: string
   read: PlateRead | null
+  /** the plate's corners (TL, TR, BR, BL) when the detector gives them; stored with the plate */
+  corners?: [[number, number], [number, number], [number, number], [number, number]]
   /** index into FileResult.tracks (videos) */
   track?: number
   /** videos: a one-frame detection the OCR could not read with confidence; kept as model output, but not
@@ -261,8 +263,8 @@ export class ImportStore extends Statements {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
       )
       const insPlate = this.stmt(
-        `INSERT INTO plates (media_id, frame_id, detection_id, track_id, x1, y1, x2, y2, text, model_text, confidence, region)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+        `INSERT INTO plates (media_id, frame_id, detection_id, track_id, x1, y1, x2, y2, text, model_text, confidence, region, corners)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
       )
 
       const trackIds = f.tracks.map(
@@ -308,7 +310,8 @@ export class ImportStore extends Statements {
               d.read?.text ?? '',
               d.read?.text ?? null,
               d.read?.confidence ?? 0,
-              d.read?.region ?? null
+              d.read?.region ?? null,
+              d.corners ? JSON.stringify(d.corners) : null
             )
             plates++
           }
@@ -332,7 +335,8 @@ export class ImportStore extends Statements {
           t.text,
           t.text || null,
           t.confidence,
-          t.region
+          t.region,
+          d.corners ? JSON.stringify(d.corners) : null
         )
         plates++
       })

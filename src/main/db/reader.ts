@@ -23,6 +23,7 @@ import type {
 } from '../../shared/types'
 import { normalizePlateText } from '../../shared/plate-text'
 import { Statements } from './statements'
+import { parseQuad, type Quad } from '../../shared/geometry'
 
 export interface Page<T> {
   items: T[]
@@ -49,6 +50,7 @@ export interface PlateState {
   reviewedAt: string | null
   reviewedBy: string | null
   box: Box
+  corners: Quad | null
 }
 
 export interface MediaRecord {
@@ -79,7 +81,7 @@ export interface FrameRecord {
 const PLATE_COLUMNS = /* sql */ `
   p.id, p.media_id, m.path AS media_path, m.kind AS media_kind, f.idx AS frame_idx, f.time_s AS frame_time_s,
   p.track_id, p.x1, p.y1, p.x2, p.y2, p.text, p.model_text, p.confidence, p.region, p.review_state,
-  p.reviewed_at, p.updated_at`
+  p.reviewed_at, p.updated_at, p.corners`
 const PLATE_FROM = /* sql */ `FROM plates p JOIN media m ON m.id = p.media_id JOIN frames f ON f.id = p.frame_id`
 
 interface PlateSqlRow {
@@ -101,6 +103,7 @@ interface PlateSqlRow {
   review_state: ReviewState
   reviewed_at: string | null
   updated_at: string
+  corners: string | null
 }
 
 function toPlateRow(r: PlateSqlRow): PlateRow {
@@ -119,7 +122,8 @@ function toPlateRow(r: PlateSqlRow): PlateRow {
     region: r.region,
     reviewState: r.review_state,
     reviewedAt: r.reviewed_at,
-    updatedAt: r.updated_at
+    updatedAt: r.updated_at,
+    corners: parseQuad(r.corners)
   }
 }
 
@@ -245,7 +249,9 @@ export function plateWhere(filter: PlateFilter): { where: string; params: unknow
   if (filter.text) {
     const pat = textPattern(filter.text)
     if (pat) {
-      clauses.push(`p.text LIKE ? ESCAPE '\\'`)
+      // a two-row plate (TOP\nBOTTOM) is also found by its characters in reading order
+      clauses.push(`(p.text LIKE ? ESCAPE '\\' OR (instr(p.text, char(10)) > 0 AND replace(p.text, char(10), '') LIKE ? ESCAPE '\\'))`)
+      params.push(pat)
       params.push(pat)
     }
   }
@@ -320,9 +326,9 @@ export class Reader extends Statements {
 
   plateState(id: number): PlateState | null {
     const r = this.stmt(
-      'SELECT text, review_state, reviewed_at, reviewed_by, x1, y1, x2, y2 FROM plates WHERE id = ?'
+      'SELECT text, review_state, reviewed_at, reviewed_by, x1, y1, x2, y2, corners FROM plates WHERE id = ?'
     ).get(id) as
-      | { text: string; review_state: ReviewState; reviewed_at: string | null; reviewed_by: string | null; x1: number; y1: number; x2: number; y2: number }
+      | { text: string; review_state: ReviewState; reviewed_at: string | null; reviewed_by: string | null; x1: number; y1: number; x2: number; y2: number; corners: string | null }
       | undefined
     if (!r) return null
     return {
@@ -330,7 +336,8 @@ export class Reader extends Statements {
       reviewState: r.review_state,
       reviewedAt: r.reviewed_at,
       reviewedBy: r.reviewed_by,
-      box: { x1: r.x1, y1: r.y1, x2: r.x2, y2: r.y2 }
+      box: { x1: r.x1, y1: r.y1, x2: r.x2, y2: r.y2 },
+      corners: parseQuad(r.corners)
     }
   }
 

@@ -4,6 +4,7 @@
 // writes) and memory stays bounded by the page size, never by the library size.
 import type Database from 'better-sqlite3'
 import type { Box, MediaKind, ReviewState } from '../../shared/types'
+import { parseQuad, type Quad } from '../../shared/geometry'
 import { iou } from '../eval/metrics'
 
 export type Db = Database.Database
@@ -48,6 +49,8 @@ export interface ExportLabel {
   region: string | null
   reviewState: ReviewState
   confidence: number
+  /** the plate's corners (TL, TR, BR, BL) on its own frame when known; null on other frames of its track */
+  corners: Quad | null
   /** this frame was chosen for this plate (its image, its best frame, or one of its track's Nth frames);
    *  false = another plate's frame on which this one is also visible */
   primary: boolean
@@ -89,6 +92,7 @@ interface PlateRowSql {
   confidence: number
   region: string | null
   reviewState: ReviewState
+  corners: string | null
   path: string
   folder: string
   sha256: string
@@ -101,15 +105,17 @@ interface PlateRowSql {
 }
 
 const PLATE_COLUMNS = `p.id AS plateId, p.media_id AS mediaId, p.frame_id AS frameId, p.track_id AS trackId,
-  p.x1, p.y1, p.x2, p.y2, p.text, p.confidence, p.region, p.review_state AS reviewState,
+  p.x1, p.y1, p.x2, p.y2, p.text, p.confidence, p.region, p.review_state AS reviewState, p.corners,
   m.path, m.folder, m.sha256, m.kind, m.fps, f.idx AS frameIdx, f.time_s AS timeS, f.width, f.height`
 
 function label(
-  r: { plateId: number; trackId: number | null; text: string; region: string | null; reviewState: ReviewState; confidence: number },
+  r: { plateId: number; trackId: number | null; text: string; region: string | null; reviewState: ReviewState; confidence: number; corners?: string | null },
   box: Box,
-  primary = true
+  primary = true,
+  ownFrame = true
 ): ExportLabel {
-  return { plateId: r.plateId, trackId: r.trackId, box, text: r.text, region: r.region, reviewState: r.reviewState, confidence: r.confidence, primary }
+  const corners = ownFrame ? parseQuad(r.corners ?? null) : null
+  return { plateId: r.plateId, trackId: r.trackId, box, text: r.text, region: r.region, reviewState: r.reviewState, confidence: r.confidence, corners, primary }
 }
 
 function frameOf(r: PlateRowSql, f: { frameId: number; frameIdx: number; timeS: number | null; width: number; height: number }): ExportFrame {
@@ -271,7 +277,7 @@ export function videoFrames(db: Db, mediaId: number, opts: SelectionOptions & { 
       if (p.frameId === fr.frameId) fr.labels.push(label(p, { x1: p.x1, y1: p.y1, x2: p.x2, y2: p.y2 }, mine.has(p.plateId)))
       else if (p.trackId != null) {
         const d = detByTrackFrame.get(`${p.trackId}:${fr.frameId}`)
-        if (d) fr.labels.push(label(p, { x1: d.x1, y1: d.y1, x2: d.x2, y2: d.y2 }, mine.has(p.plateId)))
+        if (d) fr.labels.push(label(p, { x1: d.x1, y1: d.y1, x2: d.x2, y2: d.y2 }, mine.has(p.plateId), false))
       }
     }
   }

@@ -11,7 +11,8 @@
 import type Database from 'better-sqlite3'
 import { randomUUID } from 'node:crypto'
 import type { Box, HistoryEntry, PlateFilter, PlateRow, ReviewState, Settings } from '../../shared/types'
-import { normalizePlateText } from '../../shared/plate-text'
+import { plateFromInput } from '../../shared/plate-text'
+import { quadBox, type Quad } from '../../shared/geometry'
 import { DEFAULT_SETTINGS, type PlateState, type Reader } from './reader'
 import { Statements } from './statements'
 
@@ -62,6 +63,7 @@ export class Writer extends Statements {
       sets.push('x1 = ?', 'y1 = ?', 'x2 = ?', 'y2 = ?')
       params.push(f.box.x1, f.box.y1, f.box.x2, f.box.y2)
     }
+    if (f.corners !== undefined) (sets.push('corners = ?'), params.push(f.corners ? JSON.stringify(f.corners) : null))
     sets.push('updated_at = ?')
     params.push(at)
     this.stmt(`UPDATE plates SET ${sets.join(', ')} WHERE id = ?`).run(...params, id)
@@ -112,7 +114,7 @@ export class Writer extends Statements {
   }
 
   correct(id: number, text: string, by: string): PlateRow {
-    const clean = normalizePlateText(text)
+    const clean = plateFromInput(text)
     if (!clean) throw new LibraryError('invalid-request', 'corrected text is empty; an unreadable plate is marked illegible')
     this.tx(() => {
       const model = this.reader.plateModelText(id)
@@ -143,10 +145,30 @@ export class Writer extends Statements {
     return this.mustRow(id)
   }
 
+  /** moves a plate's corners (a 'box' history entry: the box follows as their bounding box); null drops them */
+  setCorners(id: number, corners: Quad | null, by: string): PlateRow {
+    if (corners && (corners.length !== 4 || !corners.every((p) => p.length === 2 && p.every(Number.isFinite)))) {
+      throw new LibraryError('invalid-request', 'corners must be 4 points of finite numbers')
+    }
+    this.tx(() => {
+      this.mustState(id)
+      if (!corners) return this.change(id, 'box', { corners: null }, by)
+      const size = this.stmt('SELECT f.width, f.height FROM plates p JOIN frames f ON f.id = p.frame_id WHERE p.id = ?').get(id) as
+        | { width: number; height: number }
+        | undefined
+      if (!size) throw new LibraryError('not-found', `the frame of plate ${id} not found`)
+      // the corners are clamped to the frame like a box; the box is their bounding box
+      const clamp = (v: number, max: number): number => Math.min(max, Math.max(0, v))
+      const q = corners.map(([x, y]) => [clamp(x, size.width), clamp(y, size.height)]) as Quad
+      this.change(id, 'box', { corners: q, box: fitBox(quadBox(q), size.width, size.height) }, by)
+    })
+    return this.mustRow(id)
+  }
+
   /** a hand-drawn plate on a frame (state 'manual', or 'illegible' without text); for a video frame that
    *  was not sampled, the frame row is created from the media's size and fps */
   add(mediaId: number, frameIdx: number, box: Box, text: string, by: string, illegible = false): PlateRow {
-    const clean = normalizePlateText(text)
+    const clean = plateFromInput(text)
     if (illegible && clean) throw new LibraryError('invalid-request', 'an illegible plate has no text')
     if (!illegible && !clean) throw new LibraryError('invalid-request', 'a new plate needs its text, or mark it illegible')
     const state: ReviewState = illegible ? 'illegible' : 'manual'
@@ -278,6 +300,7 @@ export class Writer extends Statements {
 function matches(cur: PlateState, expected: Fields): boolean {
   if (expected.text !== undefined && expected.text !== cur.text) return false
   if (expected.reviewState !== undefined && expected.reviewState !== cur.reviewState) return false
+  if (expected.corners !== undefined && JSON.stringify(expected.corners) !== JSON.stringify(cur.corners)) return false
   if (expected.box !== undefined) {
     const a = expected.box
     const b = cur.box

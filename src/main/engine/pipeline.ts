@@ -1,14 +1,16 @@
 // The single-thread recognition pipeline: decode → detect → crop → recognise. One instance per
 // worker thread (pool.ts); also usable directly (tests, one-off scripts) without any threads.
 import * as ort from 'onnxruntime-node'
-import type { ExecutionProvider, ImageRecognition, PlateRead, RecognizedPlate } from '../../shared/types'
+import type { Detection, ExecutionProvider, ImageRecognition, PlateRead, RecognizedPlate } from '../../shared/types'
 import { decodeImageFile, type DecodedImage } from '../media/images'
 import { readFile } from 'node:fs/promises'
 import { DEFAULT_DETECTION_THRESHOLD, Detector, type VariantFactory } from './detector'
 import { rectangularModel } from './rect-model'
 import { getModel, resolveModelPath, type ModelEntry } from './models'
 import { averageSlots, decodeSlots, Recognizer } from './recognizer'
+import { layoutRead, readUnits } from './layout'
 import type { RawImage, RecognizeOptions } from './types'
+import type { RgbImage } from './preprocess'
 
 export interface PipelineOptions {
   modelsDir?: string
@@ -252,44 +254,19 @@ export class Pipeline {
     else throw new Error('this engine reads plate crops only (started without a detector): ask for { crop: true }')
     const t2 = performance.now()
     const plates: RecognizedPlate[] = []
-    const topN = this.opts.topN ?? 10
-    const chainId = recognizers.map((r) => r.entry.id).join('+')
-    const place = (d: (typeof dets)[number], read: PlateRead): void => {
+    if (dets.length) {
+      const reads = await this.read(img, dets, recognizers, !!ro.crop)
       const s = img.scale
-      plates.push({
-        detection: { ...d, box: { x1: d.box.x1 / s, y1: d.box.y1 / s, x2: d.box.x2 / s, y2: d.box.y2 / s } },
-        read: read.text ? read : null
-      })
-    }
-    if (dets.length && recognizers[0]!.kind === 'ctc') {
-      const boxes = dets.map((d) => d.box)
-      const ropts = ro.crop ? { padX: 0, padY: 0 } : { padX: this.opts.padX, padY: this.opts.padY }
-      const reads = await recognizers[0]!.read(recognizers[0]!.prepare(img, boxes, ropts), boxes.length, topN)
-      dets.forEach((d, i) => place(d, reads[i]!))
-    } else if (dets.length) {
-      const boxes = dets.map((d) => d.box)
-      // crops are taken from the working image (full resolution for anything up to maxSide)
-      const ropts = ro.crop ? { padX: 0, padY: 0 } : { padX: this.opts.padX, padY: this.opts.padY }
-      const batch = recognizers[0]!.prepare(img, boxes, ropts)
-      const probs = await recognizers[0]!.runBatch(batch, boxes.length)
-      if (recognizers.length > 1) {
-        const below = this.opts.ensembleBelow ?? DEFAULT_ENSEMBLE_BELOW
-        // an empty primary reading is almost always a false detection: not worth a second model
-        const unsure = probs.flatMap((p, i) => {
-          const r = decodeSlots(p, '', 0)
-          return r.text && r.confidence < below ? [i] : []
+      dets.forEach((d, i) => {
+        plates.push({
+          detection: {
+            ...d,
+            box: { x1: d.box.x1 / s, y1: d.box.y1 / s, x2: d.box.x2 / s, y2: d.box.y2 / s },
+            ...(d.corners ? { corners: d.corners.map(([x, y]) => [x / s, y / s]) as typeof d.corners } : {})
+          },
+          read: reads[i]!
         })
-        if (unsure.length) {
-          const per = batch.length / boxes.length
-          const sub = new Uint8Array(per * unsure.length)
-          unsure.forEach((i, j) => sub.set(batch.subarray(i * per, (i + 1) * per), j * per))
-          for (const r of recognizers.slice(1)) {
-            const more = await r.runBatch(sub, unsure.length)
-            unsure.forEach((i, j) => (probs[i] = averageSlots(probs[i]!, more[j]!)))
-          }
-        }
-      }
-      dets.forEach((d, i) => place(d, decodeSlots(probs[i]!, chainId, topN)))
+      })
     }
     const t3 = performance.now()
     return {
@@ -298,6 +275,57 @@ export class Pipeline {
       plates,
       timings: { decodeMs, detectMs: t2 - t1, ocrMs: t3 - t2, totalMs: t3 - t0 }
     }
+  }
+
+  /**
+   * OCR of detections given in `img` pixels, one read (or null) per detection, by `recognizers` (default:
+   * the pipeline's own chain). Crops are taken from the working image (full resolution for anything up to
+   * maxSide); `crop`: the boxes are whole plate crops, read without padding. A detection with corners is
+   * read from its rectified plate, a two-row one also row by row to place the row break (layout.ts).
+   */
+  async read(
+    img: RgbImage,
+    dets: Pick<Detection, 'box' | 'corners' | 'rows'>[],
+    recognizers: Recognizer[] = this.recognizers,
+    crop = false
+  ): Promise<(PlateRead | null)[]> {
+    if (dets.length === 0) return []
+    const ropts = crop ? { padX: 0, padY: 0 } : { padX: this.opts.padX, padY: this.opts.padY }
+    const units = readUnits(img, dets)
+    const n = units.length
+    const rec0 = recognizers[0]!
+    const parts = units.map((u) => rec0.prepare(u.img, [u.box], u.pad ? ropts : { padX: 0, padY: 0 }))
+    const batch = new Uint8Array(parts.reduce((k, p) => k + p.length, 0))
+    parts.reduce((o, p) => (batch.set(p, o), o + p.length), 0)
+    const topN = this.opts.topN ?? 10
+    let reads: PlateRead[]
+    if (rec0.kind === 'ctc') reads = await rec0.read(batch, n, topN)
+    else {
+      const probs = await rec0.runBatch(batch, n)
+      if (recognizers.length > 1) {
+        const below = this.opts.ensembleBelow ?? DEFAULT_ENSEMBLE_BELOW
+        // an empty primary reading is almost always a false detection: not worth a second model
+        const unsure = probs.flatMap((p, i) => {
+          const r = decodeSlots(p, '', 0)
+          return r.text && r.confidence < below ? [i] : []
+        })
+        if (unsure.length) {
+          const per = batch.length / n
+          const sub = new Uint8Array(per * unsure.length)
+          unsure.forEach((i, j) => sub.set(batch.subarray(i * per, (i + 1) * per), j * per))
+          for (const r of recognizers.slice(1)) {
+            const more = await r.runBatch(sub, unsure.length)
+            unsure.forEach((i, j) => (probs[i] = averageSlots(probs[i]!, more[j]!)))
+          }
+        }
+      }
+      const chainId = recognizers.map((r) => r.entry.id).join('+')
+      reads = probs.map((p) => decodeSlots(p, chainId, topN))
+    }
+    return dets.map((_, i) => {
+      const read = layoutRead(units.flatMap((u, k) => (u.det === i ? [{ role: u.role, read: reads[k]! }] : [])))
+      return read.text ? read : null
+    })
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@
 // `recognized*` is the same over the detected plates only (the OCR's own accuracy).
 import { resolve } from 'node:path'
 import type { Engine } from '../engine/types'
+import { singleLine } from '../../shared/plate-text'
 import { findGroundTruth, relPath, type FindResult, type GtImage } from './ground-truth'
 import { DetectionStats, IOU_THRESHOLD, TextStats, matchBoxes, timingSummary, type ConfusionPair, type DetectionSummary, type TimingSummary } from './metrics'
 
@@ -88,10 +89,12 @@ export async function evaluateDataset(root: string, engine: Pick<Engine, 'recogn
     gt.plates.forEach((p, gi) => {
       if (!p.text) return
       const pi = byGt.get(gi)
-      const read = pi == null ? '' : (preds[pi].read?.text ?? '')
-      e2e.add(p.text, read)
-      if (pi != null) ocr.add(p.text, read)
-      if (read !== p.text) misreads.push({ truth: p.text, read })
+      // characters are scored, not the layout: a two-row label matches a read without the row break
+      const truth = singleLine(p.text)
+      const read = pi == null ? '' : singleLine(preds[pi].read?.text ?? '')
+      e2e.add(truth, read)
+      if (pi != null) ocr.add(truth, read)
+      if (read !== truth) misreads.push({ truth, read })
     })
     totals.push(rec.timings.totalMs)
     stage.decode += rec.timings.decodeMs

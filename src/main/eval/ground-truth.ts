@@ -7,6 +7,7 @@ import { basename, dirname, extname, join, relative, resolve, sep } from 'node:p
 import { XMLParser } from 'fast-xml-parser'
 import sharp, { type Metadata } from 'sharp'
 import type { Box } from '../../shared/types'
+import type { Quad } from '../../shared/geometry'
 import { decodeImageFile, isImagePath } from '../media/images'
 import { iou } from './metrics'
 
@@ -18,6 +19,10 @@ export interface GtPlate {
   text: string | null
   /** plates.tsv legibility column when present: clear | unsure | illegible */
   legibility?: string
+  /** the plate's corners (TL, TR, BR, BL) when the labels give them (CCPD, UFPR/RodoSol) */
+  corners?: Quad
+  /** the set's region / country code when it gives one (fast-plate-ocr plate_region) */
+  region?: string
 }
 
 export interface GtImage {

@@ -1,5 +1,7 @@
 // COCO detection dataset: images/X.jpg and one annotations.json with images, annotations (bbox [x, y, w, h]
 // in pixels; the plate text and review facts in `attributes`, as CVAT writes them) and categories.
+// A plate with corners also gets them as its segmentation polygon and as 4 COCO keypoints (TL, TR, BR, BL,
+// the category's `keypoints`), so keypoint/pose trainers read the quadrilateral unchanged.
 // Streamed: images and annotations go to two part files while frames are written, and are joined into
 // the final JSON at the end, so memory never holds the whole list.
 import { createReadStream } from 'node:fs'
@@ -26,6 +28,9 @@ import {
   type ExportHooks,
   type ExportResult
 } from './common'
+
+/** The keypoint names of a plate's corners, in the order the library stores them. */
+export const COCO_CORNER_NAMES = ['top_left', 'top_right', 'bottom_right', 'bottom_left']
 
 const r2 = (n: number): number => Math.round(n * 100) / 100
 
@@ -78,7 +83,8 @@ export async function exportCoco(db: Db, opts: ExportOptions, target: ExportDir,
             bbox: [r2(b.x1), r2(b.y1), r2(w), r2(h)],
             area: r2(w * h),
             iscrowd: 0,
-            segmentation: [],
+            segmentation: l.corners ? [l.corners.flatMap(([x, y]) => [r2(x), r2(y)])] : [],
+            ...(l.corners ? { keypoints: l.corners.flatMap(([x, y]) => [r2(x), r2(y), 2]), num_keypoints: 4 } : {}),
             attributes: { text: l.text, region: l.region, review_state: l.reviewState, confidence: l.confidence, plate_id: l.plateId, track_id: l.trackId }
           }
           await annPart.write((myAnnId > 1 ? ',\n' : '') + JSON.stringify(ann))
@@ -98,7 +104,7 @@ export async function exportCoco(db: Db, opts: ExportOptions, target: ExportDir,
   }
   const json = new TextWriter(target.claim(join(out, 'annotations.json')))
   const info = { description: 'License plates exported by PlateDesk', date_created: new Date().toISOString(), version: '1.0' }
-  await json.write(`{\n"info": ${JSON.stringify(info)},\n"licenses": [],\n"categories": [${JSON.stringify({ id: 1, name: PLATE_CLASS, supercategory: 'vehicle' })}],\n"images": [\n`)
+  await json.write(`{\n"info": ${JSON.stringify(info)},\n"licenses": [],\n"categories": [${JSON.stringify({ id: 1, name: PLATE_CLASS, supercategory: 'vehicle', keypoints: COCO_CORNER_NAMES, skeleton: [[1, 2], [2, 3], [3, 4], [4, 1]] })}],\n"images": [\n`)
   await pipeInto(join(out, '.images.part'), json)
   await json.write('\n],\n"annotations": [\n')
   await pipeInto(join(out, '.annotations.part'), json)

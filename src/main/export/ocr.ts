@@ -13,6 +13,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import type { Box, ExportOptions } from '../../shared/types'
+import { singleLine } from '../../shared/plate-text'
 import { countSelectedPlates, iterateExportFrames, selectionParams, selectionWhere, type Db, type ExportLabel } from '../db/training-reader'
 import {
   SPLITS,
@@ -110,10 +111,12 @@ export async function exportOcr(db: Db, opts: ExportOptions, target: ExportDir, 
               img = img.resize({ width: opts.cropWidth, height: opts.cropHeight, fit: opts.cropWidth && opts.cropHeight ? 'fill' : 'inside' })
             }
             await img.jpeg({ quality: 95 }).toFile(target.claim(join(out, rel)))
+            // the OCR list formats are one line per crop: a two-row plate is written top row first
+            const text = singleLine(l.text)
             const line = paddle
-              ? `${rel}\t${l.text}\n`
-              : [rel, l.text, ...(withRegion ? [l.region ?? ''] : [])].map(csvField).join(',') + '\n'
-            for (const ch of l.text) chars.add(ch)
+              ? `${rel}\t${text}\n`
+              : [rel, text, ...(withRegion ? [l.region ?? ''] : [])].map(csvField).join(',') + '\n'
+            for (const ch of text) chars.add(ch)
             await all.write(line)
             await lists[split].write(line)
             result.images++

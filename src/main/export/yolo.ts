@@ -3,7 +3,8 @@
 // sha256), so frames of one video never straddle splits.
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { ExportOptions } from '../../shared/types'
+import type { Box, ExportOptions } from '../../shared/types'
+import type { Quad } from '../../shared/geometry'
 import { countSelectedPlates, iterateExportFrames, type Db } from '../db/training-reader'
 import {
   PLATE_CLASS,
@@ -25,6 +26,29 @@ import {
   type ExportHooks,
   type ExportResult
 } from './common'
+
+const f6 = (v: number): string => Math.max(0, Math.min(1, v)).toFixed(6)
+
+/**
+ * One label row. box: `0 cx cy w h`. pose (Ultralytics keypoints): the box then each corner `x y 2`, or
+ * `0 0 0` (not labelled) for a plate without corners. obb (Ultralytics oriented boxes): `0 x1 y1 … x4 y4`,
+ * the corners, or the box's own corners when the plate has none. All normalised to the frame.
+ */
+export function yoloLine(kind: 'box' | 'pose' | 'obb', cx: number, cy: number, w: number, h: number, corners: Quad | null, b: Box, fw: number, fh: number): string {
+  const box = `${f6(cx)} ${f6(cy)} ${f6(w)} ${f6(h)}`
+  if (kind === 'box') return `0 ${box}`
+  if (kind === 'pose') {
+    const kp = corners ? corners.map(([x, y]) => `${f6(x / fw)} ${f6(y / fh)} 2`) : Array(4).fill('0.000000 0.000000 0')
+    return `0 ${box} ${kp.join(' ')}`
+  }
+  const q: Quad = corners ?? [
+    [b.x1, b.y1],
+    [b.x2, b.y1],
+    [b.x2, b.y2],
+    [b.x1, b.y2]
+  ]
+  return `0 ${q.map(([x, y]) => `${f6(x / fw)} ${f6(y / fh)}`).join(' ')}`
+}
 
 export async function exportYolo(db: Db, opts: ExportOptions, target: ExportDir, hooks: ExportHooks = {}): Promise<ExportResult> {
   const out = target.dir
@@ -55,7 +79,7 @@ export async function exportYolo(db: Db, opts: ExportOptions, target: ExportDir,
         const cy = (b.y1 + b.y2) / 2 / frame.height
         const w = (b.x2 - b.x1) / frame.width
         const h = (b.y2 - b.y1) / frame.height
-        lines.push(`0 ${cx.toFixed(6)} ${cy.toFixed(6)} ${w.toFixed(6)} ${h.toFixed(6)}`)
+        lines.push(yoloLine(opts.yoloLabels ?? 'box', cx, cy, w, h, l.corners, b, frame.width, frame.height))
       }
       await source.writeFrame(frame, join(out, 'images', split, stem), target.claim)
       // the label file is written after its image, so a failed image leaves no orphan label
@@ -80,6 +104,8 @@ export async function exportYolo(db: Db, opts: ExportOptions, target: ExportDir,
       'nc: 1',
       'names:',
       `  0: ${PLATE_CLASS}`,
+      // pose: the corners TL, TR, BR, BL (x, y, visibility); a horizontal flip swaps left and right
+      ...(opts.yoloLabels === 'pose' ? ['kpt_shape: [4, 3]', 'flip_idx: [1, 0, 3, 2]'] : []),
       ''
     ].join('\n')
   )

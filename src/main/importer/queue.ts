@@ -586,7 +586,9 @@ function toDetections(rec: ImageRecognition, detector: string, sx = 1, sy = 1): 
   return rec.plates.map((p) => {
     const b = p.detection.box
     const box = sx === 1 && sy === 1 ? b : { x1: b.x1 * sx, y1: b.y1 * sy, x2: b.x2 * sx, y2: b.y2 * sy }
-    return { box, score: p.detection.score, detector, read: p.read }
+    const c = p.detection.corners
+    const corners = c && (sx === 1 && sy === 1 ? c : (c.map(([x, y]) => [x * sx, y * sy]) as typeof c))
+    return { box, score: p.detection.score, detector, read: p.read, ...(corners ? { corners } : {}) }
   })
 }
 

@@ -30,6 +30,7 @@ export const channelGroups = {
     'plates.correct',
     'plates.reject',
     'plates.setBox',
+    'plates.setCorners',
     'plates.add',
     'plates.illegible',
     'plates.bulkConfirm',

@@ -7,6 +7,7 @@ import { userInfo } from 'node:os'
 import sharp from 'sharp'
 import type { Handlers } from '../../shared/api'
 import type { Box } from '../../shared/types'
+import type { Quad } from '../../shared/geometry'
 import type { Library } from '../db/index'
 import type { Engine } from '../engine/types'
 import { ImportQueue } from '../importer/queue'
@@ -34,6 +35,7 @@ export type LibraryChannel =
   | 'plates.correct'
   | 'plates.reject'
   | 'plates.setBox'
+  | 'plates.setCorners'
   | 'plates.add'
   | 'plates.illegible'
   | 'plates.bulkConfirm'
@@ -131,6 +133,7 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
     'plates.correct': (req) => reviewed(writer.correct(req.id, req.text, by)),
     'plates.reject': (req) => reviewed(writer.reject(req.id, by)),
     'plates.setBox': (req) => reviewed(writer.setBox(req.id, req.box, by)),
+    'plates.setCorners': (req) => reviewed(writer.setCorners(req.id, req.corners as Quad | null, by)),
     'plates.add': (req) => reviewed(writer.add(req.mediaId, req.frameIdx, req.box, req.text, by, req.illegible)),
     'plates.illegible': (req) => reviewed(writer.illegible(req.id, by)),
     'plates.bulkConfirm': (req) => {

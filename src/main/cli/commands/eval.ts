@@ -6,6 +6,7 @@ import { openLibrary } from '../../db/index'
 import type { Engine, EngineOptions } from '../../engine/types'
 import { evaluateDataset, formatDatasetReport } from '../../eval/dataset'
 import { findGroundTruth } from '../../eval/ground-truth'
+import { SEED_FORMATS, findSeedLabels, type SeedFormat } from '../../eval/seed-labels'
 import { evaluateLibrary } from '../../eval/library'
 
 interface EvalCliOptions {
@@ -13,6 +14,7 @@ interface EvalCliOptions {
   workers?: string
   json?: boolean
   iou?: string
+  format?: string
 }
 
 /** The engine factory, loaded lazily so `eval --db` never loads ONNX. */
@@ -45,6 +47,7 @@ export function registerEval(program: Command): void {
     .option('--workers <n>', 'engine worker threads (DIR mode)')
     .option('--iou <t>', 'IoU threshold for a detection match (DIR mode)', '0.5')
     .option('--json', 'print the full report as JSON')
+    .option('--format <format>', `DIR mode: read only this kind of labels (openalpr | voc | yolo | ${SEED_FORMATS.join(' | ')}); default: what lies beside the images`)
     .action(async (dir: string | undefined, o: EvalCliOptions) => {
       if (!!dir === !!o.db) {
         process.stderr.write('platedesk eval: give either a folder (platedesk eval DIR) or --db FILE\n')
@@ -85,8 +88,17 @@ export function registerEval(program: Command): void {
         process.exitCode = 2
         return
       }
+      const formats = ['openalpr', 'voc', 'yolo', ...SEED_FORMATS]
+      if (o.format != null && !formats.includes(o.format)) {
+        process.stderr.write(`platedesk eval: --format must be one of ${formats.join(', ')}, got "${o.format}"\n`)
+        process.exitCode = 2
+        return
+      }
       // labels first: a folder without any should not cost an engine start (or need the models)
-      const groundTruth = await findGroundTruth(root)
+      const groundTruth =
+        o.format && (SEED_FORMATS as string[]).includes(o.format)
+          ? await findSeedLabels(root, o.format as SeedFormat)
+          : await findGroundTruth(root, o.format ? { format: o.format as 'openalpr' | 'voc' | 'yolo' } : {})
       if (groundTruth.images.length === 0) {
         for (const f of groundTruth.errors) process.stderr.write(`failed: ${f.path}: ${f.error}\n`)
         process.stderr.write(`platedesk eval: no labelled images under ${root} (looked for X.txt, X.xml, annotations/X.xml, labels/X.txt, plates.tsv)\n`)

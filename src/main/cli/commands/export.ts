@@ -18,6 +18,7 @@ interface ExportCliOptions {
   cropSize?: string
   split?: string
   json?: boolean
+  yoloLabels?: string
 }
 
 /** CLI flags → ExportOptions (validated by the same zod schema as the API). Throws with the bad flag named. */
@@ -50,6 +51,7 @@ export function exportOptionsFromCli(o: ExportCliOptions): ExportOptions {
     raw.split = parts
   }
   if (o.overwrite) raw.overwrite = true
+  if (o.yoloLabels != null) raw.yoloLabels = o.yoloLabels
   const parsed = exportOptionsSchema.safeParse(raw)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
@@ -72,6 +74,7 @@ export function registerExport(program: Command): void {
     .option('--split <r>', 'train,val,test ratios (default 0.8,0.1,0.1)')
     .option('--overwrite', 'write into a non-empty folder: replaces only the files a previous PlateDesk export of this format wrote (listed in .platedesk-export.json), never anything else')
     .option('--json', 'print the result as JSON')
+    .option('--yolo-labels <kind>', 'YOLO: box (default) | pose (box + 4 corner keypoints) | obb (4 corners)')
     .action(async (o: ExportCliOptions) => {
       let opts: ExportOptions
       try {

@@ -1,17 +1,15 @@
 import type { Command } from 'commander'
 import { resolve } from 'node:path'
-import { importGroundTruth, type LabelImportFormat } from '../../db/ground-truth-writer'
+import { LABEL_IMPORT_FORMATS as FORMATS, importGroundTruth, type LabelImportFormat } from '../../db/ground-truth-writer'
 import { openLibrary } from '../../db/index'
-
-const FORMATS: LabelImportFormat[] = ['openalpr', 'yolo', 'voc']
 
 export function registerImportLabels(program: Command): void {
   program
     .command('import-labels')
     .description('import a labelled image set as reviewed ground truth (plates confirmed when labelled with text, else manual)')
-    .argument('<path>', 'folder of images with label files next to them (or in annotations/ / labels/ beside)')
+    .argument('<path>', 'folder of images with label files next to them (or in annotations/ / labels/ beside); ccpd: the names are the labels; crops: named by their text; fast-plate-ocr: its CSV or the folder holding it')
     .requiredOption('--db <file>', 'library file (created when missing)')
-    .requiredOption('--format <format>', 'openalpr | yolo | voc')
+    .requiredOption('--format <format>', FORMATS.join(' | '))
     .option('--folder <name>', 'source folder recorded for the media (default: the imported path)')
     .option('--json', 'print the result as JSON')
     .action(async (path: string, o: { db: string; format: string; folder?: string; json?: boolean }) => {

@@ -14,6 +14,8 @@ import { isTextTarget } from '../hooks/useShortcut'
 import { useSize } from '../hooks/useSize'
 import { MediaImage } from './MediaImage'
 import { MONO } from '../theme'
+import type { Quad } from '@shared/geometry'
+import { CornersOverlay } from './CornersOverlay'
 import { clampView, fitScale as fitScaleOf, loupeLayout, showBox, zoomAt, type View } from './frameZoom'
 
 export interface FrameBox {
@@ -68,6 +70,9 @@ export function FrameView(props: {
   onBoxChange?: (box: BoxT) => void
   onDrawn?: (box: BoxT) => void
   onSelectBox?: (id: number) => void
+  /** the current plate's corners, drawn as a polygon; draggable when editable and onCornersChange is given */
+  corners?: Quad | null
+  onCornersChange?: (corners: Quad) => void
 }) {
   const { mediaId, frameIdx, width: W, height: H, boxes = [], current, editable, drawing, onBoxChange, onDrawn, onSelectBox } = props
   const theme = useTheme()
@@ -317,6 +322,18 @@ export function FrameView(props: {
                     )
                   })}
               </g>
+            )}
+            {current && props.corners && (
+              <CornersOverlay
+                corners={props.corners}
+                px={px}
+                width={W}
+                height={H}
+                color={theme.palette.secondary.main}
+                editable={editable && !drawing && !!props.onCornersChange}
+                toImage={toImage}
+                onChange={props.onCornersChange}
+              />
             )}
             {drag?.kind === 'draw' && draft && (
               <rect

@@ -25,8 +25,9 @@ export function PlateText({ text, size = 'md', muted = false }: { text: string; 
       }}
     >
       <Box component="span" sx={{ width: 6, bgcolor: muted ? 'transparent' : '#1d4fb8' }} />
-      <Box component="span" sx={{ px: 0.75 }}>
-        {text || '—'}
+      {/* a two-row plate: one line per row, top first */}
+      <Box component="span" sx={{ px: 0.75, display: 'inline-flex', flexDirection: 'column', alignItems: 'center' }}>
+        {text ? text.split('\n').map((row, i) => <span key={i}>{row}</span>) : '—'}
       </Box>
     </Box>
   )

@@ -55,6 +55,7 @@ export function ExportScreen() {
   const [cropW, setCropW] = useState(128)
   const [cropH, setCropH] = useState(64)
   const [split, setSplit] = useState<[number, number, number]>([0.8, 0.1, 0.1])
+  const [yoloLabels, setYoloLabels] = useState<'box' | 'pose' | 'obb'>('box')
   const [overwrite, setOverwrite] = useState(false)
   const [progress, setProgress] = useState<ExportProgress | null>(null)
   const [report, setReport] = useState<EvalReport | null>(null)
@@ -81,7 +82,7 @@ export function ExportScreen() {
         ...(unreviewed ? { includeUnreviewedAbove: threshold } : {}),
         videoFrames: videoFrames === 'best' ? 'best' : { everyNth },
         ...(ocr ? { cropWidth: cropW, cropHeight: cropH } : {}),
-        ...(format === 'yolo' ? { split } : {}),
+        ...(format === 'yolo' ? { split, yoloLabels } : {}),
         overwrite
       })
       setProgress({ jobId: r.jobId, done: 0, total: 0, state: 'running', outDir: outDir.trim(), error: null })
@@ -157,6 +158,13 @@ export function ExportScreen() {
                     <TextField label="Crop width" type="number" value={cropW} onChange={(e) => setCropW(Number(e.target.value) || 128)} sx={{ width: 120 }} />
                     <TextField label="Crop height" type="number" value={cropH} onChange={(e) => setCropH(Number(e.target.value) || 64)} sx={{ width: 120 }} />
                   </>
+                )}
+                {format === 'yolo' && (
+                  <TextField select label="YOLO labels" value={yoloLabels} onChange={(e) => setYoloLabels(e.target.value as 'box' | 'pose' | 'obb')} sx={{ width: 200 }} data-testid="export-yolo-labels">
+                    <MenuItem value="box">Boxes</MenuItem>
+                    <MenuItem value="pose">Pose (box + 4 corners)</MenuItem>
+                    <MenuItem value="obb">Oriented boxes (corners)</MenuItem>
+                  </TextField>
                 )}
                 {format === 'yolo' &&
                   (['train', 'val', 'test'] as const).map((name, i) => (

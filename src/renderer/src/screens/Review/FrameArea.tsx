@@ -13,6 +13,7 @@ export const FrameArea = memo(function FrameArea(props: {
   siblings: PlateRow[] | undefined
   drawing: boolean
   onBoxChange: (box: BoxT) => void
+  onCornersChange: (corners: NonNullable<PlateRow['corners']> | null) => void
   onDrawn: (box: BoxT) => void
   onSelectBox: (id: number) => void
 }) {
@@ -53,6 +54,8 @@ export const FrameArea = memo(function FrameArea(props: {
           editable
           drawing={drawing}
           onBoxChange={props.onBoxChange}
+          corners={plate.corners ?? null}
+          onCornersChange={props.onCornersChange}
           onDrawn={props.onDrawn}
           onSelectBox={props.onSelectBox}
         />

@@ -16,7 +16,7 @@ import { useCall } from '../../hooks/useApi'
 import { useEvent } from '../../hooks/useEvent'
 import { useShortcut } from '../../hooks/useShortcut'
 import { navigate } from '../../nav'
-import { ActionQueue, actionSpec, type ReviewAction } from './actions'
+import { ActionQueue, actionSpec, type Corners, type ReviewAction } from './actions'
 import { BulkConfirmDialog } from './BulkConfirmDialog'
 import { Drafts } from './drafts'
 import { Filters } from './Filters'
@@ -27,6 +27,7 @@ import { PlateCache, placeholderDetail, rowOf } from './plateCache'
 import { QueueList } from './QueueList'
 import { useQueue } from './useQueue'
 import { candidateChoices } from './normalize'
+import { plateForInput } from '@shared/plate-text'
 
 // memoised here: a key re-renders the editor and the changed rows, not the filters
 const FiltersMemo = memo(Filters)
@@ -200,7 +201,7 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
             if (prevLocal) cache.put(prevLocal)
             else cache.drop(id)
             queueRef.current.patch(prevLocal ?? before)
-            if (draft !== undefined && !Drafts.has(id)) Drafts.set(id, draft, before.text)
+            if (draft !== undefined && !Drafts.has(id)) Drafts.set(id, draft, plateForInput(before.text))
             notify(`Plate ${before.text || `#${id}`} was not saved: ${ApiError.from(err).message}`, 'error')
           }
         )
@@ -213,12 +214,13 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
   const submit = useCallback(() => {
     const plate = current()
     if (!plate) return
-    const text = Drafts.get(plate.id) ?? plate.text
+    const stored = plateForInput(plate.text) // a two-row plate edits as ROW1/ROW2
+    const text = Drafts.get(plate.id) ?? stored
     if (!text) {
       notify('Type the plate text; Ctrl+I if it is a plate nobody can read; Delete if it is not a plate', 'warning')
       return
     }
-    if (text !== plate.text) dispatch({ kind: 'correct', plateId: plate.id, text })
+    if (text !== stored) dispatch({ kind: 'correct', plateId: plate.id, text })
     else if (plate.reviewState === 'unreviewed' || plate.reviewState === 'rejected') dispatch({ kind: 'confirm', plateId: plate.id })
     else select(selRef.current.index + 1)
   }, [current, dispatch, notify, select])
@@ -270,6 +272,13 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
     },
     [current, dispatch]
   )
+  const setCorners = useCallback(
+    (corners: Corners | null) => {
+      const plate = current()
+      if (plate) dispatch({ kind: 'corners', plateId: plate.id, corners })
+    },
+    [current, dispatch]
+  )
 
   const addPlate = useCallback(
     async (t: string, illegible = false) => {
@@ -292,11 +301,11 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
     [detail, drawn, call, notify, cache, actions, resync]
   )
 
-  const text = detail ? (Drafts.get(detail.id) ?? detail.text) : ''
+  const text = detail ? (Drafts.get(detail.id) ?? plateForInput(detail.text)) : ''
   const onText = useCallback(
     (t: string) => {
       const plate = current()
-      if (plate) Drafts.set(plate.id, t, plate.text)
+      if (plate) Drafts.set(plate.id, t, plateForInput(plate.text))
     },
     [current]
   )
@@ -329,7 +338,7 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
       const n = e.key.startsWith('F') ? Number(e.key.slice(1)) : Number(e.code.replace(/\D/g, ''))
       const plate = current()
       const c = plate ? candidateChoices(plate.candidates)[n - 1] : undefined
-      if (plate && c) Drafts.set(plate.id, c.plate, plate.text)
+      if (plate && c) Drafts.set(plate.id, plateForInput(c.plate), plateForInput(plate.text))
     },
     keys
   )
@@ -413,7 +422,15 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
             </Box>
             <Divider />
             {framePlate && (
-              <FrameArea plate={framePlate} siblings={siblings} drawing={drawing} onBoxChange={setBox} onDrawn={onDrawn} onSelectBox={onSelectBox} />
+              <FrameArea
+                plate={framePlate}
+                siblings={siblings}
+                drawing={drawing}
+                onBoxChange={setBox}
+                onCornersChange={setCorners}
+                onDrawn={onDrawn}
+                onSelectBox={onSelectBox}
+              />
             )}
           </>
         ) : (

@@ -12,6 +12,9 @@ export type ReviewAction =
   | { kind: 'reject'; plateId: number }
   | { kind: 'illegible'; plateId: number }
   | { kind: 'box'; plateId: number; box: Box }
+  | { kind: 'corners'; plateId: number; corners: Corners | null }
+
+export type Corners = NonNullable<PlateRow['corners']>
 
 export type ActionKind = ReviewAction['kind']
 
@@ -55,6 +58,11 @@ export const ACTIONS: { [K in ActionKind]: ActionSpec<Extract<ReviewAction, { ki
   box: {
     optimistic: (row, a) => ({ ...row, box: a.box }),
     send: (a) => api.call('plates.setBox', { id: a.plateId, box: a.box }),
+    advance: false
+  },
+  corners: {
+    optimistic: (row, a) => ({ ...row, corners: a.corners }),
+    send: (a) => api.call('plates.setCorners', { id: a.plateId, corners: a.corners }),
     advance: false
   }
 }
