@@ -388,7 +388,7 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
     <Box sx={{ display: 'grid', gridTemplateColumns: 'clamp(280px, 28vw, 380px) minmax(0, 1fr)', height: '100%', minHeight: 0 }}>
       <Box sx={{ display: 'flex', flexDirection: 'column', borderRight: 1, borderColor: 'divider', minHeight: 0, bgcolor: 'background.paper' }}>
         <FiltersMemo filter={filter} sort={sort} lowConfidence={settings?.lowConfidence ?? 0.7} onChange={onFilters} />
-        <QueueHeader total={queue.total} actions={actions} oneFile={filter.mediaId !== undefined} onAllFiles={onAllFiles} onBulk={onBulk} />
+        <QueueHeader total={listQueue.total} actions={actions} oneFile={filter.mediaId !== undefined} onAllFiles={onAllFiles} onBulk={onBulk} />
         {queue.error && <Alert severity="error">{queue.error.message}</Alert>}
         <QueueList
           queue={listQueue}
