@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { clipErrorMessage } from '../../shared/api'
 import type { Backend } from '../services/app'
+import { contentType } from '../security'
 import { refuseApiRequest, sameToken, serverOrigins } from './guard'
 
 export interface ServerOptions {
@@ -54,21 +55,6 @@ const COOKIE = 'platedesk_token'
 const CSP =
   "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; " +
   "connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.map': 'application/json'
-}
 
 /** out/renderer relative to this module, in the source tree (src/main/server) or the bundle (out/main). */
 export function defaultRendererDir(): string {
@@ -187,7 +173,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return sendError(res, 404, 'not-found', `not found: ${rel}`)
     }
     const headers: Record<string, string> = {
-      'content-type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'content-type': contentType(file),
       'content-length': String(body.length),
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
