@@ -8,7 +8,7 @@
 import type { Box, Detection, PlateRead } from '../../shared/types'
 import { ROW_BREAK } from '../../shared/plate-text'
 import type { Quad } from '../../shared/geometry'
-import { expandBox, type RgbImage } from './preprocess'
+import { cropResize, expandBox, type RgbImage } from './preprocess'
 import { splitRows, warpQuad } from './warp'
 
 /** One image the recogniser reads: `box` inside `img`, with the recogniser's padding or none. */
@@ -21,7 +21,16 @@ export interface ReadUnit {
   role: 'plate' | 'top' | 'bottom'
   /** false: img is already the rectified plate (or row), read whole */
   pad: boolean
+  /** a row of a plate guessed two-row from its shape only (TWO_ROW_ASPECT): the break needs the rows' agreement */
+  guess?: boolean
 }
+
+/**
+ * Box-only detections (and whole-image crops) narrower than this (width/height) are two-row candidates,
+ * also read row by row. Single-row plates are wide: the 31 romania-dashcam boxes are 2.99-4.4, the LPRNet
+ * crops 3.9; two-row plates (motorcycles, Chinese yellow rear plates) are ~1-2.
+ */
+export const TWO_ROW_ASPECT = 2.3
 
 /** Context kept around a rectified plate (fractions of its size): tight corners clip the outer glyphs. */
 export const QUAD_PAD_X = 0.04
@@ -35,6 +44,20 @@ export function readUnits(img: RgbImage, dets: Pick<Detection, 'box' | 'corners'
   dets.forEach((d, i) => {
     if (!d.corners) {
       units.push({ img, box: d.box, det: i, pad: true, role: 'plate' })
+      const w = d.box.x2 - d.box.x1
+      const h = d.box.y2 - d.box.y1
+      if (d.rows === 2 || (d.rows === undefined && h > 0 && w / h < TWO_ROW_ASPECT)) {
+        // the box's own pixels (horizontal context as for corners), cut at 0.4 like a rectified plate
+        const b = expandBox(d.box, QUAD_PAD_X, 0, img.width, img.height)
+        const cw = Math.max(2, Math.round(b.x2 - b.x1))
+        const ch = Math.max(2, Math.round(b.y2 - b.y1))
+        const plate = { data: new Uint8Array(cw * ch * 3), width: cw, height: ch }
+        cropResize(img, b, cw, ch, plate.data, 0)
+        const [top, bottom] = splitRows(plate)
+        const guess = d.rows !== 2
+        units.push({ img: top, box: whole(top), det: i, pad: false, role: 'top', guess })
+        units.push({ img: bottom, box: whole(bottom), det: i, pad: false, role: 'bottom', guess })
+      }
       return
     }
     const q = d.corners as Quad
@@ -73,15 +96,23 @@ function rowsRead(top: PlateRead, bottom: PlateRead): PlateRead {
  * with the row break where the row reads put it (after the top row's text when the plate read starts with
  * it, before the bottom row's when it ends with it, else after as many characters as the top row read).
  */
-export function layoutRead(reads: { role: ReadUnit['role']; read: PlateRead }[]): PlateRead {
+export function layoutRead(reads: { role: ReadUnit['role']; read: PlateRead; guess?: boolean }[]): PlateRead {
   const plate = reads.find((r) => r.role === 'plate')!.read
   const top = reads.find((r) => r.role === 'top')?.read
   const bottom = reads.find((r) => r.role === 'bottom')?.read
   if (!top || !bottom) return plate
   const t = plate.text
+  // a shape-only guess needs two row reads each shorter than the plate read and together about as long: the
+  // halves of a single-row plate each see every character, so they read as (most of) the whole text or nothing
+  const guess = reads.some((r) => r.guess)
+  const n = top.text.length + bottom.text.length
+  if (guess && (!top.text || !bottom.text || top.text.length >= t.length || bottom.text.length >= t.length || n < t.length - 2 || n > t.length + 1)) {
+    return plate
+  }
   let at: number
   if (top.text && t.startsWith(top.text)) at = top.text.length
   else if (bottom.text && t.endsWith(bottom.text)) at = t.length - bottom.text.length
+  else if (guess) at = top.text.length // the plate read stays the text; only the break comes from the rows
   else {
     const rows = rowsRead(top, bottom)
     if (rows.confidence > plate.confidence || !t) return rows

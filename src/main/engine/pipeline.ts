@@ -323,7 +323,7 @@ export class Pipeline {
       reads = probs.map((p) => decodeSlots(p, chainId, topN))
     }
     return dets.map((_, i) => {
-      const read = layoutRead(units.flatMap((u, k) => (u.det === i ? [{ role: u.role, read: reads[k]! }] : [])))
+      const read = layoutRead(units.flatMap((u, k) => (u.det === i ? [{ role: u.role, read: reads[k]!, guess: u.guess }] : [])))
       return read.text ? read : null
     })
   }
