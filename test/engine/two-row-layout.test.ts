@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Pipeline } from '../../src/main/engine/pipeline'
 import { TWO_ROW_ASPECT, layoutRead } from '../../src/main/engine/layout'
 import type { PlateRead } from '../../src/shared/types'
+import { TextStats } from '../../src/main/eval/metrics'
 import { MODELS_SKIP_REASON, fixturesDir, modelsDir, skipReason } from '../helpers/models'
 import { renderTwoRowPlate } from '../helpers/synth-rows'
 
@@ -35,6 +36,14 @@ describe('a row break guessed from the shape', () => {
     expect(l(rd('B305CIL', 0.9), rd('B', 0.2), rd('', 0))).toBe('B305CIL')
     // surer row reads replace the plate read only when the detector said two rows, not on a guess
     expect(l(rd('AB12', 0.3), rd('XY', 0.9), rd('34', 0.9))).toBe('AB\n12')
+  })
+
+  it('a one-line truth (crop file name, plates.tsv) scores a two-row read by its characters; a two-row truth by its rows', () => {
+    const s = new TextStats()
+    s.add('ABC1234', 'ABC\n1234')
+    s.add('ABC\n1234', 'ABC\n1234')
+    s.add('AB\nC1234', 'ABC\n1234')
+    expect([s.count, s.exact]).toEqual([3, 2])
   })
 })
 
