@@ -240,7 +240,9 @@ test('the bulk-confirm threshold is shown in full inside the dialog', async () =
   await page.getByTestId('btn-bulk').click()
   const value = page.getByTestId('bulk-threshold')
   await expect(value).toHaveText('95%')
-  const content = (await page.locator('.MuiDialogContent-root').boundingBox())!
+  // measure this dialog's own content once its opening transition has ended (not another dialog closing)
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity))
+  const content = (await value.locator('xpath=ancestor::div[contains(@class, "MuiDialogContent-root")][1]').boundingBox())!
   const vb = (await value.boundingBox())!
   expect(vb.y).toBeGreaterThanOrEqual(content.y)
   expect(vb.x + vb.width).toBeLessThanOrEqual(content.x + content.width)
