@@ -4,6 +4,8 @@ import { parseHash, routeHash } from '../../src/renderer/src/nav'
 import { matches, parseCombo } from '../../src/renderer/src/hooks/useShortcut'
 import { ApiError } from '../../src/renderer/src/api/errors'
 import { normalizePlate } from '../../src/renderer/src/screens/Review/normalize'
+import { newerProgress } from '../../src/renderer/src/screens/Library/progressOrder'
+import type { ImportProgress } from '../../src/shared/types'
 
 const key = (k: Partial<KeyboardEvent>): KeyboardEvent =>
   ({ ctrlKey: false, altKey: false, shiftKey: false, metaKey: false, key: '', code: '', ...k }) as KeyboardEvent
@@ -70,5 +72,24 @@ describe('candidates', () => {
       'ABI'
     ])
     expect(candidateChoices(Array.from({ length: 20 }, (_, i) => c(`P${i}`, 0.5)))).toHaveLength(9)
+  })
+})
+
+describe('import progress order', () => {
+  const snap = (jobId: number, state: ImportProgress['state'], filesDone: number): ImportProgress => ({
+    jobId, state, filesTotal: 4, filesDone, filesFailed: 0, filesDuplicate: 0, platesFound: 0, currentFile: null, filesPerSecond: 0, etaSeconds: null
+  })
+  it('a status answered late (asked at 1/4) never replaces the finished job it lands after', () => {
+    expect(newerProgress(snap(2, 'done', 4), snap(2, 'running', 1))).toMatchObject({ state: 'done', filesDone: 4 })
+    expect(newerProgress(snap(2, 'running', 3), snap(2, 'running', 1))).toMatchObject({ filesDone: 3 })
+    expect(newerProgress(snap(2, 'done', 4), snap(1, 'running', 1))).toMatchObject({ jobId: 2 })
+  })
+  it('newer jobs, progress, pause, resume and cancel still come through', () => {
+    expect(newerProgress(null, snap(1, 'running', 0))).toMatchObject({ jobId: 1 })
+    expect(newerProgress(snap(1, 'done', 4), snap(2, 'running', 0))).toMatchObject({ jobId: 2 })
+    expect(newerProgress(snap(2, 'running', 1), snap(2, 'paused', 1))).toMatchObject({ state: 'paused' })
+    expect(newerProgress(snap(2, 'paused', 1), snap(2, 'running', 1))).toMatchObject({ state: 'running' })
+    expect(newerProgress(snap(2, 'running', 2), snap(2, 'cancelled', 2))).toMatchObject({ state: 'cancelled' })
+    expect(newerProgress(snap(2, 'running', 2), null)).toMatchObject({ filesDone: 2 })
   })
 })

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useCallback, useEffect, useState } from 'react'
 import { Box, Stack } from '@mui/material'
 import type { ImportProgress } from '@shared/types'
 import { api } from '../../api/client'
@@ -8,20 +8,22 @@ import { FailuresList } from './FailuresList'
 import { ImportCard } from './ImportCard'
 import { ImportProgressCard } from './ImportProgressCard'
 import { MediaGrid } from './MediaGrid'
+import { newerProgress } from './progressOrder'
 
 export function LibraryScreen() {
-  const [progress, setProgress] = useState<ImportProgress | null>(null)
+  const [progress, setShown] = useState<ImportProgress | null>(null)
+  const setProgress = useCallback((p: ImportProgress | null) => setShown((cur) => newerProgress(cur, p)), [])
   useEffect(() => {
     api.call('import.status', {}).then(setProgress, () => undefined)
-  }, [])
-  useEvent('import.progress', (p) => setProgress((cur) => (!cur || p.jobId >= cur.jobId ? p : cur)))
+  }, [setProgress])
+  useEvent('import.progress', setProgress)
 
   return (
     <Box sx={{ height: '100%', overflow: 'auto' }}>
       <Stack spacing={2} sx={{ p: 2, maxWidth: 1400, mx: 'auto' }}>
         <ImportCard
           onStarted={() => {
-            void api.call('import.status', {}).then((p) => p && setProgress(p), () => undefined)
+            void api.call('import.status', {}).then(setProgress, () => undefined)
           }}
         />
         {progress && <ImportProgressCard progress={progress} onChange={setProgress} />}
