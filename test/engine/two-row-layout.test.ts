@@ -10,20 +10,11 @@ import { Pipeline } from '../../src/main/engine/pipeline'
 import { TWO_ROW_ASPECT, layoutRead } from '../../src/main/engine/layout'
 import type { PlateRead } from '../../src/shared/types'
 import { TextStats } from '../../src/main/eval/metrics'
+import { plateRead as rd } from '../helpers/reads'
 import { MODELS_SKIP_REASON, fixturesDir, modelsDir, skipReason } from '../helpers/models'
 import { renderTwoRowPlate } from '../helpers/synth-rows'
 
 const MODELS = modelsDir()
-
-const rd = (text: string, confidence: number): PlateRead => ({
-  text,
-  confidence,
-  charConfidences: [...text].map(() => confidence),
-  candidates: [{ plate: text, confidence }],
-  region: null,
-  regionConfidence: null,
-  modelId: 'm'
-})
 
 describe('a row break guessed from the shape', () => {
   it('needs row reads that split the plate read; halves that each read the whole plate leave it one row', () => {

@@ -10,6 +10,7 @@ import { cropResize } from '../../src/main/engine/preprocess'
 import { applyHomography, homography, rectifiedSize, splitRows, warpQuad } from '../../src/main/engine/warp'
 import { join } from 'node:path'
 import { decodeImageFile } from '../../src/main/media/images'
+import { plateRead as read } from '../helpers/reads'
 import { MODELS_SKIP_REASON, fixturesDir, modelsDir, skipReason } from '../helpers/models'
 import { renderPlate } from '../helpers/synth'
 import { pasteInPerspective, renderTwoRowPlate, type Rgb } from '../helpers/synth-rows'
@@ -79,16 +80,6 @@ describe('homography and perspective warp', () => {
     expect(top.data[0]).toBe(0)
     expect(bottom.data[0]).toBe(8)
   })
-})
-
-const read = (text: string, confidence: number): PlateRead => ({
-  text,
-  confidence,
-  charConfidences: [...text].map(() => confidence),
-  candidates: [{ plate: text, confidence }],
-  region: null,
-  regionConfidence: null,
-  modelId: 'm'
 })
 
 describe('where the row break goes', () => {
