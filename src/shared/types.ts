@@ -74,6 +74,9 @@ export interface OpenAlprResult {
   region: string | null
   region_confidence: number | null
   matches_template?: number
+  /** PlateDesk: the country rule that looked at the read, and the model's own reading (README "Country rules") */
+  rule?: string
+  model_plate?: string | null
 }
 
 export interface OpenAlprImage {

@@ -63,7 +63,7 @@ async function read(text: string, style: ReturnType<typeof degrade> | Record<str
   return probs
 }
 
-const THRESHOLDS = [0, 0.0001, 0.0003, 0.001, 0.003, 0.01, DEFAULT_MIN_RATIO, 0.05, 0.1, 0.2, 0.5, Infinity]
+const THRESHOLDS = [...new Set([0, 0.0001, 0.0003, 0.001, 0.003, 0.01, DEFAULT_MIN_RATIO, 0.05, 0.1, 0.2, 0.5, Infinity])]
 interface Case {
   truth: string
   probs: SlotProbs
@@ -74,7 +74,9 @@ function score(name: string, cases: Case[]): void {
   const base = cases.filter((c) => decodeSlots(c.probs, 'm', 10).text === c.truth).length
   const inTop = cases.filter((c) => decodeSlots(c.probs, 'm', 10).candidates.some((x) => x.plate === c.truth)).length
   console.log(`\n${name}: ${cases.length} plates; model alone ${base} exact (${((100 * base) / cases.length).toFixed(1)}%), truth in its top-10 for ${inTop}`)
-  for (const t of THRESHOLDS) {
+  for (const t of [...THRESHOLDS, -DEFAULT_MIN_RATIO]) {
+    // -x: the same threshold, scanning the model's top-10 alternatives instead of the constrained best
+    const scan = t < 0
     let exact = 0
     let changed = 0
     let fixed = 0
@@ -82,7 +84,7 @@ function score(name: string, cases: Case[]): void {
     let flagged = 0
     for (const c of cases) {
       const model = decodeSlots(c.probs, 'm', 10)
-      const r = t === Infinity ? model : applyRule(model, c.rule, c.probs, t)
+      const r = t === Infinity ? model : applyRule(model, c.rule, scan ? null : c.probs, Math.abs(t))
       exact += Number(r.text === c.truth)
       if (r.rule && r.text !== model.text) {
         changed++
@@ -90,7 +92,7 @@ function score(name: string, cases: Case[]): void {
         if (model.text === c.truth) broke++
       } else if (r.rule) flagged++
     }
-    const label = t === Infinity ? 'rules off' : `ratio >= ${t}${t === DEFAULT_MIN_RATIO ? ' (default)' : ''}`
+    const label = scan ? `top-10 scan at ${-t}` : t === Infinity ? 'rules off' : `ratio >= ${t}${t === DEFAULT_MIN_RATIO ? ' (default)' : ''}`
     console.log(
       `  ${label.padEnd(22)} exact ${String(exact).padStart(4)} (${((100 * exact) / cases.length).toFixed(1)}%)  changed ${changed} (fixed ${fixed}, broke a right read ${broke}), flagged ${flagged}`
     )
