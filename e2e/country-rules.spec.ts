@@ -2,7 +2,7 @@
 // lists the rule files, sets the default country, switches a rule off and shows a rule file's validation
 // errors; Review says when a rule changed the model's reading (and what the model read), and when a
 // reading breaks the country's syntax but was kept.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
@@ -61,6 +61,27 @@ test('Settings: rule files, default country, a rule switched off, validation err
   await expect(card.getByTestId('rules-row-romania')).not.toContainText('edited') // nothing was saved
   mkdirSync(SCREENSHOTS, { recursive: true })
   await card.screenshot({ path: join(SCREENSHOTS, 'settings-country-rules.png') })
+
+  // export a rule file, import it under another name (the user's own), then delete it
+  const download = page.waitForEvent('download')
+  await card.getByTestId('rules-row-hungary').getByRole('button', { name: 'Export' }).click()
+  const file = await download
+  expect(file.suggestedFilename()).toBe('hungary.json')
+  const exported = readFileSync(await file.path(), 'utf8')
+  expect(JSON.parse(exported)).toMatchObject({ country: 'Hungary' })
+  await card.getByTestId('rules-import-input').setInputFiles({
+    name: 'Hungary Copy.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(exported.replace('"Hungary"', '"Hungary (copy)"'))
+  })
+  await expect(page.getByTestId('rule-id')).toHaveValue('hungary-copy')
+  await page.getByTestId('rule-save').click()
+  const row = card.getByTestId('rules-row-hungary-copy')
+  await expect(row).toContainText('Hungary (copy)')
+  await expect(row).toContainText('user')
+  expect(existsSync(join(dir, 'user-rules', 'hungary-copy.json'))).toBe(true)
+  await row.getByRole('button', { name: 'Delete' }).click()
+  await expect(row).toHaveCount(0)
 })
 
 test('Review: the rule that changed a reading, with the model\'s own, and a kept reading flagged', async () => {

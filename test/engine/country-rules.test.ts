@@ -194,3 +194,21 @@ describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON, !fixturesDir() && FIXT
     expect(fits.rule).toBeUndefined()
   })
 })
+
+describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON, !fixturesDir() && FIXTURES_SKIP_REASON))('re-ranking on a fixture photo', () => {
+  it('the region head picks Romania and its rule turns the misread FF82EVA into IF82EVA (the labelled text)', async () => {
+    const files = readdirSync(RULES).filter((f) => f.endsWith('.json')).map((f) => ({ id: f.slice(0, -5), file: JSON.parse(readFileSync(join(RULES, f), 'utf8')) }))
+    const p = await Pipeline.create({ threads: 1, countryRules: { files } })
+    try {
+      const image = join(fixturesDir()!, 'images', 'dayride_type1_001_t1174.jpg')
+      const label = readPlatesTsv(fixturesDir()!).find((r) => r.image.endsWith('dayride_type1_001_t1174.jpg'))!
+      expect(label.text).toBe('IF82EVA')
+      const res = await p.recognizeFile(image)
+      const read = res.plates.find((x) => Math.abs(x.detection.box.x1 - label.box.x1) < 20)!.read!
+      expect(read.region).toBe('Romania')
+      expect(read).toMatchObject({ text: 'IF82EVA', modelText: 'FF82EVA', rule: 'Romania' })
+    } finally {
+      await p.close()
+    }
+  })
+})
