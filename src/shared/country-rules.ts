@@ -155,6 +155,8 @@ export function matchingFormat(rule: Pick<CompiledRule, 'formats'>, text: string
 
 export interface RuleValidation {
   rule: CompiledRule | null
+  /** the file as validated (defaults filled in): plain JSON, what the engine's workers are given */
+  file: RuleFile | null
   /** each names where in the file the problem is */
   errors: string[]
 }
@@ -165,11 +167,11 @@ export function parseRuleFile(id: string, text: string): RuleValidation {
   try {
     json = JSON.parse(text)
   } catch (err) {
-    return { rule: null, errors: [`not valid JSON: ${(err as Error).message}`] }
+    return { rule: null, file: null, errors: [`not valid JSON: ${(err as Error).message}`] }
   }
   const parsed = ruleFileSchema.safeParse(json)
   if (!parsed.success) {
-    return { rule: null, errors: parsed.error.issues.slice(0, 10).map((i) => `${i.path.length ? i.path.join('.') : '(file)'}: ${i.message}`) }
+    return { rule: null, file: null, errors: parsed.error.issues.slice(0, 10).map((i) => `${i.path.length ? i.path.join('.') : '(file)'}: ${i.message}`) }
   }
   return compileRule(id, parsed.data)
 }
@@ -188,10 +190,11 @@ export function compileRule(id: string, file: RuleFile): RuleValidation {
       errors.push(`formats.${i}.pattern: ${(err as Error).message}`)
     }
   })
-  if (errors.length) return { rule: null, errors }
+  if (errors.length) return { rule: null, file: null, errors }
   const lookalikes = file.lookalikes ? new Map(Object.entries(file.lookalikes)) : null
   return {
     rule: { id, country: file.country, regions: file.regions, profiles: file.profiles ?? [], formats, lookalikes },
+    file,
     errors
   }
 }

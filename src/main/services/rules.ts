@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { RULE_ID, parseRuleFile, ruleFileSchema } from '../../shared/country-rules'
+import { RULE_ID, parseRuleFile } from '../../shared/country-rules'
 import type { RuleFileInfo, Settings } from '../../shared/types'
 import type { CountryRulesOptions } from '../engine/pipeline'
 import { userModelsDir } from '../engine/models'
@@ -109,10 +109,10 @@ export function createRulesStore(opts: { userDataDir?: string; bundledDir?: stri
       for (const id of ids()) {
         if (s.disabledRules.includes(id)) continue
         try {
-          const parsed = ruleFileSchema.safeParse(JSON.parse(readFileSync(pathOf(id)!.path, 'utf8')))
-          if (parsed.success && !parseRuleFile(id, JSON.stringify(parsed.data)).errors.length) files.push({ id, file: parsed.data })
+          const v = parseRuleFile(id, readFileSync(pathOf(id)!.path, 'utf8'))
+          if (v.file) files.push({ id, file: v.file })
         } catch {
-          // an unreadable or invalid file is listed with its error in Settings and left out here
+          // an unreadable file is listed with its error in Settings and left out here, as an invalid one
         }
       }
       return files.length ? { files, defaultCountry: s.defaultCountry || null } : undefined
