@@ -39,7 +39,7 @@ export const channelGroups = {
     'tracks.list',
     'tracks.frames'
   ],
-  settings: ['settings.get', 'settings.set'],
+  settings: ['settings.get', 'settings.set', 'rules.list', 'rules.get', 'rules.save', 'rules.delete'],
   training: ['export.run', 'export.status', 'eval.run']
 } as const satisfies Record<string, readonly Channel[]>
 

@@ -5,6 +5,7 @@ import init from './001_init'
 import libraryIndexes from './002_library_indexes'
 import plateOrder from './003_plate_order'
 import plateCorners from './005_plate_corners'
+import readRules from './007_read_rules'
 import { migrateIllegible } from './004_illegible'
 import type Database from 'better-sqlite3'
 
@@ -23,5 +24,6 @@ export const migrations: Migration[] = [
   { version: 2, name: 'library_indexes', sql: libraryIndexes },
   { version: 3, name: 'plate_order', sql: plateOrder },
   { version: 4, name: 'illegible', sql: '', run: migrateIllegible, foreignKeysOff: true },
-  { version: 5, name: 'plate_corners', sql: plateCorners }
+  { version: 5, name: 'plate_corners', sql: plateCorners },
+  { version: 7, name: 'read_rules', sql: readRules }
 ]
