@@ -18,7 +18,8 @@ import type {
   PlateRow,
   Settings,
   TrackFrame,
-  TrackSummary
+  TrackSummary,
+  TrainProgress
 } from './types'
 import { MAX_PLATE_TEXT, plateFromInput } from './plate-text'
 import type { ImportScanProgress, MediaToolsInfo } from './types'
@@ -159,6 +160,21 @@ export const requests = {
   'export.run': exportOptionsSchema,
   'export.status': z.object({ jobId: z.string().min(1).max(100) }),
   'eval.run': z.object({}),
+  /** is Python with torch + onnx and the training package here? (else: the commands to install them) */
+  'train.check': z.object({}),
+  /** fine-tunes baseId (default: the selected recognizer) on the reviewed plates, 20% held back */
+  'train.start': z.object({
+    baseId: modelId.optional(),
+    epochs: z.number().int().min(1).max(1000).default(10),
+    device: z.enum(['auto', 'cpu', 'cuda']).optional()
+  }),
+  /** a job's progress (the latest job when jobId is absent; null when none ran) */
+  'train.status': z.object({ jobId: z.string().max(100).optional() }),
+  'train.cancel': z.object({ jobId: z.string().max(100).optional() }),
+  /** the end of a job's log file (maxBytes from its end) */
+  'train.log': z.object({ jobId: z.string().max(100).optional(), maxBytes: z.number().int().min(1).max(4_000_000).default(65_536) }),
+  /** adds the job's new model and selects it; refused unless it beat the base (force: even so) */
+  'train.adopt': z.object({ jobId: z.string().max(100).optional(), force: z.boolean().optional() }),
   /** Electron only: native folder picker. Web mode answers { paths: [] }. */
   'dialog.openFolder': z.object({})
 } as const
@@ -170,6 +186,16 @@ export interface AppInfo {
   engine: EngineStatus
   /** the ffmpeg/ffprobe builds that read videos (version, origin, outdated warning) */
   ffmpeg?: MediaToolsInfo
+}
+
+export interface TrainCheck {
+  ok: boolean
+  python: string | null
+  torch: string | null
+  onnx: string | null
+  cuda: boolean
+  /** what is missing and the exact commands that fix it */
+  setup: { message: string; commands: string[] } | null
 }
 
 export interface Page<T> {
@@ -212,6 +238,12 @@ export interface Responses {
   'export.run': { jobId: string }
   'export.status': ExportProgress
   'eval.run': EvalReport
+  'train.check': TrainCheck
+  'train.start': TrainProgress
+  'train.status': TrainProgress | null
+  'train.cancel': TrainProgress
+  'train.log': { file: string; text: string; size: number }
+  'train.adopt': { modelId: string }
   'dialog.openFolder': { paths: string[] }
 }
 
@@ -230,9 +262,11 @@ export interface Events {
   'models.progress': ModelDownloadProgress
   /** folders and files found while a library.import scans its paths */
   'import.scan': ImportScanProgress
+  /** an "Improve the model" job moved on */
+  'train.progress': TrainProgress
 }
 export type EventName = keyof Events
-export const eventNames: EventName[] = ['import.progress', 'library.changed', 'export.progress', 'models.progress', 'import.scan']
+export const eventNames: EventName[] = ['import.progress', 'library.changed', 'export.progress', 'models.progress', 'import.scan', 'train.progress']
 
 /** The surface the renderer sees, whether over Electron IPC or web mode. */
 export interface Api {

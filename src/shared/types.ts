@@ -393,3 +393,41 @@ export interface MediaToolsInfo {
   /** why a tool could not be found */
   error: string | null
 }
+
+/** One recognizer's score on the plates a training run held back. */
+export interface TrainModelScore {
+  id: string
+  plates: number
+  exactAccuracy: number
+  charAccuracy: number
+}
+
+/** "Improve the model": one fine-tuning job (export → train → compare on held-back plates). */
+export interface TrainProgress {
+  jobId: string
+  state: 'running' | 'done' | 'error' | 'cancelled'
+  phase: 'checking' | 'exporting' | 'training' | 'evaluating' | 'finished'
+  baseId: string
+  epochs: number
+  /** epochs finished so far */
+  epoch: number
+  loss: number | null
+  valAccuracy: number | null
+  /** progress within the export and evaluation phases */
+  done: number
+  total: number
+  jobDir: string
+  logFile: string
+  trainPlates: number
+  holdoutPlates: number
+  /** base vs new on the held-back plates; better: the new model may be adopted */
+  comparison: { base: TrainModelScore; candidate: TrainModelScore; better: boolean } | null
+  /** the trained files, once done */
+  model: string | null
+  config: string | null
+  /** no usable Python/torch: why, and the exact commands to run (the last one trains by hand) */
+  setup: { message: string; commands: string[] } | null
+  error: string | null
+  /** the model id once adopted (added and selected) */
+  adoptedId: string | null
+}

@@ -23,6 +23,7 @@ import { ffmpegInfo } from '../media/ffmpeg'
 import { createLibraryService } from './library'
 import { createModelsService } from './models'
 import { createTrainingHandlers } from './training'
+import { createTrainService, trainJobsRoot } from './train'
 import type { Emit } from './types'
 
 export interface BackendOptions {
@@ -37,6 +38,8 @@ export interface BackendOptions {
   user?: string
   /** app version; default: package.json's */
   version?: string
+  /** where "Improve the model" job folders go; default: PLATEDESK_TRAINING_DIR, else <user data>/training */
+  trainingDir?: string
   /** Electron's native folder picker; web mode has none and answers { paths: [] } */
   openFolder?: () => Promise<string[]>
 }
@@ -200,6 +203,17 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   })
   const modelStatus = (): Promise<ModelStatus[]> => models.status()
 
+  const train = createTrainService({
+    library,
+    emit,
+    jobsRoot: opts.trainingDir ?? trainJobsRoot(opts.userDataDir),
+    models: { modelsDir: opts.modelsDir, userDataDir: opts.userDataDir },
+    currentRecognizer: async () => ((await readSettings())?.recognizerId ?? '').split('+')[0] || 'cct-xs-v2-global',
+    adopt: async () => {
+      throw new BackendError('internal', 'adopting a trained model needs `models add` (not merged yet)')
+    }
+  })
+
   const version = opts.version ?? packageVersion()
   const appHandlers: PartialHandlers = {
     'app.info': async (): Promise<AppInfo> => {
@@ -222,7 +236,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
     'dialog.openFolder': async () => ({ paths: opts.openFolder ? await opts.openFolder() : [] })
   }
 
-  const composed: PartialHandlers = { ...libraryHandlers, ...trainingHandlers, ...appHandlers }
+  const composed: PartialHandlers = { ...libraryHandlers, ...trainingHandlers, ...train.handlers, ...appHandlers }
 
   // settings that change the engine restart it on the next use
   const setSettings = composed['settings.set']
@@ -286,6 +300,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
       closed = true
       listeners.clear()
       training.close()
+      await train.close()
       await models.dispose()
       await libraryService.dispose().catch(() => undefined)
       await resetEngine()
