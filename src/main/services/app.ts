@@ -209,8 +209,13 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
     jobsRoot: opts.trainingDir ?? trainJobsRoot(opts.userDataDir),
     models: { modelsDir: opts.modelsDir, userDataDir: opts.userDataDir },
     currentRecognizer: async () => ((await readSettings())?.recognizerId ?? '').split('+')[0] || 'cct-xs-v2-global',
-    adopt: async () => {
-      throw new BackendError('internal', 'adopting a trained model needs `models add` (not merged yet)')
+    adopt: async (job) => {
+      const { adoptTrainedModel } = await import('../train/adopt')
+      const id = await adoptTrainedModel(job, { userDataDir: opts.userDataDir })
+      // through the composed handler: the engine restarts on the new recognizer
+      await composed['settings.set']!({ recognizerId: id })
+      emit('library.changed', { reason: 'settings' })
+      return id
     }
   })
 

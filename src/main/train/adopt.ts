@@ -1,8 +1,25 @@
-// Adopting a trained model: `models add` it to the user's models and select it as the recognizer.
+// Adopting a trained model: `models add` it (copied into the user's models folder and listed in the
+// user manifest, checked by shape and a test inference) under an id that says where it came from.
+// Selecting it is the caller's part (the backend's settings.set, so the engine restarts on it).
+import { basename } from 'node:path'
 import type { TrainProgress } from '../../shared/types'
+import { addUserModel } from '../engine/model-import'
+import { loadManifest } from '../engine/models'
 
-export async function adoptTrainedModel(job: TrainProgress, where: { dbPath?: string; modelsDir?: string; userDataDir?: string }): Promise<string> {
-  void job
-  void where
-  throw new Error('needs `models add` (branch models-add), not merged yet')
+/** <base>-tuned-<yyyymmdd-hhmm>, made unique against the models already known */
+export function trainedModelId(job: Pick<TrainProgress, 'baseId' | 'jobDir'>, now = new Date()): string {
+  const m = /^(\d{8})-(\d{4})/.exec(basename(job.jobDir))
+  const stamp = m ? `${m[1]}-${m[2]}` : now.toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-')
+  const stem = `${job.baseId.replace(/-tuned-\d{8}-\d{4}(-\d+)?$/, '')}-tuned-${stamp}`.slice(0, 90)
+  const known = new Set(loadManifest().models.map((e) => e.id))
+  let id = stem
+  for (let i = 2; known.has(id); i++) id = `${stem}-${i}`
+  return id
+}
+
+export async function adoptTrainedModel(job: TrainProgress, where: { userDataDir?: string } = {}): Promise<string> {
+  if (!job.model || !job.config) throw new Error(`training job ${job.jobId} has no trained model`)
+  const id = trainedModelId(job)
+  await addUserModel(job.model, { config: job.config, id, userDataDir: where.userDataDir })
+  return id
 }

@@ -10,13 +10,11 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import type { TrainProgress } from '../../shared/types'
 import type { Db } from '../db/training-reader'
-import type { Engine } from '../engine/types'
 import { ExportCancelled } from '../export/index'
-import { isBetter, scoreRecognizer } from './compare'
+import { CompareCancelled, compareOnHoldout, isBetter } from './compare'
 import { prepareTrainingData } from './dataset'
 import { FinetuneCancelled, finetuneArgv, runFinetune, type FinetuneArgs } from './finetune'
 import { PythonMissingError, finetuneCommand, findPython, type PythonInfo } from './python'
-import { openCandidate } from './candidate'
 
 export interface ModelDirs {
   modelsDir?: string
@@ -83,11 +81,6 @@ export function initialProgress(o: Pick<TrainJobOptions, 'jobId' | 'jobDir' | 'b
     error: null,
     adoptedId: null
   }
-}
-
-async function loadEngine(models: ModelDirs, recognizerId: string, extra: { userDataDir?: string } = {}): Promise<Engine> {
-  const { createEngine } = await import('../engine/index')
-  return createEngine({ ...models, ...extra, detector: false, recognizerId, workers: 1 })
 }
 
 /** Runs the whole job; never throws: the returned (and last published) progress says how it ended. */
@@ -161,33 +154,18 @@ export async function runTrainJob(o: TrainJobOptions): Promise<TrainProgress> {
 
     // ---- evaluating: base and new on the held-back crops
     publish({ phase: 'evaluating', done: 0, total: 2 * data.holdout.length })
-    const n = data.holdout.length
-    const baseEngine = await loadEngine(o.models, base.entry.id)
-    let baseScore
-    try {
-      baseScore = await scoreRecognizer(baseEngine, base.entry.id, data.holdout, { signal: o.signal, onPlate: (d) => publish({ done: d }) })
-    } finally {
-      await baseEngine.close()
-    }
-    const cand = await openCandidate(trained.model, trained.config, join(o.jobDir, 'candidate'), base.entry)
-    let candScore
-    try {
-      const engine = await loadEngine(o.models, cand.id, { userDataDir: cand.userDataDir })
-      try {
-        candScore = await scoreRecognizer(engine, cand.id, data.holdout, { signal: o.signal, onPlate: (d) => publish({ done: n + d }) })
-      } finally {
-        await engine.close()
-      }
-    } finally {
-      await cand.close()
-    }
+    const scores = await compareOnHoldout(data.holdout, base.entry.id, trained, {
+      ...o.models,
+      signal: o.signal,
+      onProgress: (d) => publish({ done: d })
+    })
     publish({
       state: 'done',
       phase: 'finished',
-      comparison: { base: baseScore, candidate: { ...candScore, id: 'new' }, better: isBetter(baseScore, candScore) }
+      comparison: { ...scores, better: isBetter(scores.base, scores.candidate) }
     })
   } catch (err) {
-    if (err instanceof FinetuneCancelled || err instanceof ExportCancelled || cancelled()) publish({ state: 'cancelled', phase: 'finished', error: null })
+    if (err instanceof FinetuneCancelled || err instanceof ExportCancelled || err instanceof CompareCancelled || cancelled()) publish({ state: 'cancelled', phase: 'finished', error: null })
     else publish({ state: 'error', phase: 'finished', error: err instanceof Error ? err.message : String(err) })
   }
   return finish(o, p)

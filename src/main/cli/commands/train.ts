@@ -3,10 +3,11 @@
 // model when (and only when) it reads the held-back plates better.
 import type { Command } from 'commander'
 import { existsSync, readdirSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import type { TrainProgress } from '../../../shared/types'
 import { openLibrary } from '../../db/index'
-import { runTrainJob } from '../../train/job'
+import { RESULT_FILE, runTrainJob } from '../../train/job'
 
 interface TrainCliOptions {
   db: string
@@ -94,13 +95,22 @@ export function registerTrain(program: Command): void {
       if (final.state === 'done' && o.adopt) {
         if (final.comparison?.better) {
           const { adoptTrainedModel } = await import('../../train/adopt')
+          const { createBackend } = await import('../../services/app')
           try {
-            final.adoptedId = await adoptTrainedModel(final, { dbPath: dbFile, modelsDir: o.modelsDir ? resolve(o.modelsDir) : undefined })
+            final.adoptedId = await adoptTrainedModel(final)
+            // selected in the library's settings, through the same handler the app uses
+            const backend = await createBackend({ dbPath: dbFile, modelsDir: o.modelsDir ? resolve(o.modelsDir) : undefined, mode: 'web' })
+            try {
+              await backend.call('settings.set', { recognizerId: final.adoptedId })
+            } finally {
+              await backend.close()
+            }
           } catch (err) {
             fail(`adopting the new model: ${(err as Error).message}`, 1)
           }
         }
       }
+      if (final.adoptedId) await writeFile(join(out, RESULT_FILE), JSON.stringify(final, null, 1) + '\n').catch(() => undefined)
       if (o.json) process.stdout.write(JSON.stringify(final, null, 2) + '\n')
       else if (final.state === 'done') {
         process.stdout.write(formatComparison(final) + '\n')
