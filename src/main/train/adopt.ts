@@ -1,7 +1,8 @@
 // Adopting a trained model: `models add` it (copied into the user's models folder and listed in the
 // user manifest, checked by shape and a test inference) under an id that says where it came from.
 // Selecting it is the caller's part (the backend's settings.set, so the engine restarts on it).
-import { basename } from 'node:path'
+import { copyFile } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import type { TrainProgress } from '../../shared/types'
 import { addUserModel } from '../engine/model-import'
 import { loadManifest } from '../engine/models'
@@ -20,6 +21,8 @@ export function trainedModelId(job: Pick<TrainProgress, 'baseId' | 'jobDir'>, no
 export async function adoptTrainedModel(job: TrainProgress, where: { userDataDir?: string } = {}): Promise<string> {
   if (!job.model || !job.config) throw new Error(`training job ${job.jobId} has no trained model`)
   const id = trainedModelId(job)
-  await addUserModel(job.model, { config: job.config, id, userDataDir: where.userDataDir })
+  const added = await addUserModel(job.model, { config: job.config, id, userDataDir: where.userDataDir })
+  // fast-plate-ocr's config beside it, as fast-plate-ocr names it: the next run can start from this model
+  if (/\.ya?ml$/i.test(job.config)) await copyFile(job.config, join(dirname(added.path), `${id}_plate_config.yaml`))
   return id
 }

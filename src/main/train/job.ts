@@ -99,7 +99,13 @@ export async function runTrainJob(o: TrainJobOptions): Promise<TrainProgress> {
     const base = await resolveModelPath('recognizer', o.baseId, o.models)
     const arch = archOf(base.entry.output.layout)
     if (!arch) throw new TrainSetupError(`model ${base.entry.id} (output "${base.entry.output.layout}") cannot be fine-tuned: only LPRNet (CTC) and fast-plate-ocr (CCT) recognizers can`)
-    const config = arch === 'cct' ? plateConfigFor(base.path) : undefined
+    let config = arch === 'cct' ? plateConfigFor(base.path) : undefined
+    if (arch === 'lprnet') {
+      // the trainer's CTC config is the manifest entry's fields: a base tuned earlier keeps its own
+      config = join(o.jobDir, 'base-model.json')
+      const e = base.entry
+      await writeFile(config, JSON.stringify({ input: e.input, output: e.output, alphabet: e.alphabet, blank: e.blank }, null, 1) + '\n')
+    }
     if (arch === 'cct' && !config) {
       throw new TrainSetupError(`fine-tuning ${base.entry.id} needs its fast-plate-ocr plate_config.yaml beside ${base.path} (looked for ${basename(base.path).replace(/\.onnx$/i, '')}_plate_config.yaml)`)
     }
@@ -132,7 +138,7 @@ export async function runTrainJob(o: TrainJobOptions): Promise<TrainProgress> {
     publish({ trainPlates: data.trainCount, holdoutPlates: data.holdout.length })
     if (!py) {
       const commands = setup!.commands.some((c) => c.includes('training.finetune')) ? setup!.commands : [...setup!.commands, finetuneCommand(finetuneArgv(args))]
-      const adopt = `platedesk models add ${join(args.out, 'model.onnx')} --config ${join(args.out, arch === 'cct' ? 'plate_config.yaml' : 'config.json')}`
+      const adopt = `platedesk models add ${join(args.out, 'model.onnx')} --config ${join(args.out, arch === 'cct' ? 'plate_config.yaml' : 'model.json')}`
       publish({ state: 'error', phase: 'finished', setup: { message: setup!.message, commands: [...commands, adopt] }, error: setup!.message })
       return await finish(o, p)
     }

@@ -86,7 +86,8 @@ function probe(python: string, trainingRoot: string | null): Promise<Probe | { s
   return new Promise((resolvePromise) => {
     const env = { ...process.env }
     if (trainingRoot) env.PYTHONPATH = [trainingRoot, process.env.PYTHONPATH].filter(Boolean).join(process.platform === 'win32' ? ';' : ':')
-    execFile(python, ['-c', PROBE], { env, timeout: 60_000, windowsHide: true }, (err, stdout) => {
+    // run in the training root: `-c` puts the working directory first on sys.path
+    execFile(python, ['-c', PROBE], { env, cwd: trainingRoot ?? undefined, timeout: 60_000, windowsHide: true }, (err, stdout) => {
       const line = stdout.trim().split('\n').pop() ?? ''
       try {
         return resolvePromise(JSON.parse(line) as Probe)
