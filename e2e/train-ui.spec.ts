@@ -11,7 +11,7 @@ import { ROOT, SHARED, missingPrerequisite, openApp, startApp, type RunningApp }
 const CROPS = join(SHARED, 'datasets/lprnet-plates/crops')
 const why = missingPrerequisite() ?? (existsSync(CROPS) ? null : `no crops at ${CROPS}`)
 const hasTrainer =
-  existsSync(join(ROOT, 'training/finetune.py')) && spawnSync('/usr/bin/python3', ['-c', 'import torch, onnx'], { stdio: 'ignore' }).status === 0
+  existsSync(join(process.env.PLATEDESK_TRAINING_ROOT ?? ROOT, 'training/finetune.py')) && spawnSync('/usr/bin/python3', ['-c', 'import torch, onnx'], { stdio: 'ignore' }).status === 0
 test.describe.configure({ mode: 'serial' })
 test.skip(!!why, why ?? '')
 

@@ -95,6 +95,8 @@ describe.skipIf(skipReason(!cropsDir() && CROPS_SKIP_REASON))('training data of 
     expect(new Set([...train, ...held]).size).toBe(texts.size)
     const splits = ['train.csv', 'val.csv', 'test.csv'].flatMap((l) => listed(join(first.dataDir, l)))
     expect(splits.sort()).toEqual([...train].sort())
+    // the held-back plates are the test set: the export's test rows train
+    expect(listed(join(first.dataDir, 'test.csv'))).toEqual([])
   })
 
   it('holds back the plates whose id hashes under 20%, with their crops and reviewed texts', () => {

@@ -1,7 +1,7 @@
 // The training data of one run: the reviewed plates exported as fast-plate-ocr crops (export/ocr.ts,
 // the format the trainer reads), then the held-back plates (holdout.ts) moved out of the trainer's
 // folder into their own, so the trainer cannot see them even by accident:
-//   <job>/data/     crops/ + labels.csv, train.csv, val.csv, test.csv   (train part only: --data)
+//   <job>/data/     crops/ + labels.csv, train.csv, val.csv (test.csv empty: the trainer's --data)
 //   <job>/holdout/  crops/ + labels.csv                                   (base vs new evaluation)
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -85,6 +85,7 @@ export async function prepareTrainingData(db: Db, jobDir: string, hooks: ExportH
   let trainCount = 0
   let holdoutHeader = 'image_path,plate_text\n'
   const holdoutLines: string[] = []
+  const keptBy: Record<string, { header: string; rows: string[] }> = {}
   for (const list of ['labels.csv', 'train.csv', 'val.csv', 'test.csv']) {
     const file = join(dataDir, list)
     const lines = (await readFile(file, 'utf8')).split('\n').filter((l) => l.length > 0)
@@ -105,7 +106,13 @@ export async function prepareTrainingData(db: Db, jobDir: string, hooks: ExportH
       holdoutHeader = `${header}\n`
       holdout.push({ plateId: id, path: join(holdoutDir, fields[0]), text: fields[1] ?? '' })
     }
-    await writeFile(file, [header, ...kept].map((l) => `${l}\n`).join(''), 'utf8')
+    keptBy[list] = { header, rows: kept }
+  }
+  // the held-back plates are the test set: the export's own test rows are worth more as training data
+  keptBy['train.csv'].rows.push(...keptBy['test.csv'].rows)
+  keptBy['test.csv'].rows = []
+  for (const [list, { header, rows }] of Object.entries(keptBy)) {
+    await writeFile(join(dataDir, list), [header, ...rows].map((l) => `${l}\n`).join(''), 'utf8')
   }
   // the export writes crops concurrently: a stable order for the lists and the comparison
   holdout.sort((a, b) => a.plateId - b.plateId)
