@@ -98,6 +98,8 @@ export interface ModelStatus {
   default?: boolean
   /** recognisers: the characters the model can read (its manifest alphabet, without the pad char) */
   alphabet?: string
+  /** a model the user added (removable); absent for the ones that ship with PlateDesk */
+  user?: boolean
 }
 
 /** One step of a model download (event 'models.progress'). */
