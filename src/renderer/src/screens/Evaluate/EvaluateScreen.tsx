@@ -11,10 +11,14 @@ import { MediaImage } from '../../components/MediaImage'
 
 const pct = (v: number): string => `${(v * 100).toFixed(1)}%`
 const MAX_MODELS = 4
+const DEFAULT_CHAIN = 'cct-xs-v2-global+cct-xs-v1-global'
 
 export function EvaluateScreen() {
   const models = useApi('models.status', {})
-  const recognizers = (models.data ?? []).filter((m) => m.task === 'recognizer' && m.state === 'ok')
+  const ok = (models.data ?? []).filter((m) => m.task === 'recognizer' && m.state === 'ok')
+  // the default chain (v2 read, v1 averaged in where v2 is unsure) is a choice of its own
+  const chain = DEFAULT_CHAIN.split('+').every((id) => ok.some((m) => m.id === id)) ? [{ id: DEFAULT_CHAIN, user: false }] : []
+  const recognizers = [...chain, ...ok.map((m) => ({ id: m.id, user: !!m.user }))]
   const [chosen, setChosen] = useState<string[]>([])
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
