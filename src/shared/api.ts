@@ -6,6 +6,7 @@ import type {
   EngineStatus,
   EvalReport,
   ExportProgress,
+  ModelComparison,
   ImportDuplicate,
   ImportFailure,
   ImportProgress,
@@ -98,6 +99,12 @@ export const requests = {
    * corrupt, into the models folder; progress comes as 'models.progress' events
    */
   'models.download': z.object({ ids: z.array(modelId).max(50).optional() }),
+  /** adds a model you bring (a file on the backend's machine): a fast-plate-ocr ONNX with its
+   *  plate_config.yaml, a CTC recogniser with its JSON, or an Ultralytics YOLO detector (no config);
+   *  checked (inputs, outputs, a test inference) and copied into the user-data models folder */
+  'models.add': z.object({ path: fsPath, config: fsPath.optional(), id: modelId.optional() }),
+  /** removes a model you added (never one that ships with PlateDesk, nor one the settings select) */
+  'models.remove': z.object({ id: modelId }),
   'library.stats': z.object({}),
   /** paths are files or folders on the backend's machine; fps = video sampling (0 = every frame);
    *  profile = the recognition profile for this import (default: the settings'); crops = every image is
@@ -160,6 +167,11 @@ export const requests = {
   'export.run': exportOptionsSchema,
   'export.status': z.object({ jobId: z.string().min(1).max(100) }),
   'eval.run': z.object({}),
+  /** each recogniser (an id, or 'a+b') reads every reviewed plate's crop: accuracy side by side, disagreements */
+  'eval.compare': z.object({
+    recognizers: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\+[A-Za-z0-9][A-Za-z0-9._-]{0,99})?$/, 'not a recognizer id')).min(1).max(4),
+    limit: z.number().int().min(0).max(1000).optional()
+  }),
   /** is Python with torch + onnx and the training package here? (else: the commands to install them) */
   'train.check': z.object({}),
   /** fine-tunes baseId (default: the selected recognizer) on the reviewed plates, 20% held back */
@@ -208,6 +220,9 @@ export interface Responses {
   'models.status': ModelStatus[]
   /** models: what this job fetches (empty when nothing needed it); a running job is answered again */
   'models.download': { jobId: string; models: { id: string; file: string; size: number }[] }
+  /** the added model's status (state 'ok', path in the user-data models folder) */
+  'models.add': ModelStatus
+  'models.remove': { id: string }
   'library.stats': LibraryStats
   'library.import': { jobId: number }
   'import.status': ImportProgress | null
@@ -238,6 +253,7 @@ export interface Responses {
   'export.run': { jobId: string }
   'export.status': ExportProgress
   'eval.run': EvalReport
+  'eval.compare': ModelComparison
   'train.check': TrainCheck
   'train.start': TrainProgress
   'train.status': TrainProgress | null

@@ -98,6 +98,8 @@ export interface ModelStatus {
   default?: boolean
   /** recognisers: the characters the model can read (its manifest alphabet, without the pad char) */
   alphabet?: string
+  /** a model the user added (removable); absent for the ones that ship with PlateDesk */
+  user?: boolean
 }
 
 /** One step of a model download (event 'models.progress'). */
@@ -373,6 +375,35 @@ export interface EvalReport {
   confusion: { truth: string; read: string; count: number }[]
   byRegion: { key: string; plates: number; exactAccuracy: number }[]
   bySource: { key: string; plates: number; exactAccuracy: number }[]
+}
+
+/** Recognisers compared on the reviewed plates (`eval --db --recognizer A,B`, Evaluate screen). */
+export interface ModelComparison {
+  /** reviewed plates with text that were read (each by every model, from its reviewed box) */
+  plates: number
+  /** per model, in the order asked */
+  models: { id: string; exact: number; exactAccuracy: number; charAccuracy: number }[]
+  /** exact accuracy per model (same order) by region and by source folder */
+  byRegion: { key: string; plates: number; exactAccuracy: number[] }[]
+  bySource: { key: string; plates: number; exactAccuracy: number[] }[]
+  /** plates the models read differently (the first `limit`), with the reviewed text */
+  disagreements: ModelDisagreement[]
+  disagreementCount: number
+  /** frames that could not be read (file gone, decode error) */
+  failures: { path: string; error: string }[]
+}
+
+export interface ModelDisagreement {
+  plateId: number
+  mediaId: number
+  frameIdx: number
+  mediaPath: string
+  box: Box
+  truth: string
+  region: string | null
+  source: string
+  /** one read per model, same order as `models` ('' = nothing read) */
+  reads: string[]
 }
 
 /** An ffmpeg/ffprobe binary in use: where it comes from, its version, and whether it is too old. */

@@ -323,6 +323,9 @@ async function checkYolo(file: string, info: OnnxInfo, bytes: Buffer): Promise<O
     fail(`${file}: input "${input.name}" is ${dimsText(input.dims)}; a YOLO detector takes [1, 3, H, W] (a CTC recogniser needs its JSON config: --config)`)
   }
   if (!h || !w) fail(`${file}: the image size is neither in the metadata (imgsz) nor in the input shape ${dimsText(input.dims)}`)
+  if (h !== w && !md.names && !md.imgsz) {
+    fail(`${file}: no Ultralytics metadata (names, imgsz) and a ${w}x${h} input: not a YOLO detector; a CTC recogniser needs its JSON config (--config X.json)`)
+  }
   if (h !== w) fail(`${file}: input ${w}x${h} is not square; export the detector with a square imgsz (e.g. imgsz=640)`)
   checkDims(file, input, [1, 3, h!, w!], `imgsz ${h}`)
   const out = await testRun(file, bytes, { [input.name]: new ort.Tensor('float32', new Float32Array(3 * h! * w!), [1, 3, h!, w!]) })

@@ -9,7 +9,7 @@ export const IPC_EVENT = 'api:event'
 
 /** Every API channel, by handler group; one ipc/<group>.ts registers each group. */
 export const channelGroups = {
-  app: ['app.info', 'models.status', 'models.download', 'dialog.openFolder'],
+  app: ['app.info', 'models.status', 'models.download', 'dialog.openFolder', 'models.add', 'models.remove'],
   library: [
     'library.stats',
     'library.import',
@@ -40,7 +40,7 @@ export const channelGroups = {
     'tracks.frames'
   ],
   settings: ['settings.get', 'settings.set'],
-  training: ['export.run', 'export.status', 'eval.run', 'train.check', 'train.start', 'train.status', 'train.cancel', 'train.log', 'train.adopt']
+  training: ['export.run', 'export.status', 'eval.run', 'eval.compare', 'train.check', 'train.start', 'train.status', 'train.cancel', 'train.log', 'train.adopt']
 } as const satisfies Record<string, readonly Channel[]>
 
 export type ChannelGroup = keyof typeof channelGroups

@@ -177,12 +177,13 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
 
   // ---------------------------------------------------------------- handler groups
   const libraryService = createLibraryService({ library, engine: engineFactory, emit, user: opts.user, resume: !library.damage })
-  const training = createTrainingHandlers({ library, emit })
+  const training = createTrainingHandlers({ library, emit, engine: engineFactory })
   const libraryHandlers: PartialHandlers = libraryService.handlers
   const trainingHandlers: PartialHandlers = {
     'export.run': (req) => training['export.run'](req),
     'export.status': (req) => training['export.status'](req),
-    'eval.run': (req) => training['eval.run'](req)
+    'eval.run': (req) => training['eval.run'](req),
+    'eval.compare': (req) => training['eval.compare'](req)
   }
   readSettings = async () => (await libraryService.handlers['settings.get']({})) as Settings
 
@@ -238,6 +239,8 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
     },
     'models.status': () => modelStatus(),
     'models.download': (req) => models.download(req),
+    'models.add': (req) => models.add(req),
+    'models.remove': (req) => models.remove(req),
     'dialog.openFolder': async () => ({ paths: opts.openFolder ? await opts.openFolder() : [] })
   }
 
