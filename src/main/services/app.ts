@@ -212,7 +212,8 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
     currentRecognizer: async () => ((await readSettings())?.recognizerId ?? '').split('+')[0] || 'cct-xs-v2-global',
     adopt: async (job) => {
       const { adoptTrainedModel } = await import('../train/adopt')
-      const id = await adoptTrainedModel(job, { userDataDir: opts.userDataDir })
+      // through the models service: checked, listed, and the engine restarted as for any model added
+      const id = await adoptTrainedModel(job, (r) => models.add(r))
       // through the composed handler: the engine restarts on the new recognizer
       await composed['settings.set']!({ recognizerId: id })
       emit('library.changed', { reason: 'settings' })

@@ -18,11 +18,14 @@ export function trainedModelId(job: Pick<TrainProgress, 'baseId' | 'jobDir'>, no
   return id
 }
 
-export async function adoptTrainedModel(job: TrainProgress, where: { userDataDir?: string } = {}): Promise<string> {
+/** models add, as the caller does it (the backend's models service, or addUserModel in the CLI) */
+export type AddModel = (req: { path: string; config: string; id: string }) => Promise<{ path?: string | null }>
+
+export async function adoptTrainedModel(job: TrainProgress, add: AddModel = (r) => addUserModel(r.path, { config: r.config, id: r.id })): Promise<string> {
   if (!job.model || !job.config) throw new Error(`training job ${job.jobId} has no trained model`)
   const id = trainedModelId(job)
-  const added = await addUserModel(job.model, { config: job.config, id, userDataDir: where.userDataDir })
+  const added = await add({ path: job.model, config: job.config, id })
   // fast-plate-ocr's config beside it, as fast-plate-ocr names it: the next run can start from this model
-  if (/\.ya?ml$/i.test(job.config)) await copyFile(job.config, join(dirname(added.path), `${id}_plate_config.yaml`))
+  if (added.path && /\.ya?ml$/i.test(job.config)) await copyFile(job.config, join(dirname(added.path), `${id}_plate_config.yaml`))
   return id
 }
