@@ -26,6 +26,7 @@ import torch.nn.functional as F
 import yaml
 
 from . import data as D
+from .manifest import entry_for
 from .onnx2torch import OnnxModule, load_onnx
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -39,7 +40,9 @@ LPRNET_OUTPUT = {"layout": "ctc", "names": ["logits"], "axes": "NCT", "scores": 
 
 
 def emit(event: str, **fields) -> None:
-    sys.stdout.write(json.dumps({"event": event, **fields}, ensure_ascii=False) + "\n")
+    # NaN / inf are not JSON: a diverged loss is reported as null
+    clean = {k: None if isinstance(v, float) and not np.isfinite(v) else v for k, v in fields.items()}
+    sys.stdout.write(json.dumps({"event": event, **clean}, ensure_ascii=False) + "\n")
     sys.stdout.flush()
 
 
@@ -138,14 +141,7 @@ class CctTask(Task):
         self.net.export_onnx(model)
         config = os.path.join(out, "plate_config.yaml")
         shutil.copyfile(self.config_path, config)  # same alphabet, slots, size, regions as the base
-        entry = {
-            "input": {"name": self.net.input_names[0], "dtype": "uint8", "layout": "NHWC", "width": self.width,
-                      "height": self.height, "channels": 3, "resize": "stretch"},
-            "output": {"layout": "slots+region" if self.region_out else "slots", "names": self.net.output_names},
-            "slots": self.slots, "alphabet": self.alphabet, "padChar": self.pad,
-            **({"regions": self.regions} if self.region_out and self.regions else {}),
-        }
-        return model, config, entry
+        return model, config, entry_for(model, config)
 
 
 class LprnetTask(Task):
@@ -364,14 +360,14 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--holdout", type=float, default=0.2, help="share of crops held out for validation when the data has no split (0..0.9)")
-    p.add_argument("--lr", type=float, default=None, help="peak learning rate (default: cct 3e-4, lprnet 1e-4)")
+    p.add_argument("--lr", type=float, default=None, help="peak learning rate (default: cct 3e-4, lprnet 5e-5)")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--no-augment", action="store_true", help="train on the crops as they are")
     a = p.parse_args(argv)
     if a.epochs < 1 or a.batch < 1 or not 0 <= a.holdout <= 0.9:
         p.error("--epochs and --batch must be >= 1, --holdout from 0 to 0.9")
     if a.lr is None:
-        a.lr = 3e-4 if a.arch == "cct" else 1e-4
+        a.lr = 3e-4 if a.arch == "cct" else 5e-5
     return a
 
 
