@@ -3,7 +3,7 @@
 // <job>/train.log, and 'train.adopt' adds the new model and selects it only when it beat the base.
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { open, readFile, stat, writeFile } from 'node:fs/promises'
+import { open, readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Handlers } from '../../shared/api'
 import type { TrainProgress } from '../../shared/types'
@@ -55,7 +55,7 @@ export function createTrainService(o: TrainServiceOptions): TrainService {
 
   /** a job of this process, or one an earlier run left on disk (adopt after a restart) */
   const find = async (jobId: string | undefined): Promise<TrainProgress> => {
-    const id = jobId ?? latest
+    const id = jobId ?? latest ?? (await newestOnDisk())
     if (!id) throw coded('not-found', 'no training job has run yet')
     const mem = jobs.get(id)
     if (mem) return mem
@@ -65,6 +65,12 @@ export function createTrainService(o: TrainServiceOptions): TrainService {
     const p = JSON.parse(await readFile(file, 'utf8')) as TrainProgress
     jobs.set(id, p)
     return p
+  }
+
+  /** after a restart: the newest job an earlier run finished (its result can still be adopted) */
+  const newestOnDisk = async (): Promise<string | null> => {
+    const names = await readdir(o.jobsRoot).catch(() => [] as string[])
+    return names.filter((n) => JOB_ID.test(n) && existsSync(join(o.jobsRoot, n, RESULT_FILE))).sort().pop() ?? null
   }
 
   const handlers: TrainHandlers = {
@@ -109,7 +115,7 @@ export function createTrainService(o: TrainServiceOptions): TrainService {
     },
 
     async 'train.status'(req) {
-      if (!req.jobId && !latest) return null
+      if (!req.jobId && !latest && !(await newestOnDisk())) return null
       return find(req.jobId)
     },
 

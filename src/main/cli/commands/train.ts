@@ -69,6 +69,14 @@ export function registerTrain(program: Command): void {
         last = line
         process.stderr.write(line + '\n')
       }
+      // the trainer runs in its own process group (so cancel can end its whole tree): Ctrl+C must reach it
+      const abort = new AbortController()
+      const stop = (): void => {
+        say('train: cancelling…')
+        abort.abort()
+      }
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
       let final: TrainProgress
       try {
         final = await runTrainJob({
@@ -79,6 +87,7 @@ export function registerTrain(program: Command): void {
           epochs,
           device: (o.device ?? 'auto') as 'auto',
           models: { modelsDir: o.modelsDir ? resolve(o.modelsDir) : undefined },
+          signal: abort.signal,
           onProgress: (p) => {
             if (p.state !== 'running') return
             if (p.phase === 'checking') say(`train: checking ${p.baseId} and Python`)
@@ -90,6 +99,8 @@ export function registerTrain(program: Command): void {
           }
         })
       } finally {
+        process.off('SIGINT', stop)
+        process.off('SIGTERM', stop)
         lib.close()
       }
       if (final.state === 'done' && o.adopt) {
@@ -121,6 +132,9 @@ export function registerTrain(program: Command): void {
         process.stderr.write(`platedesk train: ${final.error}\n`)
         if (final.setup) process.stderr.write(`To fix it, run:\n${final.setup.commands.map((c) => `  ${c}`).join('\n')}\n`)
         process.exitCode = 1
-      } else if (final.state === 'cancelled') process.exitCode = 1
+      } else if (final.state === 'cancelled') {
+        process.stderr.write('platedesk train: cancelled\n')
+        process.exitCode = 130
+      }
     })
 }
