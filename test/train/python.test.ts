@@ -76,10 +76,11 @@ describe.skipIf(skipReason(!cropsDir() && CROPS_SKIP_REASON))('platedesk train w
     expect(r.status).toBe(1)
     expect(r.stderr).toContain('PLATEDESK_PYTHON=/nonexistent cannot be run')
     expect(r.stderr).toContain('To fix it, run:')
-    expect(r.stderr).toMatch(/python3 -m training\.finetune --data \S*job\/data --arch lprnet --base \S+lprnet_china\.onnx --out \S*job\/model --epochs 1/)
+    expect(r.stderr).toMatch(/python3 -m training\.finetune --data \S*job\/data --arch lprnet --base \S+lprnet_china\.onnx --config \S*job\/base-model\.json --out \S*job\/model --epochs 1/)
     expect(r.stderr).toContain(`platedesk models add ${join(job, 'model')}`)
     // the data that command names is there, the held-back plates apart
     expect(readFileSync(join(job, 'data', 'labels.csv'), 'utf8').split('\n')[0]).toBe('image_path,plate_text')
+    expect(JSON.parse(readFileSync(join(job, 'base-model.json'), 'utf8')).output.layout).toBe('ctc')
     const result = JSON.parse(readFileSync(join(job, 'result.json'), 'utf8'))
     expect(result.state).toBe('error')
     expect(result.trainPlates + result.holdoutPlates).toBe(60)
