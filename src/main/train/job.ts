@@ -131,9 +131,16 @@ export async function runTrainJob(o: TrainJobOptions): Promise<TrainProgress> {
 
     // ---- exporting (also without Python: the by-hand command needs the data)
     publish({ phase: 'exporting' })
+    let lastExportEvent = 0
     const data = await prepareTrainingData(o.db, o.jobDir, {
       signal: o.signal,
-      onProgress: ({ done, total }) => publish({ done, total })
+      onProgress: ({ done, total }) => {
+        // one event per frame would flood the window on a large library
+        const now = Date.now()
+        if (now - lastExportEvent < 100 && done < total) return
+        lastExportEvent = now
+        publish({ done, total })
+      }
     })
     publish({ trainPlates: data.trainCount, holdoutPlates: data.holdout.length })
     if (!py) {
@@ -144,6 +151,7 @@ export async function runTrainJob(o: TrainJobOptions): Promise<TrainProgress> {
     }
 
     // ---- training
+    if (cancelled()) throw new FinetuneCancelled()
     publish({ phase: 'training', done: 0, total: o.epochs })
     const run = runFinetune(py, args, p.logFile, (e) => {
       if (e.event === 'epoch') publish({ epoch: e.epoch, loss: e.loss, valAccuracy: e.valAccuracy ?? null, done: e.epoch, total: e.epochs })
