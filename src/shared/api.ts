@@ -6,6 +6,7 @@ import type {
   EngineStatus,
   EvalReport,
   ExportProgress,
+  ModelComparison,
   ImportDuplicate,
   ImportFailure,
   ImportProgress,
@@ -19,7 +20,8 @@ import type {
   RuleFileInfo,
   Settings,
   TrackFrame,
-  TrackSummary
+  TrackSummary,
+  TrainProgress
 } from './types'
 import { MAX_PLATE_TEXT, plateFromInput } from './plate-text'
 import type { ImportScanProgress, MediaToolsInfo } from './types'
@@ -102,6 +104,12 @@ export const requests = {
    * corrupt, into the models folder; progress comes as 'models.progress' events
    */
   'models.download': z.object({ ids: z.array(modelId).max(50).optional() }),
+  /** adds a model you bring (a file on the backend's machine): a fast-plate-ocr ONNX with its
+   *  plate_config.yaml, a CTC recogniser with its JSON, or an Ultralytics YOLO detector (no config);
+   *  checked (inputs, outputs, a test inference) and copied into the user-data models folder */
+  'models.add': z.object({ path: fsPath, config: fsPath.optional(), id: modelId.optional() }),
+  /** removes a model you added (never one that ships with PlateDesk, nor one the settings select) */
+  'models.remove': z.object({ id: modelId }),
   'library.stats': z.object({}),
   /** paths are files or folders on the backend's machine; fps = video sampling (0 = every frame);
    *  profile = the recognition profile for this import (default: the settings'); crops = every image is
@@ -164,6 +172,26 @@ export const requests = {
   'export.run': exportOptionsSchema,
   'export.status': z.object({ jobId: z.string().min(1).max(100) }),
   'eval.run': z.object({}),
+  /** each recogniser (an id, or 'a+b') reads every reviewed plate's crop: accuracy side by side, disagreements */
+  'eval.compare': z.object({
+    recognizers: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\+[A-Za-z0-9][A-Za-z0-9._-]{0,99})?$/, 'not a recognizer id')).min(1).max(4),
+    limit: z.number().int().min(0).max(1000).optional()
+  }),
+  /** is Python with torch + onnx and the training package here? (else: the commands to install them) */
+  'train.check': z.object({}),
+  /** fine-tunes baseId (default: the selected recognizer) on the reviewed plates, 20% held back */
+  'train.start': z.object({
+    baseId: modelId.optional(),
+    epochs: z.number().int().min(1).max(1000).default(10),
+    device: z.enum(['auto', 'cpu', 'cuda']).optional()
+  }),
+  /** a job's progress (the latest job when jobId is absent; null when none ran) */
+  'train.status': z.object({ jobId: z.string().max(100).optional() }),
+  'train.cancel': z.object({ jobId: z.string().max(100).optional() }),
+  /** the end of a job's log file (maxBytes from its end) */
+  'train.log': z.object({ jobId: z.string().max(100).optional(), maxBytes: z.number().int().min(1).max(4_000_000).default(65_536) }),
+  /** adds the job's new model and selects it; refused unless it beat the base (force: even so) */
+  'train.adopt': z.object({ jobId: z.string().max(100).optional(), force: z.boolean().optional() }),
   /** Electron only: native folder picker. Web mode answers { paths: [] }. */
   'dialog.openFolder': z.object({}),
   // country rule files (README "Country rules"); save validates and answers the errors, writing nothing then
@@ -182,6 +210,16 @@ export interface AppInfo {
   ffmpeg?: MediaToolsInfo
 }
 
+export interface TrainCheck {
+  ok: boolean
+  python: string | null
+  torch: string | null
+  onnx: string | null
+  cuda: boolean
+  /** what is missing and the exact commands that fix it */
+  setup: { message: string; commands: string[] } | null
+}
+
 export interface Page<T> {
   items: T[]
   total: number
@@ -192,6 +230,9 @@ export interface Responses {
   'models.status': ModelStatus[]
   /** models: what this job fetches (empty when nothing needed it); a running job is answered again */
   'models.download': { jobId: string; models: { id: string; file: string; size: number }[] }
+  /** the added model's status (state 'ok', path in the user-data models folder) */
+  'models.add': ModelStatus
+  'models.remove': { id: string }
   'library.stats': LibraryStats
   'library.import': { jobId: number }
   'import.status': ImportProgress | null
@@ -222,6 +263,13 @@ export interface Responses {
   'export.run': { jobId: string }
   'export.status': ExportProgress
   'eval.run': EvalReport
+  'eval.compare': ModelComparison
+  'train.check': TrainCheck
+  'train.start': TrainProgress
+  'train.status': TrainProgress | null
+  'train.cancel': TrainProgress
+  'train.log': { file: string; text: string; size: number }
+  'train.adopt': { modelId: string }
   'dialog.openFolder': { paths: string[] }
   'rules.list': RuleFileInfo[]
   'rules.get': { id: string; text: string; source: RuleFileInfo['source']; path: string }
@@ -244,9 +292,11 @@ export interface Events {
   'models.progress': ModelDownloadProgress
   /** folders and files found while a library.import scans its paths */
   'import.scan': ImportScanProgress
+  /** an "Improve the model" job moved on */
+  'train.progress': TrainProgress
 }
 export type EventName = keyof Events
-export const eventNames: EventName[] = ['import.progress', 'library.changed', 'export.progress', 'models.progress', 'import.scan']
+export const eventNames: EventName[] = ['import.progress', 'library.changed', 'export.progress', 'models.progress', 'import.scan', 'train.progress']
 
 /** The surface the renderer sees, whether over Electron IPC or web mode. */
 export interface Api {

@@ -105,6 +105,8 @@ export interface ModelStatus {
   default?: boolean
   /** recognisers: the characters the model can read (its manifest alphabet, without the pad char) */
   alphabet?: string
+  /** a model the user added (removable); absent for the ones that ship with PlateDesk */
+  user?: boolean
 }
 
 /** One step of a model download (event 'models.progress'). */
@@ -415,6 +417,35 @@ export interface EvalReport {
   bySource: { key: string; plates: number; exactAccuracy: number }[]
 }
 
+/** Recognisers compared on the reviewed plates (`eval --db --recognizer A,B`, Evaluate screen). */
+export interface ModelComparison {
+  /** reviewed plates with text that were read (each by every model, from its reviewed box) */
+  plates: number
+  /** per model, in the order asked */
+  models: { id: string; exact: number; exactAccuracy: number; charAccuracy: number }[]
+  /** exact accuracy per model (same order) by region and by source folder */
+  byRegion: { key: string; plates: number; exactAccuracy: number[] }[]
+  bySource: { key: string; plates: number; exactAccuracy: number[] }[]
+  /** plates the models read differently (the first `limit`), with the reviewed text */
+  disagreements: ModelDisagreement[]
+  disagreementCount: number
+  /** frames that could not be read (file gone, decode error) */
+  failures: { path: string; error: string }[]
+}
+
+export interface ModelDisagreement {
+  plateId: number
+  mediaId: number
+  frameIdx: number
+  mediaPath: string
+  box: Box
+  truth: string
+  region: string | null
+  source: string
+  /** one read per model, same order as `models` ('' = nothing read) */
+  reads: string[]
+}
+
 /** An ffmpeg/ffprobe binary in use: where it comes from, its version, and whether it is too old. */
 export interface MediaToolInfo {
   tool: 'ffmpeg' | 'ffprobe'
@@ -432,4 +463,42 @@ export interface MediaToolsInfo {
   ffprobe: MediaToolInfo | null
   /** why a tool could not be found */
   error: string | null
+}
+
+/** One recognizer's score on the plates a training run held back. */
+export interface TrainModelScore {
+  id: string
+  plates: number
+  exactAccuracy: number
+  charAccuracy: number
+}
+
+/** "Improve the model": one fine-tuning job (export → train → compare on held-back plates). */
+export interface TrainProgress {
+  jobId: string
+  state: 'running' | 'done' | 'error' | 'cancelled'
+  phase: 'checking' | 'exporting' | 'training' | 'evaluating' | 'finished'
+  baseId: string
+  epochs: number
+  /** epochs finished so far */
+  epoch: number
+  loss: number | null
+  valAccuracy: number | null
+  /** progress within the export and evaluation phases */
+  done: number
+  total: number
+  jobDir: string
+  logFile: string
+  trainPlates: number
+  holdoutPlates: number
+  /** base vs new on the held-back plates; better: the new model may be adopted */
+  comparison: { base: TrainModelScore; candidate: TrainModelScore; better: boolean } | null
+  /** the trained files, once done */
+  model: string | null
+  config: string | null
+  /** no usable Python/torch: why, and the exact commands to run (the last one trains by hand) */
+  setup: { message: string; commands: string[] } | null
+  error: string | null
+  /** the model id once adopted (added and selected) */
+  adoptedId: string | null
 }

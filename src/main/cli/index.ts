@@ -10,6 +10,7 @@ import { registerCheck } from './commands/check'
 import { registerServe } from './commands/serve'
 import { registerExport } from './commands/export'
 import { registerImportLabels } from './commands/import-labels'
+import { registerTrain } from './commands/train'
 
 /** Each register function adds its command; its action sets process.exitCode on failure. */
 export async function main(argv: string[]): Promise<number> {
@@ -26,7 +27,8 @@ export async function main(argv: string[]): Promise<number> {
     registerCheck,
     registerServe,
     registerExport,
-    registerImportLabels
+    registerImportLabels,
+    registerTrain
   ]) {
     register(program)
   }

@@ -26,6 +26,9 @@ export interface DetectorOptions {
 export const DEFAULT_DETECTION_THRESHOLD = 0.3
 
 
+/** IoU above which NMS drops the lower-scored box of a class, for raw heads (Ultralytics' default 0.45). */
+export const RAW_NMS_IOU = 0.45
+
 /** Greedy per-class NMS, highest score first. */
 export function nms(dets: Detection[], iouThreshold: number, max = 100): Detection[] {
   const sorted = [...dets].sort((a, b) => b.score - a.score)
@@ -58,7 +61,7 @@ export function decodeRawYolo(
   data: Float32Array,
   dims: readonly number[],
   threshold: number,
-  iouThreshold = 0.5,
+  iouThreshold = RAW_NMS_IOU,
   max = 100
 ): Detection[] {
   const channels = dims[1]!
@@ -162,7 +165,8 @@ export class Detector {
       dets = decodeEnd2End(data, t.dims[0]!, threshold)
       dets = nms(dets, opts.iou ?? 0.7, opts.maxDetections ?? 100) // guards against exports with loose NMS
     } else if (t.dims.length === 3) {
-      dets = decodeRawYolo(data, t.dims, threshold, opts.iou ?? 0.5, opts.maxDetections ?? 100)
+      // Ultralytics' own NMS IoU for its raw head
+      dets = decodeRawYolo(data, t.dims, threshold, opts.iou ?? RAW_NMS_IOU, opts.maxDetections ?? 100)
     } else {
       throw new Error(`detector ${this.entry.id}: unexpected output shape [${t.dims.join(',')}]`)
     }

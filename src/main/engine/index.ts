@@ -1,7 +1,7 @@
 // The engine's entry point: createEngine() (a worker pool behind the Engine interface) and the
 // OpenALPR-compatible JSON shape of a result.
 import type { ImageRecognition, OpenAlprImage, OpenAlprResult } from '../../shared/types'
-import { ModelError, defaultModel, getModel, verifyModels } from './models'
+import { ModelError, defaultModel, getModel, useUserDataDir, verifyModels } from './models'
 import { EnginePool } from './pool'
 import type { Engine, EngineOptions } from './types'
 
@@ -17,6 +17,7 @@ export { ImageDecodeError, isImagePath, IMAGE_EXTENSIONS } from '../media/images
  * falls back to the CPU; the reason is in status().error and on stderr.
  */
 export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
+  if (opts.userDataDir) useUserDataDir(opts.userDataDir)
   const where = { modelsDir: opts.modelsDir, userDataDir: opts.userDataDir }
   const models = await verifyModels(where)
   // fail fast in the main thread with the same message the workers would give

@@ -63,6 +63,13 @@ export interface ModelEntry {
   /** committed in the repository's models/ folder and packaged with the app (no download) */
   bundled?: boolean
   default?: boolean
+  /** added by the user (`platedesk models add`): listed in the user-data models folder's manifest.json,
+   *  its file lives only there, and it can be removed */
+  user?: boolean
+  /** user models: the fast-plate-ocr config the entry was made from (kept for reference) */
+  config?: string
+  /** when it was added (ISO time) */
+  added?: string
 }
 
 export interface Manifest {
@@ -87,7 +94,11 @@ function findManifestPath(): string {
   throw new Error(`models/manifest.json not found (looked in: ${candidates.filter(Boolean).join(', ')})`)
 }
 
-let manifestCache: Manifest | null = null
+let builtinCache: Manifest | null = null
+/** the merged manifest, valid while the user manifest file keeps its mtime and size */
+let mergedCache: { key: string; manifest: Manifest } | null = null
+/** the userData dir the process runs with (Electron's, or a test's); unset: the platform default */
+let configuredUserDataDir: string | undefined
 
 /** The folder of the manifest: it also holds the models that ship with PlateDesk (repo models/, or
  *  resources/models in the packaged app). */
@@ -99,13 +110,75 @@ export function bundledModelsDir(): string | null {
   }
 }
 
-export function loadManifest(path?: string): Manifest {
-  if (!path && manifestCache) return manifestCache
-  const p = path ?? findManifestPath()
+/**
+ * Sets the userData dir whose models/manifest.json lists the user's own models (the engine's workers
+ * and the backend call it with their userDataDir; the CLI keeps the platform default).
+ */
+export function useUserDataDir(userDataDir: string | undefined): void {
+  if (userDataDir === configuredUserDataDir) return
+  configuredUserDataDir = userDataDir
+  mergedCache = null
+}
+
+/** The user manifest: <user models dir>/manifest.json. */
+export function userManifestPath(userDataDir = configuredUserDataDir): string {
+  return join(userModelsDir(userDataDir), 'manifest.json')
+}
+
+/** The user's own models (empty when there is no user manifest). Throws naming the file when it is unreadable. */
+export function loadUserManifest(userDataDir = configuredUserDataDir): Manifest {
+  const p = userManifestPath(userDataDir)
+  if (!existsSync(p)) return { version: 1, models: [] }
+  let m: Manifest
+  try {
+    m = JSON.parse(readFileSync(p, 'utf8')) as Manifest
+  } catch (err) {
+    throw new Error(`${p}: the user model list is not valid JSON (${(err as Error).message}); fix or delete it`)
+  }
+  if (!m || !Array.isArray(m.models)) throw new Error(`${p}: "models" is not an array; fix or delete it`)
+  return { version: m.version ?? 1, models: m.models.map((e) => ({ ...e, user: true })) }
+}
+
+function loadBuiltin(): Manifest {
+  if (builtinCache) return builtinCache
+  const p = findManifestPath()
   const m = JSON.parse(readFileSync(p, 'utf8')) as Manifest
   if (!Array.isArray(m.models)) throw new Error(`${p}: "models" is not an array`)
-  if (!path) manifestCache = m
+  builtinCache = m
   return m
+}
+
+/**
+ * The built-in manifest (models/manifest.json) followed by the user's models. A user entry whose id a
+ * built-in model already has is skipped (models add refuses such ids; a hand-edited file cannot shadow one).
+ * With an explicit path: that file alone.
+ */
+export function loadManifest(path?: string): Manifest {
+  if (path) {
+    const m = JSON.parse(readFileSync(path, 'utf8')) as Manifest
+    if (!Array.isArray(m.models)) throw new Error(`${path}: "models" is not an array`)
+    return m
+  }
+  const builtin = loadBuiltin()
+  const up = userManifestPath()
+  let key = up
+  try {
+    const st = statSync(up)
+    key += `:${st.mtimeMs}:${st.size}`
+  } catch {
+    key += ':none'
+  }
+  if (mergedCache?.key === key) return mergedCache.manifest
+  const ids = new Set(builtin.models.map((m) => m.id))
+  const user = key.endsWith(':none') ? [] : loadUserManifest().models.filter((m) => !ids.has(m.id))
+  const manifest = { version: builtin.version, models: [...builtin.models, ...user] }
+  mergedCache = { key, manifest }
+  return manifest
+}
+
+/** The ids of the models that ship with PlateDesk (models/manifest.json), never the user's. */
+export function builtinModelIds(): Set<string> {
+  return new Set(loadBuiltin().models.map((m) => m.id))
 }
 
 /** Looks a model up by id, or by its file name with or without .onnx (settings may hold either). */
@@ -113,7 +186,7 @@ export function getModel(id: string): ModelEntry {
   const models = loadManifest().models
   const stem = (f: string) => f.replace(/\.onnx$/i, '')
   const m = models.find((e) => e.id === id) ?? models.find((e) => e.file === id || stem(e.file) === stem(id))
-  if (!m) throw new Error(`unknown model id "${id}" (known: ${loadManifest().models.map((e) => e.id).join(', ')})`)
+  if (!m) throw new Error(`unknown model id "${id}" (known: ${models.map((e) => e.id).join(', ')})`)
   return m
 }
 
@@ -140,7 +213,7 @@ function userSearchDirs(opts: { modelsDir?: string; userDataDir?: string }): str
   const dirs: string[] = []
   if (opts.modelsDir) dirs.push(resolve(opts.modelsDir))
   if (process.env.ALPR_MODELS_DIR) dirs.push(resolve(process.env.ALPR_MODELS_DIR))
-  dirs.push(userModelsDir(opts.userDataDir))
+  dirs.push(userModelsDir(opts.userDataDir ?? configuredUserDataDir))
   return [...new Set(dirs)]
 }
 
@@ -173,6 +246,9 @@ export async function sha256File(path: string): Promise<string> {
 }
 
 function howToGet(entry: ModelEntry, dirs: string[]): string {
+  if (entry.user) {
+    return `searched: ${dirs.join(', ')}. ${entry.file} is a model you added: add it again (platedesk models add FILE --id ${entry.id}) or remove it (platedesk models remove ${entry.id})`
+  }
   if (!entry.url) {
     return `searched: ${dirs.join(', ')}. ${entry.file} ships with PlateDesk (models/ folder): reinstall, or restore it from the repository`
   }
@@ -187,7 +263,8 @@ export async function verifyModel(
   entry: ModelEntry,
   opts: { modelsDir?: string; userDataDir?: string } = {}
 ): Promise<ModelStatus> {
-  const dirs = modelSearchDirs(opts)
+  // a user model's file lives next to the manifest that lists it, nowhere else
+  const dirs = entry.user ? [userModelsDir(opts.userDataDir ?? configuredUserDataDir)] : modelSearchDirs(opts)
   for (const dir of dirs) {
     const path = join(dir, entry.file)
     let size: number

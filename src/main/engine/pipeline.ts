@@ -6,7 +6,7 @@ import { decodeImageFile, type DecodedImage } from '../media/images'
 import { readFile } from 'node:fs/promises'
 import { DEFAULT_DETECTION_THRESHOLD, Detector, type VariantFactory } from './detector'
 import { rectangularModel } from './rect-model'
-import { getModel, resolveModelPath, type ModelEntry } from './models'
+import { getModel, resolveModelPath, useUserDataDir, type ModelEntry } from './models'
 import { averageSlots, decodeSlots, Recognizer, type SlotProbs } from './recognizer'
 import { layoutRead, readUnits } from './layout'
 import type { RawImage, RecognizeOptions } from './types'
@@ -181,6 +181,7 @@ export class Pipeline {
   }
 
   static async create(opts: PipelineOptions = {}): Promise<Pipeline> {
+    if (opts.userDataDir) useUserDataDir(opts.userDataDir) // a worker thread: the user's models are listed there
     const where = { modelsDir: opts.modelsDir, userDataDir: opts.userDataDir }
     const det = opts.detector === false ? null : await resolveModelPath('detector', opts.detectorId, where)
     const ids = recognizerIds(opts.recognizerId)
@@ -193,7 +194,8 @@ export class Pipeline {
       provider = d.provider
       detWarning = d.warning
       let variants: VariantFactory | null = null
-      if (opts.rectDetector !== false) {
+      // rectangular rewrite only for the built-in graph it was written for; a model you bring runs as exported
+      if (opts.rectDetector !== false && !det.entry.user) {
         let bytes: Promise<Buffer> | null = null
         variants = async (h, w) => {
           bytes ??= readFile(det.path)

@@ -41,6 +41,7 @@ export function inputTensorData(entry: ModelEntry, batch: Uint8Array, n: number)
   const spec = entry.input
   if (spec.dtype === 'uint8') {
     if (spec.layout !== 'NHWC' || spec.channelOrder === 'BGR') throw new Error(`recognizer ${entry.id}: uint8 input must be NHWC RGB`)
+    if (spec.channels === 1) return toGray(batch)
     return batch
   }
   const w = spec.width
@@ -63,6 +64,28 @@ export function inputTensorData(entry: ModelEntry, batch: Uint8Array, n: number)
     }
   }
   return out
+}
+
+/** RGB → one luma channel with OpenCV's weights (what fast-plate-ocr's grayscale models were trained on). */
+export function toGray(rgb: Uint8Array): Uint8Array {
+  const out = new Uint8Array(rgb.length / 3)
+  for (let i = 0, j = 0; i < out.length; i++, j += 3) out[i] = Math.round(0.299 * rgb[j]! + 0.587 * rgb[j + 1]! + 0.114 * rgb[j + 2]!)
+  return out
+}
+
+/** fast-plate-ocr's keep_aspect_ratio: resized to fit, centred, padded with grey 114 (its resize_image). */
+function cropLetterbox(img: RgbImage, box: Box, outW: number, outH: number, out: Uint8Array, offset: number): void {
+  const bw = Math.max(1, box.x2 - box.x1)
+  const bh = Math.max(1, box.y2 - box.y1)
+  const r = Math.min(outH / bh, outW / bw)
+  const w = Math.max(1, Math.min(outW, Math.round(bw * r)))
+  const h = Math.max(1, Math.min(outH, Math.round(bh * r)))
+  const tmp = new Uint8Array(w * h * 3)
+  cropResize(img, box, w, h, tmp, 0)
+  out.fill(114, offset, offset + outW * outH * 3)
+  const left = Math.round((outW - w) / 2 - 0.1)
+  const top = Math.round((outH - h) / 2 - 0.1)
+  for (let y = 0; y < h; y++) out.set(tmp.subarray(y * w * 3, (y + 1) * w * 3), offset + ((top + y) * outW + left) * 3)
 }
 
 export class Recognizer {
@@ -100,15 +123,15 @@ export class Recognizer {
     const py = opts.padY ?? DEFAULT_PAD_Y
     const per = this.width * this.height * 3
     const batch = new Uint8Array(per * boxes.length)
-    boxes.forEach((b, i) =>
-      cropResize(img, expandBox(b, px, py, img.width, img.height), this.width, this.height, batch, i * per)
-    )
+    const resize = this.entry.input.resize === 'letterbox' ? cropLetterbox : cropResize
+    boxes.forEach((b, i) => resize(img, expandBox(b, px, py, img.width, img.height), this.width, this.height, batch, i * per))
     return batch
   }
 
   private tensor(batch: Uint8Array, n: number): ortTypes.Tensor {
     const data = inputTensorData(this.entry, batch, n)
-    const dims = this.entry.input.layout === 'NCHW' ? [n, 3, this.height, this.width] : [n, this.height, this.width, 3]
+    const c = this.entry.input.channels === 1 ? 1 : 3
+    const dims = this.entry.input.layout === 'NCHW' ? [n, c, this.height, this.width] : [n, this.height, this.width, c]
     return data instanceof Float32Array ? new this.ort.Tensor('float32', data, dims) : new this.ort.Tensor('uint8', data, dims)
   }
 
@@ -148,8 +171,9 @@ export class Recognizer {
     if (this.kind !== 'slots') throw new Error(`recognizer ${this.entry.id} is not a fixed-slot model`)
     const out = await this.session.run({ [this.inputName]: this.tensor(batch, n) })
     const plate = out[this.plateOutput]!
-    const slots = plate.dims[1]!
-    const k = plate.dims[2]!
+    // [N, slots, classes], or flat [N, slots * classes] as some fast-plate-ocr exports give it
+    const slots = plate.dims.length === 2 ? this.slots : plate.dims[1]!
+    const k = plate.dims.length === 2 ? plate.dims[1]! / this.slots : plate.dims[2]!
     if (k !== this.alphabet.length) {
       throw new Error(`recognizer ${this.entry.id}: output has ${k} classes, alphabet has ${this.alphabet.length}`)
     }

@@ -8,9 +8,9 @@
 // 0.969 / 0.770 vs 0.977 / 0.771, train (427) 0.952 / 0.776 vs 0.948 / 0.773. Anything unexpected in
 // the graph → null, and the caller keeps the square model.
 
-type Field = { no: number; wt: number; v: bigint | Buffer; raw: Buffer }
+export type Field = { no: number; wt: number; v: bigint | Buffer; raw: Buffer }
 
-function readVarint(b: Buffer, p: number): [bigint, number] {
+export function readVarint(b: Buffer, p: number): [bigint, number] {
   let r = 0n
   let s = 0n
   for (;;) {
@@ -22,7 +22,7 @@ function readVarint(b: Buffer, p: number): [bigint, number] {
   }
 }
 
-function parse(b: Buffer): Field[] {
+export function parse(b: Buffer): Field[] {
   const out: Field[] = []
   let p = 0
   while (p < b.length) {

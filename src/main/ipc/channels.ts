@@ -9,7 +9,7 @@ export const IPC_EVENT = 'api:event'
 
 /** Every API channel, by handler group; one ipc/<group>.ts registers each group. */
 export const channelGroups = {
-  app: ['app.info', 'models.status', 'models.download', 'dialog.openFolder'],
+  app: ['app.info', 'models.status', 'models.download', 'dialog.openFolder', 'models.add', 'models.remove'],
   library: [
     'library.stats',
     'library.import',
@@ -40,7 +40,7 @@ export const channelGroups = {
     'tracks.frames'
   ],
   settings: ['settings.get', 'settings.set', 'rules.list', 'rules.get', 'rules.save', 'rules.delete'],
-  training: ['export.run', 'export.status', 'eval.run']
+  training: ['export.run', 'export.status', 'eval.run', 'eval.compare', 'train.check', 'train.start', 'train.status', 'train.cancel', 'train.log', 'train.adopt']
 } as const satisfies Record<string, readonly Channel[]>
 
 export type ChannelGroup = keyof typeof channelGroups
@@ -52,7 +52,7 @@ void _everyChannelGrouped
 export const allChannels: readonly Channel[] = Object.values(channelGroups).flat()
 
 /** Event names, duplicated here (not imported from api.ts) to keep zod out of the preload bundle. */
-export const ipcEventNames = ['import.progress', 'library.changed', 'export.progress', 'models.progress', 'import.scan'] as const satisfies readonly EventName[]
+export const ipcEventNames = ['import.progress', 'library.changed', 'export.progress', 'models.progress', 'import.scan', 'train.progress'] as const satisfies readonly EventName[]
 const _everyEventListed: [Exclude<EventName, (typeof ipcEventNames)[number]>] extends [never] ? true : never = true
 void _everyEventListed
 

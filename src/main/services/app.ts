@@ -24,6 +24,7 @@ import { createLibraryService } from './library'
 import { createModelsService } from './models'
 import { createTrainingHandlers } from './training'
 import { createRulesStore } from './rules'
+import { createTrainService, trainJobsRoot } from './train'
 import type { Emit } from './types'
 
 export interface BackendOptions {
@@ -38,6 +39,8 @@ export interface BackendOptions {
   user?: string
   /** app version; default: package.json's */
   version?: string
+  /** where "Improve the model" job folders go; default: PLATEDESK_TRAINING_DIR, else <user data>/training */
+  trainingDir?: string
   /** Electron's native folder picker; web mode has none and answers { paths: [] } */
   openFolder?: () => Promise<string[]>
 }
@@ -177,12 +180,13 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
 
   // ---------------------------------------------------------------- handler groups
   const libraryService = createLibraryService({ library, engine: engineFactory, emit, user: opts.user, resume: !library.damage })
-  const training = createTrainingHandlers({ library, emit })
+  const training = createTrainingHandlers({ library, emit, engine: engineFactory })
   const libraryHandlers: PartialHandlers = libraryService.handlers
   const trainingHandlers: PartialHandlers = {
     'export.run': (req) => training['export.run'](req),
     'export.status': (req) => training['export.status'](req),
-    'eval.run': (req) => training['eval.run'](req)
+    'eval.run': (req) => training['eval.run'](req),
+    'eval.compare': (req) => training['eval.compare'](req)
   }
   readSettings = async () => (await libraryService.handlers['settings.get']({})) as Settings
 
@@ -203,6 +207,23 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   })
   const modelStatus = (): Promise<ModelStatus[]> => models.status()
 
+  const train = createTrainService({
+    library,
+    emit,
+    jobsRoot: opts.trainingDir ?? trainJobsRoot(opts.userDataDir),
+    models: { modelsDir: opts.modelsDir, userDataDir: opts.userDataDir },
+    currentRecognizer: async () => ((await readSettings())?.recognizerId ?? '').split('+')[0] || 'cct-xs-v2-global',
+    adopt: async (job) => {
+      const { adoptTrainedModel } = await import('../train/adopt')
+      // through the models service: checked, listed, and the engine restarted as for any model added
+      const id = await adoptTrainedModel(job, (r) => models.add(r))
+      // through the composed handler: the engine restarts on the new recognizer
+      await composed['settings.set']!({ recognizerId: id })
+      emit('library.changed', { reason: 'settings' })
+      return id
+    }
+  })
+
   const version = opts.version ?? packageVersion()
   const appHandlers: PartialHandlers = {
     'app.info': async (): Promise<AppInfo> => {
@@ -222,6 +243,8 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
     },
     'models.status': () => modelStatus(),
     'models.download': (req) => models.download(req),
+    'models.add': (req) => models.add(req),
+    'models.remove': (req) => models.remove(req),
     'dialog.openFolder': async () => ({ paths: opts.openFolder ? await opts.openFolder() : [] })
   }
   // country rule files: a change applies to the reads of the next import (the engine restarts)
@@ -244,7 +267,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
     }
   }
 
-  const composed: PartialHandlers = { ...libraryHandlers, ...trainingHandlers, ...appHandlers, ...ruleHandlers }
+  const composed: PartialHandlers = { ...libraryHandlers, ...trainingHandlers, ...train.handlers, ...appHandlers, ...ruleHandlers }
 
   // settings that change the engine restart it on the next use
   const setSettings = composed['settings.set']
@@ -311,6 +334,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
       closed = true
       listeners.clear()
       training.close()
+      await train.close()
       await models.dispose()
       await libraryService.dispose().catch(() => undefined)
       await resetEngine()

@@ -5,7 +5,8 @@
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ModelDownloadProgress, ModelStatus } from '../../shared/types'
-import { downloadModel, getModel, loadManifest, modelUrl, modelsInstallDir, verifyModels, type ModelEntry } from '../engine/models'
+import { downloadModel, getModel, loadManifest, modelUrl, modelsInstallDir, useUserDataDir, verifyModel, verifyModels, type ModelEntry } from '../engine/models'
+import { addUserModel, removeUserModel } from '../engine/model-import'
 import type { Emit } from './types'
 
 /** An error with an API code (toApiError in app.ts keeps it); not app.ts's class, to avoid an import cycle. */
@@ -26,7 +27,7 @@ export interface ModelsServiceOptions {
   emit: Emit
   /** the model ids the current settings select (a recognizer id may join several with '+') */
   selectedIds: () => Promise<string[]>
-  /** called once a job has installed at least one file (the backend restarts its engine) */
+  /** called once a job has installed at least one file, or a model was added or removed (the backend restarts its engine) */
   onInstalled: () => Promise<void>
   /** a download that receives nothing for this long fails (default 30 s) */
   stallMs?: number
@@ -36,6 +37,10 @@ export interface ModelsService {
   /** every manifest model's state, with its size and whether it is a default */
   status(): Promise<ModelStatus[]>
   download(req: { ids?: string[] }): Promise<{ jobId: string; models: { id: string; file: string; size: number }[] }>
+  /** checks and adds a model you bring; rejects with 'invalid-request' naming the file and the cause */
+  add(req: { path: string; config?: string; id?: string }): Promise<ModelStatus>
+  /** removes a model you added; 'conflict' while the settings select it */
+  remove(req: { id: string }): Promise<{ id: string }>
   /** the running job, awaited (tests, shutdown) */
   idle(): Promise<void>
   dispose(): Promise<void>
@@ -54,6 +59,8 @@ function explain(err: unknown, entry: ModelEntry, url: string, stalled: boolean)
 }
 
 export function createModelsService(opts: ModelsServiceOptions): ModelsService {
+  // the user's own models are listed in this backend's userData dir, for every lookup in this process
+  if (opts.userDataDir) useUserDataDir(opts.userDataDir)
   const where = { modelsDir: opts.modelsDir, userDataDir: opts.userDataDir }
   const stallMs = opts.stallMs ?? 30_000
   let seq = 0
@@ -69,7 +76,7 @@ export function createModelsService(opts: ModelsServiceOptions): ModelsService {
     return rows.map((r) => {
       const e = manifest.models.find((m) => m.id === r.id)
       const alphabet = e?.alphabet != null ? [...e.alphabet].filter((c) => c !== e.padChar).join('') : undefined
-      return { ...r, size: e?.size, default: !!e?.default, ...(alphabet != null ? { alphabet } : {}) }
+      return { ...r, size: e?.size, default: !!e?.default, ...(alphabet != null ? { alphabet } : {}), ...(e?.user ? { user: true } : {}) }
     })
   }
 
@@ -202,6 +209,22 @@ export function createModelsService(opts: ModelsServiceOptions): ModelsService {
       }
       job.done = runJob(jobId, entries, clear).finally(clear)
       return { jobId, models }
+    },
+    async add(req) {
+      if (disposed) throw new ModelsApiError('conflict', 'the backend is closing')
+      const { entry } = await addUserModel(req.path, { config: req.config, id: req.id, userDataDir: opts.userDataDir })
+      await opts.onInstalled().catch(() => undefined)
+      const st = await verifyModel(entry, where)
+      return { ...st, size: entry.size, default: false, user: true, ...(entry.alphabet != null ? { alphabet: [...entry.alphabet].filter((c) => c !== entry.padChar).join('') } : {}) }
+    },
+    async remove(req) {
+      const selected = await opts.selectedIds().catch(() => [] as string[])
+      if (selected.includes(req.id)) {
+        throw new ModelsApiError('conflict', `model ${req.id} is selected in Settings: choose another ${getModel(req.id).task} first, then remove it`)
+      }
+      const e = await removeUserModel(req.id, { userDataDir: opts.userDataDir })
+      await opts.onInstalled().catch(() => undefined)
+      return { id: e.id }
     },
     async idle() {
       await running?.done

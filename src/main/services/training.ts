@@ -6,15 +6,19 @@ import type { Handlers } from '../../shared/api'
 import type { ExportOptions, ExportProgress } from '../../shared/types'
 import type { Db } from '../db/training-reader'
 import { evaluateLibraryAsync } from '../eval/library'
+import { compareRecognizers, recognizerList } from '../eval/compare'
+import type { Engine } from '../engine/types'
 import { ExportCancelled, checkOutDir, runExport, type ExportResult } from '../export/index'
 import type { Emit } from './types'
 
-export type TrainingHandlers = Pick<Handlers, 'export.run' | 'export.status' | 'eval.run'>
+export type TrainingHandlers = Pick<Handlers, 'export.run' | 'export.status' | 'eval.run' | 'eval.compare'>
 
 export interface TrainingContext {
   /** the open library (only its better-sqlite3 handle is used) */
   library: { db: Db }
   emit: Emit
+  /** the backend's engine (started on first use); 'eval.compare' reads the crops with it */
+  engine?: () => Promise<Engine>
 }
 
 export interface TrainingService extends TrainingHandlers {
@@ -93,6 +97,18 @@ export function createTrainingHandlers(ctx: TrainingContext): TrainingService {
 
     async 'eval.run'() {
       return evaluateLibraryAsync(ctx.library.db)
+    },
+
+    async 'eval.compare'(req) {
+      if (!ctx.engine) throw Object.assign(new Error('eval.compare: no recognition engine in this backend'), { code: 'engine' })
+      const ids = recognizerList(req.recognizers.join(','))
+      let engine: Engine
+      try {
+        engine = await ctx.engine()
+      } catch (err) {
+        throw Object.assign(new Error(err instanceof Error ? err.message : String(err)), { code: 'engine' })
+      }
+      return compareRecognizers(ctx.library.db, engine, { recognizers: ids, limit: req.limit })
     },
 
     result(jobId) {

@@ -6,6 +6,7 @@ import VideocamOutlined from '@mui/icons-material/VideocamOutlined'
 import HistoryOutlined from '@mui/icons-material/HistoryOutlined'
 import IosShareOutlined from '@mui/icons-material/IosShareOutlined'
 import SettingsOutlined from '@mui/icons-material/SettingsOutlined'
+import QueryStatsOutlined from '@mui/icons-material/QueryStatsOutlined'
 import KeyboardOutlined from '@mui/icons-material/KeyboardOutlined'
 import type { Settings } from '@shared/types'
 import { api } from './api/client'
@@ -23,6 +24,7 @@ import { VideoScreen } from './screens/Video/VideoScreen'
 import { HistoryScreen } from './screens/History/HistoryScreen'
 import { ExportScreen } from './screens/Export/ExportScreen'
 import { SettingsScreen } from './screens/Settings/SettingsScreen'
+import { EvaluateScreen } from './screens/Evaluate/EvaluateScreen'
 
 const NAV: { screen: ScreenName; label: string; icon: typeof PhotoLibraryOutlined }[] = [
   { screen: 'library', label: 'Library', icon: PhotoLibraryOutlined },
@@ -30,11 +32,13 @@ const NAV: { screen: ScreenName; label: string; icon: typeof PhotoLibraryOutline
   { screen: 'video', label: 'Video', icon: VideocamOutlined },
   { screen: 'history', label: 'History', icon: HistoryOutlined },
   { screen: 'export', label: 'Export', icon: IosShareOutlined },
-  { screen: 'settings', label: 'Settings', icon: SettingsOutlined }
+  { screen: 'settings', label: 'Settings', icon: SettingsOutlined },
+  // last, so Ctrl+1..6 keep their screens
+  { screen: 'evaluate', label: 'Evaluate', icon: QueryStatsOutlined }
 ]
 
 const SHORTCUTS: [string, string][] = [
-  ['Ctrl+1 … Ctrl+6', 'Library, Review, Video, History, Export, Settings'],
+  ['Ctrl+1 … Ctrl+7', 'Library, Review, Video, History, Export, Settings, Evaluate'],
   ['Enter', 'Confirm the plate, or save the typed correction, and go to the next'],
   ['Delete / Ctrl+Backspace', 'Reject: not a plate'],
   ['PageDown / Alt+↓', 'Next plate'],
@@ -70,7 +74,7 @@ function Shell({ onMode }: { onMode: (m: 'light' | 'dark') => void }) {
   )
   const stats = useApi('library.stats', {}, { live: true })
 
-  useShortcut(['Mod+1', 'Mod+2', 'Mod+3', 'Mod+4', 'Mod+5', 'Mod+6'], (e) => navigate({ screen: NAV[Number(e.code.replace(/\D/g, '')) - 1].screen }), {
+  useShortcut(['Mod+1', 'Mod+2', 'Mod+3', 'Mod+4', 'Mod+5', 'Mod+6', 'Mod+7'], (e) => navigate({ screen: NAV[Number(e.code.replace(/\D/g, '')) - 1].screen }), {
     allowInInput: true,
     enabled: !modal
   })
@@ -179,6 +183,7 @@ function Shell({ onMode }: { onMode: (m: 'light' | 'dark') => void }) {
             {route.screen === 'history' && <HistoryScreen plateId={route.plateId} />}
             {route.screen === 'export' && <ExportScreen />}
             {route.screen === 'settings' && <SettingsScreen />}
+            {route.screen === 'evaluate' && <EvaluateScreen />}
           </Box>
         </Box>
         <ModelsSetup />

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react'
 
-export type ScreenName = 'library' | 'review' | 'video' | 'history' | 'export' | 'settings'
+export type ScreenName = 'library' | 'review' | 'video' | 'history' | 'export' | 'settings' | 'evaluate'
 
 export interface Route {
   screen: ScreenName
@@ -11,7 +11,7 @@ export interface Route {
   trackId?: number
 }
 
-const SCREENS: ScreenName[] = ['library', 'review', 'video', 'history', 'export', 'settings']
+const SCREENS: ScreenName[] = ['library', 'review', 'video', 'history', 'export', 'settings', 'evaluate']
 
 /** "#/review?media=3", "#/plate/42", "#/video?media=7&track=2" */
 export function parseHash(hash: string): Route {

@@ -11,6 +11,7 @@ import { evaluateLibrary } from '../../eval/library'
 
 interface EvalCliOptions {
   db?: string
+  recognizer?: string
   workers?: string
   json?: boolean
   iou?: string
@@ -40,13 +41,54 @@ export function formatLibraryReport(file: string, r: EvalReport): string {
   return lines.join('\n')
 }
 
+/** `eval --db FILE --recognizer A,B`: each recogniser reads every reviewed plate's crop; exit 1 on failures. */
+async function compareCli(file: string, o: EvalCliOptions): Promise<number> {
+  const { compareRecognizers, formatComparison, recognizerList } = await import('../../eval/compare')
+  let ids: string[]
+  try {
+    ids = recognizerList(o.recognizer!)
+  } catch (err) {
+    process.stderr.write(`platedesk eval: ${(err as Error).message}\n`)
+    return 2
+  }
+  const workers = o.workers != null ? Number(o.workers) : undefined
+  if (workers != null && !(Number.isInteger(workers) && workers >= 1)) {
+    process.stderr.write(`platedesk eval: --workers must be a whole number >= 1, got "${o.workers}"\n`)
+    return 2
+  }
+  const lib = openLibrary(file, { readonly: true })
+  let engine: Engine | null = null
+  try {
+    // a crop engine (no detector), each model's sessions opened on its first plate
+    engine = await loadEngine({ detector: false, recognizerId: ids[0], workers })
+    const tty = process.stderr.isTTY
+    const report = await compareRecognizers(lib.db, engine, {
+      recognizers: ids,
+      concurrency: 2 * Math.max(1, engine.status().workers || 1),
+      onProgress: (done, total) => {
+        if (tty) process.stderr.write(`\reval: ${done}/${total} frames`)
+      }
+    })
+    if (tty) process.stderr.write('\n')
+    process.stdout.write((o.json ? JSON.stringify(report, null, 2) : formatComparison(file, report)) + '\n')
+    return report.failures.length ? 1 : 0
+  } catch (err) {
+    process.stderr.write(`platedesk eval: ${(err as Error).message}\n`)
+    return 1
+  } finally {
+    await engine?.close()
+    lib.close()
+  }
+}
+
 export function registerEval(program: Command): void {
   program
     .command('eval')
     .description('score the models: on a labelled folder (DIR) or against the review of a library (--db)')
     .argument('[dir]', 'folder of images with ground truth (X.txt, X.xml, annotations/X.xml, labels/X.txt, plates.tsv)')
     .option('--db <file>', 'evaluate the model reads of a library against its reviewed plates')
-    .option('--workers <n>', 'engine worker threads (DIR mode)')
+    .option('--recognizer <ids>', "with --db: compare recognisers (comma-separated ids, 'a+b' = a chain) on the reviewed plates' crops")
+    .option('--workers <n>', 'engine worker threads')
     .option('--iou <t>', 'IoU threshold for a detection match (DIR mode)', '0.5')
     .option('--json', 'print the full report as JSON')
     .option('--no-rules', 'DIR mode: read without the country rules (to compare)')
@@ -63,6 +105,10 @@ export function registerEval(program: Command): void {
         if (!existsSync(file)) {
           process.stderr.write(`platedesk eval: library ${file} not found\n`)
           process.exitCode = 2
+          return
+        }
+        if (o.recognizer) {
+          process.exitCode = await compareCli(file, o)
           return
         }
         const lib = openLibrary(file, { readonly: true })

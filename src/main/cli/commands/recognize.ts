@@ -15,6 +15,7 @@ interface RecognizeOptions {
   workers?: string
   provider?: string
   recognizer?: string
+  detector?: string
   modelsDir?: string
   crops?: boolean
   accuracy?: boolean
@@ -79,6 +80,7 @@ export function registerRecognize(program: Command): void {
     .option('-w, --workers <W>', 'worker threads (default: CPU count)')
     .option('--provider <P>', 'execution provider: cpu | cuda | dml | coreml (falls back to cpu)')
     .option('--recognizer <ID>', "OCR model id, or 'a+b' for the ensemble (default: v2+v1)")
+    .option('--detector <ID>', 'plate detector model id (default: the manifest default; `platedesk models` lists them)')
     .option('--models-dir <DIR>', 'folder with the model files (default: ALPR_MODELS_DIR, then the user-data dir)')
     .option('--crops', 'every image is a plate crop: no detection, one result per image, its box the whole image')
     .option('--accuracy', 'with --crops: file names are the plate texts; print exact-plate and character accuracy to stderr')
@@ -129,6 +131,7 @@ export function registerRecognize(program: Command): void {
           provider: o.provider as ExecutionProvider | undefined,
           recognizerId: o.recognizer,
           countryRules,
+          detectorId: o.detector,
           // crops need no detector (nor its model file)
           ...(o.crops ? { detector: false } : {})
         })

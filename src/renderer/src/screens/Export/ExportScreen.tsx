@@ -28,6 +28,7 @@ import { useCall } from '../../hooks/useApi'
 import { useEvent } from '../../hooks/useEvent'
 import { displayPath } from '@shared/display'
 import { leftOutText } from '@shared/export-summary'
+import { ImproveModelCard } from './ImproveModelCard'
 
 const FORMATS: { value: ExportFormat; label: string; hint: string }[] = [
   { value: 'yolo', label: 'YOLO (detector)', hint: 'images/ + labels/ with a train/val/test split and data.yaml' },
@@ -284,6 +285,7 @@ export function ExportScreen() {
             )}
           </CardContent>
         </Card>
+        <ImproveModelCard />
       </Stack>
     </Box>
   )

@@ -1,5 +1,6 @@
-// Settings: models (present, verified), recognition thresholds, execution provider, video sampling, theme.
-import { useEffect } from 'react'
+// Settings: models (present, verified; add and remove your own), recognition thresholds, execution
+// provider, video sampling, theme.
+import { useEffect, useState } from 'react'
 import { Box, Button, Card, CardContent, Chip, MenuItem, Slider, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField, ToggleButton, ToggleButtonGroup, Typography } from '@mui/material'
 import { RECOGNITION_PROFILES, profileById, profileOfRecognizer } from '@shared/profiles'
 import type { ExecutionProvider, MediaToolsInfo, Settings } from '@shared/types'
@@ -9,6 +10,9 @@ import { FileRow } from '../../components/ModelsSetup'
 import { formatMB, neededModels, startModelsDownload, useModelsDownload } from '../../hooks/useModelsDownload'
 import { displayPath } from '@shared/display'
 import { CountryRules } from './CountryRules'
+import { api } from '../../api/client'
+import { useNotify } from '../../components/Notify'
+import { AddModelDialog } from './AddModelDialog'
 
 const PROVIDERS: { value: ExecutionProvider; label: string }[] = [
   { value: 'cpu', label: 'CPU' },
@@ -22,6 +26,17 @@ export function SettingsScreen() {
   const models = useApi('models.status', {})
   const dl = useModelsDownload()
   const { reload: reloadModels } = models
+  const notify = useNotify()
+  const [adding, setAdding] = useState(false)
+  const remove = async (id: string): Promise<void> => {
+    try {
+      await api.call('models.remove', { id })
+      notify(`Removed ${id}`, 'success')
+    } catch (e) {
+      notify(`Not removed: ${e instanceof Error ? e.message : String(e)}`, 'error')
+    }
+    reloadModels()
+  }
   useEffect(() => {
     if (dl.finished) reloadModels()
   }, [dl.finished, reloadModels])
@@ -42,6 +57,9 @@ export function SettingsScreen() {
               <Typography variant="h6" sx={{ flex: 1 }}>
                 Models
               </Typography>
+              <Button size="small" variant="outlined" onClick={() => setAdding(true)} data-testid="settings-models-add">
+                Add model…
+              </Button>
               {neededBad.length > 0 && (
                 <Button variant="contained" size="small" disabled={dl.running} onClick={() => void startModelsDownload()} data-testid="settings-models-download">
                   {dl.running ? 'Downloading…' : `Download missing models (${formatMB(neededBad.reduce((s, m) => s + (m.size ?? 0), 0))})`}
@@ -65,7 +83,10 @@ export function SettingsScreen() {
                   const f = dl.files.find((x) => x.modelId === m.id)
                   return (
                     <TableRow key={m.id} data-testid={`models-row-${m.id}`}>
-                      <TableCell sx={{ fontWeight: 600 }}>{m.id}</TableCell>
+                      <TableCell sx={{ fontWeight: 600 }}>
+                        {m.id}
+                        {m.user && <Chip label="yours" size="small" sx={{ ml: 1 }} />}
+                      </TableCell>
                       <TableCell>{m.task}</TableCell>
                       <TableCell>
                         <Chip label={m.state} color={m.state === 'ok' ? 'success' : 'error'} variant={m.state === 'ok' ? 'outlined' : 'filled'} />
@@ -74,7 +95,12 @@ export function SettingsScreen() {
                         {f && (dl.running || f.state === 'error') ? <FileRow f={f} /> : m.state === 'ok' ? displayPath(m.path ?? '') : m.message}
                       </TableCell>
                       <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                        {m.state !== 'ok' && (
+                        {m.user && (
+                          <Button size="small" color="error" onClick={() => void remove(m.id)} data-testid={`models-remove-${m.id}`}>
+                            Remove
+                          </Button>
+                        )}
+                        {m.state !== 'ok' && !m.user && (
                           <Button size="small" disabled={dl.running} onClick={() => void startModelsDownload([m.id])}>
                             Download{m.size ? ` (${formatMB(m.size)})` : ''}
                           </Button>
@@ -92,6 +118,15 @@ export function SettingsScreen() {
               </Typography>
             )}
             {info?.ffmpeg && <MediaTools tools={info.ffmpeg} />}
+            <AddModelDialog
+              open={adding}
+              onClose={() => setAdding(false)}
+              onAdded={(m) => {
+                setAdding(false)
+                notify(`Added ${m.id} (${m.task}): select it below`, 'success')
+                reloadModels()
+              }}
+            />
           </CardContent>
         </Card>
 
