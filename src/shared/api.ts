@@ -236,8 +236,9 @@ export type Response<C extends Channel> = Responses[C]
 
 export interface Events {
   'import.progress': ImportProgress
-  /** something in the library changed: the UI refetches what it shows */
-  'library.changed': { reason: 'import' | 'review' | 'undo' | 'settings'; plateIds?: number[] }
+  /** something in the library changed: the UI refetches what it shows ('tracks': a tracks.* edit, which
+   *  changes plates the Review screen did not touch itself) */
+  'library.changed': { reason: 'import' | 'review' | 'undo' | 'settings' | 'tracks'; plateIds?: number[] }
   'export.progress': ExportProgress
   'models.progress': ModelDownloadProgress
   /** folders and files found while a library.import scans its paths */
