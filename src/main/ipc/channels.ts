@@ -37,7 +37,11 @@ export const channelGroups = {
     'history.undo',
     'history.list',
     'tracks.list',
-    'tracks.frames'
+    'tracks.frames',
+    'tracks.split',
+    'tracks.merge',
+    'tracks.setText',
+    'tracks.confirm'
   ],
   settings: ['settings.get', 'settings.set', 'rules.list', 'rules.get', 'rules.save', 'rules.delete'],
   training: ['export.run', 'export.status', 'eval.run', 'eval.compare', 'train.check', 'train.start', 'train.status', 'train.cancel', 'train.log', 'train.adopt']
