@@ -33,7 +33,7 @@ export interface ImportQueueOptions {
   onScanProgress?: (p: ScanProgress) => void
   /** a job could not run (engine failed to start) */
   onError?: (err: Error) => void
-  /** files in flight; default 2 x engine workers (at least 2) */
+  /** files in flight; default 2 x engine workers + 2: every worker's inbox full, and two files hashed and queued behind them */
   concurrency?: number
   /** ms between throttled progress events; default 250 */
   progressIntervalMs?: number
@@ -333,7 +333,7 @@ export class ImportQueue {
       throw err
     }
     const workers = Math.max(1, engine.status().workers || 1)
-    const concurrency = Math.max(1, this.o.concurrency ?? Math.max(2, workers * 2))
+    const concurrency = Math.max(1, this.o.concurrency ?? workers * 2 + 2)
     const inFlight = new Set<Promise<void>>()
     let cursor = 0
     let buffer: ItemRecord[] = []
