@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openLibrary } from '../../src/main/db/index'
 import type { Engine } from '../../src/main/engine/types'
+import { ImportProfile } from '../../src/main/importer/profile'
 import { ImportQueue } from '../../src/main/importer/queue'
 import { DEFAULT_MAX_SIDE } from '../../src/main/media/images'
 import { decodeVideo } from '../../src/main/media/video'
@@ -59,7 +60,8 @@ describe.skipIf(skip)('video frames over all workers', () => {
       close: async () => undefined
     }
     const lib = openLibrary(join(dir, 'lib.db'))
-    const q = new ImportQueue({ library: lib, engine: async () => counting })
+    const profile = new ImportProfile()
+    const q = new ImportQueue({ library: lib, engine: async () => counting, profile })
     await q.enqueue([clip], { fps: 0 })
     await q.idle()
     const media = lib.db.prepare(`SELECT id, status, error FROM media`).get() as { id: number; status: string; error: string | null }
@@ -82,6 +84,11 @@ describe.skipIf(skip)('video frames over all workers', () => {
     expect(workers).toBe(2)
     // both workers' inboxes were kept full (2 each) with one more frame ready, and never more than that
     expect(peak).toBe(2 * workers + 1)
+    // the benchmarks' profile saw the same: every frame, the workers' time, one commit
+    expect(profile.frames).toBe(sequential.length)
+    expect(profile.workerMs).toBeGreaterThan(0)
+    expect(profile.commits).toBe(1)
+    expect(profile.ms.commit).toBeGreaterThan(0)
 
     const rows = lib.db
       .prepare(
