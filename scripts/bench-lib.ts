@@ -12,6 +12,8 @@ export interface Phase {
   seconds: number
   /** process CPU (main thread + workers) per item */
   cpuMsPerItem: number
+  /** main-thread busy time per item (event loop not idle): what the import adds on the main thread */
+  mainMsPerItem: number
   /** CPU of finished child processes (ffmpeg, ffprobe) per item; Linux only, else 0 */
   childCpuMsPerItem: number
   peakRssMb: number
@@ -41,10 +43,12 @@ export async function measure(name: string, workers: number, fn: () => Promise<{
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 25)
   const cpu0 = process.cpuUsage()
   const child0 = childCpuMs()
+  const elu0 = performance.eventLoopUtilization()
   const t0 = performance.now()
   const { items, workerMs } = await fn()
   const seconds = (performance.now() - t0) / 1000
   const cpu = process.cpuUsage(cpu0)
+  const elu = performance.eventLoopUtilization(elu0)
   clearInterval(sampler)
   peak = Math.max(peak, process.memoryUsage().rss)
   return {
@@ -53,6 +57,7 @@ export async function measure(name: string, workers: number, fn: () => Promise<{
     seconds,
     cpuMsPerItem: (cpu.user + cpu.system) / 1000 / Math.max(1, items),
     childCpuMsPerItem: (childCpuMs() - child0) / Math.max(1, items),
+    mainMsPerItem: elu.active / Math.max(1, items),
     peakRssMb: peak / 1048576,
     workerBusy: workerMs / (workers * seconds * 1000),
     load: load()
@@ -64,7 +69,7 @@ export const rate = (p: Phase) => p.items / p.seconds
 export function line(p: Phase, unit: string): string {
   return (
     `${p.name.padEnd(14)} ${rate(p).toFixed(1).padStart(6)} ${unit}/s  (${p.items} in ${p.seconds.toFixed(1)} s)  ` +
-    `CPU ${p.cpuMsPerItem.toFixed(1)}${p.childCpuMsPerItem ? ` + ffmpeg ${p.childCpuMsPerItem.toFixed(1)}` : ''} ms/${unit.replace(/s$/, '')}  workers busy ${(p.workerBusy * 100).toFixed(0)}%  ` +
+    `CPU ${p.cpuMsPerItem.toFixed(1)}${p.childCpuMsPerItem ? ` + ffmpeg ${p.childCpuMsPerItem.toFixed(1)}` : ''} ms/${unit.replace(/s$/, '')} (main thread ${p.mainMsPerItem.toFixed(1)})  workers busy ${(p.workerBusy * 100).toFixed(0)}%  ` +
     `peak rss ${p.peakRssMb.toFixed(0)} MB  load ${p.load}`
   )
 }
