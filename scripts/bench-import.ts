@@ -1,19 +1,23 @@
 // Import benchmark: generates N distinct images (re-encoded, cropped variants of the fixture frames,
 // so every hash differs) in a temp folder, imports them into a fresh library with the real engine, and
-// prints throughput and memory at 25/50/75/100% so a flat memory curve is visible.
+// prints throughput and memory at 25/50/75/100% so a flat memory curve is visible. The same engine
+// recognises the same files alone before and after the import: the import's photos/s over the
+// engine's images/s is the share of the engine's rate that the import keeps.
 //
-//   npx tsx scripts/bench-import.ts [N=2000] [--workers W] [--concurrency C] [--keep]
+//   npx tsx scripts/bench-import.ts [N=600] [--workers W] [--concurrency C] [--keep]
 //   npm run bench:import -- 500
 //
 // Numbers depend on the machine and on what else runs on it; on shared CI cores they are noisy.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import { openLibrary } from '../src/main/db/index'
 import { createEngine } from '../src/main/engine/index'
+import { ImportProfile } from '../src/main/importer/profile'
 import { ImportQueue } from '../src/main/importer/queue'
+import { feed, line, load, measure, ratio, type Phase } from './bench-lib'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const args = process.argv.slice(2)
@@ -21,8 +25,8 @@ const flag = (name: string) => {
   const i = args.indexOf(name)
   return i >= 0 ? args[i + 1] : undefined
 }
-const n = Number(args.find((a, i) => /^\d+$/.test(a) && !args[i - 1]?.startsWith('--')) ?? 2000)
-const workers = flag('--workers') ? Number(flag('--workers')) : undefined
+const n = Number(args.find((a, i) => /^\d+$/.test(a) && !args[i - 1]?.startsWith('--')) ?? 600)
+const workers = Number(flag('--workers') ?? Math.min(2, availableParallelism()))
 const concurrency = flag('--concurrency') ? Number(flag('--concurrency')) : undefined
 const keep = args.includes('--keep')
 
@@ -61,11 +65,22 @@ async function main(): Promise<void> {
   const media = join(dir, 'media')
   try {
     await generate(media)
-    const lib = openLibrary(join(dir, 'bench.db'))
+    const files = readdirSync(media, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name))
+      .sort()
     const engine = await createEngine({ workers })
-    console.log(`engine: ${engine.status().workers} workers, provider ${engine.status().provider}`)
-    let peak = process.memoryUsage().rss
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50)
+    const w = engine.status().workers
+    console.log(`engine: ${w} workers, provider ${engine.status().provider}; load ${load()}`)
+    const depth = w * 2 + 1
+    await feed(files.slice(0, w * 2), depth, (f) => engine.recognizeFile(f)) // warm-up: ONNX's lazy initialisation
+    // the engine alone on the same files, before and after the import (the load drifts on shared machines)
+    const engineRun = () => measure('engine only', w, () => feed(files, depth, (f) => engine.recognizeFile(f).catch(() => null)))
+    const runs: Phase[] = [await engineRun()]
+    console.log(line(runs[0]!, 'images'))
+
+    const lib = openLibrary(join(dir, 'bench.db'))
+    const profile = new ImportProfile()
     const marks = [0.25, 0.5, 0.75, 1]
     let t0 = 0
     let done = 0
@@ -73,29 +88,31 @@ async function main(): Promise<void> {
       library: lib,
       engine: async () => engine,
       concurrency,
+      profile,
       onFile: () => {
         done++
-        peak = Math.max(peak, process.memoryUsage().rss)
         while (marks.length && done >= Math.ceil(marks[0] * n)) {
           const s = (Date.now() - t0) / 1000
           console.log(
-            `${String(marks.shift()! * 100).padStart(3)}%  ${String(done).padStart(6)} files  ${s.toFixed(1).padStart(7)} s  ` +
-              `${(done / s).toFixed(1).padStart(6)} files/s  rss ${mb(process.memoryUsage().rss)}  peak rss ${mb(peak)}`
+            `  ${String(marks.shift()! * 100).padStart(3)}%  ${String(done).padStart(6)} files  ${s.toFixed(1).padStart(7)} s  ` +
+              `${(done / s).toFixed(1).padStart(6)} files/s  rss ${mb(process.memoryUsage().rss)}`
           )
         }
       }
     })
-    t0 = Date.now()
-    const jobId = await queue.enqueue([media], { fps: 0 })
-    console.log(`scanned ${lib.imports.counts(jobId).total} files in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
-    await queue.idle()
-    clearInterval(sampler)
+    const imp = await measure('photo import', w, async () => {
+      t0 = Date.now()
+      await queue.enqueue([media], { fps: 0 })
+      await queue.idle()
+      return { items: profile.files, workerMs: profile.workerMs }
+    })
+    console.log(line(imp, 'photos'))
+    runs.push(await engineRun())
+    console.log(line(runs[1]!, 'images'))
     const s = lib.reader.stats()
-    const total = (Date.now() - t0) / 1000
-    console.log(
-      `imported ${s.media} media, ${s.detections} detections, ${s.plates} plates, ${s.errors} errors in ${total.toFixed(1)} s: ` +
-        `${(s.media / total).toFixed(1)} files/s, peak rss ${mb(peak)}`
-    )
+    console.log(`imported ${s.media} media, ${s.detections} detections, ${s.plates} plates, ${s.errors} errors`)
+    console.log(`import time per photo (awaited stages overlap): ${profile.summary(profile.files, 'photo')}`)
+    console.log(ratio(runs, imp, 'photos'))
     await engine.close()
     lib.close()
   } finally {

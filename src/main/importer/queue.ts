@@ -5,7 +5,7 @@
 // the engine's worker pool stays busy.
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import type { Engine, RawImage, RecognizeOptions } from '../engine/types'
+import type { Engine, RecognizeOptions } from '../engine/types'
 import { getModel } from '../engine/models'
 import type { Library } from '../db/index'
 import type { CommitOutcome, FileDetection, FileFrame, FileResult, ImportOptions, ItemRecord, JobRecord } from '../db/imports'
@@ -17,6 +17,7 @@ import { DEFAULT_MAX_SIDE } from '../media/images'
 import { decodeVideo } from '../media/video'
 import { trackVideo } from '../tracking/build'
 import { mediaKind, scanPaths, type ScanProgress, type ScanResult } from './scan'
+import type { ImportProfile, ImportStage } from './profile'
 
 export interface ImportQueueOptions {
   library: Library
@@ -31,10 +32,14 @@ export interface ImportQueueOptions {
   onScanProgress?: (p: ScanProgress) => void
   /** a job could not run (engine failed to start) */
   onError?: (err: Error) => void
-  /** files in flight; default 2 x engine workers (at least 2) */
+  /** files in flight; default 2 x engine workers + 2: every worker's inbox full, and two files hashed and queued behind them */
   concurrency?: number
   /** ms between throttled progress events; default 250 */
   progressIntervalMs?: number
+  /** frames of one video in flight (decoded, queued or being recognised); default 2 x workers + 1 */
+  videoWindow?: number
+  /** benchmarks: where the time goes, per stage */
+  profile?: ImportProfile
 }
 
 interface RunState {
@@ -99,6 +104,14 @@ export class ImportQueue {
 
   private get lib(): Library {
     return this.o.library
+  }
+
+  private sync<T>(stage: ImportStage, fn: () => T): T {
+    return this.o.profile ? this.o.profile.sync(stage, fn) : fn()
+  }
+
+  private wait<T>(stage: ImportStage, p: Promise<T>): Promise<T> {
+    return this.o.profile ? this.o.profile.wait(stage, p) : p
   }
 
   /**
@@ -319,7 +332,7 @@ export class ImportQueue {
       throw err
     }
     const workers = Math.max(1, engine.status().workers || 1)
-    const concurrency = Math.max(1, this.o.concurrency ?? Math.max(2, workers * 2))
+    const concurrency = Math.max(1, this.o.concurrency ?? workers * 2 + 2)
     const inFlight = new Set<Promise<void>>()
     let cursor = 0
     let buffer: ItemRecord[] = []
@@ -419,7 +432,7 @@ export class ImportQueue {
       store.commitItemError(item.id, error)
       return { state: 'error', plates: 0, error }
     }
-    const known = store.knownPath(path, st.size, st.mtimeMs)
+    const known = this.sync('lookup', () => store.knownPath(path, st.size, st.mtimeMs))
     if (known != null) {
       store.commitDuplicate(item.id, known, path, st.size, st.mtimeMs)
       return { state: 'duplicate', plates: 0, error: null }
@@ -432,7 +445,7 @@ export class ImportQueue {
     }
     let sha: string
     try {
-      sha = await sha256File(path)
+      sha = await this.wait('hash', sha256File(path))
     } catch (err) {
       const error = fileError(path, err)
       store.commitItemError(item.id, error)
@@ -440,7 +453,7 @@ export class ImportQueue {
     }
     // the same bytes already in flight under another name: wait for that file instead of recognising twice
     for (let other = this.hashesInFlight.get(sha); other; other = this.hashesInFlight.get(sha)) await other
-    const existing = store.existingByHash(sha)
+    const existing = this.sync('lookup', () => store.existingByHash(sha))
     if (existing != null) {
       store.commitDuplicate(item.id, existing, path, st.size, st.mtimeMs)
       return { state: 'duplicate', plates: 0, error: null }
@@ -499,12 +512,17 @@ export class ImportQueue {
     }
     // interrupted mid-video: commit nothing for it, it stays pending (resume) or becomes cancelled
     if (f.status === 'error' && r.abort.signal.aborted) return null
-    const out = store.commitFile(item.id, f)
+    const out = this.sync('commit', () => store.commitFile(item.id, f))
+    if (this.o.profile) this.o.profile.commits++
     return { state: out.state, plates: out.plates, error: f.error }
   }
 
   private async image(engine: Engine, f: FileResult, detector: string, ro?: RecognizeOptions): Promise<void> {
-    const [exif, rec] = await Promise.all([readExif(f.path), engine.recognizeFile(f.path, ro)])
+    const [exif, rec] = await Promise.all([this.wait('exif', readExif(f.path)), this.wait('engine-wait', engine.recognizeFile(f.path, ro))])
+    if (this.o.profile) {
+      this.o.profile.files++
+      this.o.profile.workerMs += rec.timings.totalMs
+    }
     f.capturedAt = exif.capturedAt
     f.gpsLat = exif.lat
     f.gpsLon = exif.lon
@@ -534,43 +552,57 @@ export class ImportQueue {
     this.emit(true)
     let decodeError: unknown = null
     let frameError: unknown = null
+    // Every worker's inbox full (the pool sends 2 per worker) plus one decoded frame ready for the
+    // first worker to free up; a new frame is decoded as soon as ANY frame comes back, so one slow
+    // frame never idles the other workers. Memory: `depth` frames (2.7 MB each at 720p).
+    const depth = Math.max(2, this.o.videoWindow ?? engine.status().workers * 2 + 1)
+    const inFlight = new Set<Promise<void>>()
+    const frames = decodeVideo(f.path, { fps, info, signal, maxSide: DEFAULT_MAX_SIDE })
     try {
-      const window: Promise<void>[] = []
-      const depth = Math.max(2, engine.status().workers + 1)
       try {
-        // frames come scaled to the engine's working size (ffmpeg's filter graph); boxes are mapped
-        // back to the video's own pixels
-        for await (const fr of decodeVideo(f.path, { fps, info, signal, maxSide: DEFAULT_MAX_SIDE })) {
+        // frames come at the engine's working size (the video's own size up to DEFAULT_MAX_SIDE, scaled by
+        // ffmpeg above it): the OCR reads its crops from them, so they are never scaled down to the
+        // detector's input; boxes are mapped back to the video's own pixels
+        for (;;) {
+          const next = await this.wait('decode-wait', frames.next())
+          if (next.done) break
+          const fr = next.value
           const slot: FileFrame = { idx: fr.idx, timeS: fr.timeS, width: info.width, height: info.height, detections: [] }
           const sx = info.width / fr.image.width
           const sy = info.height / fr.image.height
           f.frames.push(slot)
-          const img: RawImage = fr.image
-          window.push(
-            engine
-              .recognizeRaw(img, ro)
-              .then(
-                (rec) => void (slot.detections = toDetections(rec, detector, sx, sy)),
-                (err) => void (frameError ??= err)
-              )
-              .finally(() => {
-                progress.done++
-                this.emit()
-              })
-          )
-          if (window.length >= depth) await window.shift()
+          const p: Promise<void> = engine
+            .recognizeRaw(fr.image, ro)
+            .then(
+              (rec) => {
+                slot.detections = toDetections(rec, detector, sx, sy)
+                if (this.o.profile) {
+                  this.o.profile.frames++
+                  this.o.profile.workerMs += rec.timings.totalMs
+                }
+              },
+              (err) => void (frameError ??= err)
+            )
+            .finally(() => {
+              inFlight.delete(p)
+              progress.done++
+              this.emit()
+            })
+          inFlight.add(p)
+          if (inFlight.size >= depth) await this.wait('engine-wait', Promise.race(inFlight))
         }
       } catch (err) {
         decodeError = err
       }
-      await Promise.all(window)
+      await Promise.all(inFlight)
     } finally {
+      await frames.return().catch(() => undefined) // stops ffmpeg if the loop left early
       if (r.video === progress) r.video = null
       release()
     }
     if (signal.aborted) throw decodeError ?? new Error('cancelled')
     if (!f.frames.length) throw decodeError ?? new Error('no frames')
-    buildTracks(f)
+    this.sync('track', () => buildTracks(f))
     if (decodeError) {
       f.status = 'error'
       f.error = fileError(f.path, decodeError)
