@@ -4,7 +4,7 @@
 // bundled LPRNet with a JSON config, and the real end2end plate detector re-emitted as an Ultralytics raw
 // head [1, 5, N] (test/helpers/make_yolo_raw.py, built here with /usr/bin/python3 + onnx).
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -195,6 +195,20 @@ describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON, !FIX && FIXTURES_SKIP_
     writeFileSync(yamlForDetector, readFileSync(join(MODELS!, 'cct_xs_v1_global_plate_config.yaml')))
     await expect(addUserModel(yolo, { config: yamlForDetector, id: 'x', userDataDir: userData })).rejects.toThrow(/input "images" is float32; a fast-plate-ocr model takes uint8 images/)
     expect(files().filter((f) => f.endsWith('.onnx'))).toEqual([])
+
+    // a damaged user manifest: the built-in models still load; adding refuses to overwrite it
+    const manifest = join(userModelsDir(userData), 'manifest.json')
+    mkdirSync(userModelsDir(userData), { recursive: true })
+    const before = existsSync(manifest) ? readFileSync(manifest) : null
+    writeFileSync(manifest, '{"models": [')
+    try {
+      expect(loadManifest().models.map((m) => m.id)).toContain('cct-xs-v2-global')
+      await expect(addUserModel(yolo, { id: 'y2', userDataDir: userData })).rejects.toThrow(`${manifest}: the user model list is not valid JSON`)
+      expect(readFileSync(manifest, 'utf8')).toBe('{"models": [')
+    } finally {
+      if (before) writeFileSync(manifest, before)
+      else rmSync(manifest)
+    }
   })
 })
 

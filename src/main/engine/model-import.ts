@@ -1,7 +1,7 @@
 // Models you bring: `platedesk models add FILE [--config C] [--id ID]` and Settings → Models → Add.
 // Three kinds, told apart by the config given with the file:
 //   - a fast-plate-ocr recogniser + its plate_config.yaml (slots, alphabet, pad char, size, colour mode,
-//     keep_aspect_ratio, regions)                                      → output layout 'slots' / 'slots+region'
+//     keep_aspect_ratio, regions; `interpolation` is read as bilinear, PlateDesk's one resize)                                      → output layout 'slots' / 'slots+region'
 //   - a CTC recogniser + a JSON of manifest-entry fields (input spec, output {layout:'ctc', axes, scores},
 //     alphabet, blank), as scripts that train LPRNet write next to the model → 'ctc'
 //   - an Ultralytics YOLO detector exported to ONNX, no config: class names and image size come from the
@@ -88,7 +88,6 @@ interface PlateConfig {
   img_height: number
   img_width: number
   keep_aspect_ratio?: boolean
-  interpolation?: string
   image_color_mode?: 'rgb' | 'grayscale'
   plate_regions?: string[]
 }
@@ -137,7 +136,6 @@ export async function readPlateConfig(path: string): Promise<PlateConfig> {
     img_height: h,
     img_width: w,
     keep_aspect_ratio: c.keep_aspect_ratio as boolean | undefined,
-    interpolation: typeof c.interpolation === 'string' ? c.interpolation : undefined,
     image_color_mode: mode as 'rgb' | 'grayscale',
     plate_regions: regions as string[] | undefined
   }
@@ -241,10 +239,6 @@ async function checkFastPlateOcr(file: string, configPath: string, info: OnnxInf
     if (r.dims[1] !== regions.length) {
       fail(`${file}: output "region" has ${r.dims[1]} classes, but ${configPath} lists ${regions.length} plate_regions: the config does not belong to this model`)
     }
-  }
-  if (c.interpolation && !['linear', 'area', 'cubic'].includes(c.interpolation)) {
-    // PlateDesk resizes bilinearly; close enough for linear/area/cubic-trained models, say so for others
-    process.emitWarning?.(`${configPath}: interpolation ${c.interpolation} is read as bilinear`)
   }
   return {
     task: 'recognizer',
