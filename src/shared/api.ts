@@ -118,7 +118,9 @@ export const requests = {
     paths: z.array(fsPath).min(1).max(1000),
     fps: z.number().min(0).max(120).optional(),
     profile: z.enum(PROFILE_IDS).optional(),
-    crops: z.boolean().optional()
+    crops: z.boolean().optional(),
+    /** a recognizer id (or 'a+b') for this import instead of a profile, e.g. a model you added */
+    recognizerId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\+[A-Za-z0-9][A-Za-z0-9._-]{0,99})?$/, 'not a recognizer id').optional()
   }),
   'import.status': z.object({}),
   'import.pause': z.object({ jobId: id }),

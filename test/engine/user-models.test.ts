@@ -4,7 +4,7 @@
 // bundled LPRNet with a JSON config, and the real end2end plate detector re-emitted as an Ultralytics raw
 // head [1, 5, N] (test/helpers/make_yolo_raw.py, built here with /usr/bin/python3 + onnx).
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -104,6 +104,54 @@ describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON, !FIX && FIXTURES_SKIP_
     await expect(removeUserModel('my-cct', { userDataDir: userData })).rejects.toThrow(/my-cct is not one of your models/)
   })
 
+  it('fast-plate-ocr grayscale and keep_aspect_ratio: one luma channel in, letterboxed crops padded with grey 114', async () => {
+    // the real v1 network behind a one-channel input (test/helpers/make_gray_ocr.py)
+    const gray = join(tmp, 'gray_cct.onnx')
+    const r = spawnSync(PYTHON, [join(REPO_ROOT, 'test/helpers/make_gray_ocr.py'), join(MODELS!, 'cct_xs_v1_global.onnx'), gray], { encoding: 'utf8' })
+    expect(r.stderr).toBe('')
+    const yaml = readFileSync(join(MODELS!, 'cct_xs_v1_global_plate_config.yaml'), 'utf8')
+    const rgbYaml = join(tmp, 'rgb.yaml')
+    writeFileSync(rgbYaml, yaml)
+    await expect(addUserModel(gray, { config: rgbYaml, id: 'gray', userDataDir: userData })).rejects.toThrow(/input "input" is \[unk__424, 64, 128, 1\], but .*rgb\.yaml \(img_height 64, img_width 128, rgb\) needs \[N, 64, 128, 3\]/)
+    const grayYaml = join(tmp, 'gray.yaml')
+    writeFileSync(grayYaml, yaml.replace('image_color_mode: rgb', 'image_color_mode: grayscale'))
+    expect((await addUserModel(gray, { config: grayYaml, id: 'gray', userDataDir: userData })).entry.input).toMatchObject({ channels: 1, resize: 'stretch' })
+    const keepYaml = join(tmp, 'keep.yaml')
+    writeFileSync(keepYaml, yaml.replace('keep_aspect_ratio: false', 'keep_aspect_ratio: true'))
+    expect((await addUserModel(join(MODELS!, 'cct_xs_v1_global.onnx'), { config: keepYaml, id: 'keep', userDataDir: userData })).entry.input).toMatchObject({ channels: 3, resize: 'letterbox' })
+
+    const g = await Pipeline.create({ threads: 1, recognizerId: 'gray', userDataDir: userData })
+    const k = await Pipeline.create({ threads: 1, detector: false, recognizerId: 'keep', userDataDir: userData })
+    const builtin = await Pipeline.create({ threads: 1, recognizerId: 'cct-xs-v1-global' })
+    try {
+      let same = 0
+      let total = 0
+      for (const f of readdirSync(join(FIX!, 'images')).sort().slice(0, 8)) {
+        const a = await g.recognizeFile(join(FIX!, 'images', f))
+        const b = await builtin.recognizeFile(join(FIX!, 'images', f))
+        expect(a.plates.length).toBe(b.plates.length) // same detector
+        for (const [i, p] of a.plates.entries()) {
+          total++
+          if (p.read?.text && p.read.text === b.plates[i]!.read?.text) same++
+        }
+      }
+      console.log(`grayscale copy of v1: ${same}/${total} plates read as the RGB model reads them`)
+      expect(same).toBeGreaterThanOrEqual(Math.ceil(total * 0.6)) // plates are mostly black on white: little lost in grey
+      // a wide box is fitted to the 128 px width and centred: grey 114 rows above and below it
+      const img = await decodeImageFile(join(FIX!, 'images', readdirSync(join(FIX!, 'images')).sort()[0]!))
+      const rec = (await k.recognizersFor('keep'))[0]!
+      const batch = rec.prepare(img, [{ x1: 100, y1: 400, x2: 400, y2: 430 }], { padX: 0, padY: 0 })
+      const row = (y: number) => batch.subarray(y * 128 * 3, (y + 1) * 128 * 3)
+      expect([...row(0)].every((v) => v === 114)).toBe(true)
+      expect([...row(63)].every((v) => v === 114)).toBe(true)
+      expect([...row(32)].every((v) => v === 114)).toBe(false)
+    } finally {
+      await Promise.all([g.close(), k.close(), builtin.close()])
+    }
+    await removeUserModel('gray', { userDataDir: userData })
+    await removeUserModel('keep', { userDataDir: userData })
+  })
+
   it.skipIf(!existsSync(CROPS))('CTC: a wrong alphabet length is refused; with its JSON it adds, reads the LPRNet crops like the bundled model, removes', async () => {
     const bad = join(tmp, 'lprnet_bad.json')
     const cfg = lprnetConfig()
@@ -195,6 +243,20 @@ describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON, !FIX && FIXTURES_SKIP_
     writeFileSync(yamlForDetector, readFileSync(join(MODELS!, 'cct_xs_v1_global_plate_config.yaml')))
     await expect(addUserModel(yolo, { config: yamlForDetector, id: 'x', userDataDir: userData })).rejects.toThrow(/input "images" is float32; a fast-plate-ocr model takes uint8 images/)
     expect(files().filter((f) => f.endsWith('.onnx'))).toEqual([])
+
+    // a damaged user manifest: the built-in models still load; adding refuses to overwrite it
+    const manifest = join(userModelsDir(userData), 'manifest.json')
+    mkdirSync(userModelsDir(userData), { recursive: true })
+    const before = existsSync(manifest) ? readFileSync(manifest) : null
+    writeFileSync(manifest, '{"models": [')
+    try {
+      expect(loadManifest().models.map((m) => m.id)).toContain('cct-xs-v2-global')
+      await expect(addUserModel(yolo, { id: 'y2', userDataDir: userData })).rejects.toThrow(`${manifest}: the user model list is not valid JSON`)
+      expect(readFileSync(manifest, 'utf8')).toBe('{"models": [')
+    } finally {
+      if (before) writeFileSync(manifest, before)
+      else rmSync(manifest)
+    }
   })
 })
 

@@ -1,7 +1,7 @@
 // Models you bring: `platedesk models add FILE [--config C] [--id ID]` and Settings → Models → Add.
 // Three kinds, told apart by the config given with the file:
 //   - a fast-plate-ocr recogniser + its plate_config.yaml (slots, alphabet, pad char, size, colour mode,
-//     keep_aspect_ratio, regions)                                      → output layout 'slots' / 'slots+region'
+//     keep_aspect_ratio, regions; `interpolation` is read as bilinear, PlateDesk's one resize)                                      → output layout 'slots' / 'slots+region'
 //   - a CTC recogniser + a JSON of manifest-entry fields (input spec, output {layout:'ctc', axes, scores},
 //     alphabet, blank), as scripts that train LPRNet write next to the model → 'ctc'
 //   - an Ultralytics YOLO detector exported to ONNX, no config: class names and image size come from the
@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, extname, join, resolve } from 'node:path'
-import * as ort from 'onnxruntime-node'
+import type * as Ort from 'onnxruntime-node'
 import { load as loadYaml } from 'js-yaml'
 import {
   builtinModelIds,
@@ -53,6 +53,10 @@ export interface CheckedModel {
   bytes: Buffer
 }
 
+// ONNX Runtime only when a model is checked: every CLI command and the backend import this file
+let ortModule: Promise<typeof Ort> | null = null
+const loadOrt = (): Promise<typeof Ort> => (ortModule ??= import('onnxruntime-node'))
+
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/
 
 const fail = (msg: string): never => {
@@ -88,7 +92,6 @@ interface PlateConfig {
   img_height: number
   img_width: number
   keep_aspect_ratio?: boolean
-  interpolation?: string
   image_color_mode?: 'rgb' | 'grayscale'
   plate_regions?: string[]
 }
@@ -137,7 +140,6 @@ export async function readPlateConfig(path: string): Promise<PlateConfig> {
     img_height: h,
     img_width: w,
     keep_aspect_ratio: c.keep_aspect_ratio as boolean | undefined,
-    interpolation: typeof c.interpolation === 'string' ? c.interpolation : undefined,
     image_color_mode: mode as 'rgb' | 'grayscale',
     plate_regions: regions as string[] | undefined
   }
@@ -192,8 +194,18 @@ function checkDims(file: string, t: OnnxTensorInfo, want: number[], what: string
   if (!ok) fail(`${file}: input "${t.name}" is ${dimsText(t.dims)}, but ${what} needs ${dimsText(want.map((v, i) => (i === 0 ? 'N' : v)))}`)
 }
 
-async function testRun(file: string, bytes: Buffer, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
-  let session: ort.InferenceSession
+/** One inference on an all-zero input of the given shape. */
+async function testRun(
+  file: string,
+  bytes: Buffer,
+  input: string,
+  dtype: 'uint8' | 'float32',
+  dims: number[]
+): Promise<Ort.InferenceSession.OnnxValueMapType> {
+  const ort = await loadOrt()
+  const n = dims.reduce((a, b) => a * b, 1)
+  const feeds = { [input]: dtype === 'uint8' ? new ort.Tensor('uint8', new Uint8Array(n), dims) : new ort.Tensor('float32', new Float32Array(n), dims) }
+  let session: Ort.InferenceSession
   try {
     session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', intraOpNumThreads: 1, logSeverityLevel: 3 })
   } catch (err) {
@@ -222,9 +234,7 @@ async function checkFastPlateOcr(file: string, configPath: string, info: OnnxInf
     fail(`${file}: ${configPath} lists plate_regions, but the model has no "plate" and "region" outputs (outputs: ${names.join(', ')})`)
   }
   const plateName = names.includes('plate') ? 'plate' : names[0]!
-  const out = await testRun(file, bytes, {
-    [input.name]: new ort.Tensor('uint8', new Uint8Array(c.img_height * c.img_width * channels), [1, c.img_height, c.img_width, channels])
-  })
+  const out = await testRun(file, bytes, input.name, 'uint8', [1, c.img_height, c.img_width, channels])
   const plate = out[plateName]!
   const k = c.alphabet.length
   const d = plate.dims
@@ -241,10 +251,6 @@ async function checkFastPlateOcr(file: string, configPath: string, info: OnnxInf
     if (r.dims[1] !== regions.length) {
       fail(`${file}: output "region" has ${r.dims[1]} classes, but ${configPath} lists ${regions.length} plate_regions: the config does not belong to this model`)
     }
-  }
-  if (c.interpolation && !['linear', 'area', 'cubic'].includes(c.interpolation)) {
-    // PlateDesk resizes bilinearly; close enough for linear/area/cubic-trained models, say so for others
-    process.emitWarning?.(`${configPath}: interpolation ${c.interpolation} is read as bilinear`)
   }
   return {
     task: 'recognizer',
@@ -281,10 +287,8 @@ async function checkCtc(file: string, configPath: string, info: OnnxInfo, bytes:
   }
   const dims = spec.layout === 'NCHW' ? [1, spec.channels, spec.height, spec.width] : [1, spec.height, spec.width, spec.channels]
   checkDims(file, input, dims, `${configPath} (${spec.layout} ${spec.width}x${spec.height}x${spec.channels})`)
-  const n = spec.width * spec.height * spec.channels
-  const feed = spec.dtype === 'uint8' ? new ort.Tensor('uint8', new Uint8Array(n), dims) : new ort.Tensor('float32', new Float32Array(n), dims)
   const outName = c.output.names?.find((x) => info.outputs.some((o) => o.name === x)) ?? info.outputs[0]!.name
-  const out = await testRun(file, bytes, { [input.name]: feed })
+  const out = await testRun(file, bytes, input.name, spec.dtype, dims)
   const t = out[outName]!
   const axes = c.output.axes ?? 'NCT'
   if (t.dims.length !== 3) fail(`${file}: output "${outName}" is ${dimsText(t.dims)}; a CTC model gives [N, classes, T] or [N, T, classes]`)
@@ -328,7 +332,7 @@ async function checkYolo(file: string, info: OnnxInfo, bytes: Buffer): Promise<O
   }
   if (h !== w) fail(`${file}: input ${w}x${h} is not square; export the detector with a square imgsz (e.g. imgsz=640)`)
   checkDims(file, input, [1, 3, h!, w!], `imgsz ${h}`)
-  const out = await testRun(file, bytes, { [input.name]: new ort.Tensor('float32', new Float32Array(3 * h! * w!), [1, 3, h!, w!]) })
+  const out = await testRun(file, bytes, input.name, 'float32', [1, 3, h!, w!])
   const t = out[info.outputs[0]!.name]!
   const names = md.names ? parseUltralyticsNames(md.names) : null
   let layout: string

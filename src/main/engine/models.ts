@@ -170,7 +170,15 @@ export function loadManifest(path?: string): Manifest {
   }
   if (mergedCache?.key === key) return mergedCache.manifest
   const ids = new Set(builtin.models.map((m) => m.id))
-  const user = key.endsWith(':none') ? [] : loadUserManifest().models.filter((m) => !ids.has(m.id))
+  let user: ModelEntry[] = []
+  if (!key.endsWith(':none')) {
+    try {
+      user = loadUserManifest().models.filter((m) => !ids.has(m.id))
+    } catch (err) {
+      // the built-in models keep working; `models add` refuses to touch the file until it is fixed
+      process.stderr.write(`PlateDesk: your models are not loaded: ${(err as Error).message}\n`)
+    }
+  }
   const manifest = { version: builtin.version, models: [...builtin.models, ...user] }
   mergedCache = { key, manifest }
   return manifest

@@ -111,13 +111,19 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
     return t
   }
 
+  /** an import's own recognizer must be in the manifest (built-in or added), like the settings' */
+  const knownRecognizer = (id: string): string => {
+    checkModelSelection({ recognizerId: id })
+    return id
+  }
+
   const handlers: LibraryHandlers = {
     'library.stats': () => reader.stats(),
     'library.import': async (req) => {
       try {
         const jobId = await queue.enqueue(req.paths, {
           ...(req.fps != null ? { fps: req.fps } : {}),
-          ...(req.profile ? { recognizerId: profileById(req.profile)!.recognizerId } : {}),
+          ...(req.recognizerId ? { recognizerId: knownRecognizer(req.recognizerId) } : req.profile ? { recognizerId: profileById(req.profile)!.recognizerId } : {}),
           ...(req.crops ? { crops: true } : {})
         })
         return { jobId }

@@ -91,6 +91,9 @@ export function createModelsService(opts: ModelsServiceOptions): ModelsService {
         } catch (err) {
           throw new ModelsApiError('invalid-request', err instanceof Error ? err.message : String(err))
         }
+        if (!e.url) {
+          throw new ModelsApiError('invalid-request', e.user ? `model ${e.id} is one you added: it has no download; add its file again (Settings → Models → Add model…)` : `model ${e.id} ships with PlateDesk and has no download`)
+        }
         if (!out.includes(e)) out.push(e)
       }
       return out
@@ -105,7 +108,8 @@ export function createModelsService(opts: ModelsServiceOptions): ModelsService {
       }
     }
     const rows = await verifyModels(where)
-    return manifest.models.filter((m) => (m.default || selected.has(m.id)) && rows.find((r) => r.id === m.id)?.state !== 'ok')
+    // a model you added, or one that ships with PlateDesk, has nowhere to be downloaded from
+    return manifest.models.filter((m) => m.url && (m.default || selected.has(m.id)) && rows.find((r) => r.id === m.id)?.state !== 'ok')
   }
 
   /**

@@ -20,7 +20,8 @@ export function ModelsSetup() {
   }, [dl.finished, reload])
 
   const engine = info.data?.engine
-  const missing = engine && !engine.ready ? neededModels(engine.models, [settings?.detectorId, settings?.recognizerId]).filter((m) => m.state !== 'ok') : []
+  // a model you added cannot be downloaded: Settings shows it missing with its message instead
+  const missing = engine && !engine.ready ? neededModels(engine.models, [settings?.detectorId, settings?.recognizerId]).filter((m) => m.state !== 'ok' && !m.user) : []
   const open = !dismissed && (missing.length > 0 || (started && dl.running))
   useEffect(() => {
     setModal(open)

@@ -7,7 +7,7 @@ import FileDownloadOutlined from '@mui/icons-material/FileDownloadOutlined'
 import { api } from '../../api/client'
 import { useNotify } from '../../components/Notify'
 import { useApp } from '../../context'
-import { useCall } from '../../hooks/useApi'
+import { useApi, useCall } from '../../hooks/useApi'
 import { useEvent } from '../../hooks/useEvent'
 import type { ImportScanProgress } from '@shared/types'
 
@@ -18,7 +18,10 @@ export function ImportCard({ onStarted }: { onStarted: (jobId: number) => void }
   const [path, setPath] = useState('')
   const [fps, setFps] = useState<string>('')
   // '' = the settings' profile; crops = every image is a plate crop (no detection)
-  const [profile, setProfile] = useState<RecognitionProfile['id'] | ''>('')
+  // or 'model:<id>': a recognizer you added (Settings → Models)
+  const [profile, setProfile] = useState<RecognitionProfile['id'] | '' | `model:${string}`>('')
+  const models = useApi('models.status', {})
+  const mine = (models.data ?? []).filter((m) => m.user && m.task === 'recognizer' && m.state === 'ok')
   const [crops, setCrops] = useState(false)
   const [over, setOver] = useState(false)
   const [busy, setBusy] = useState(false)
@@ -35,7 +38,7 @@ export function ImportCard({ onStarted }: { onStarted: (jobId: number) => void }
       const r = await call('library.import', {
         paths: clean,
         ...(f !== undefined && Number.isFinite(f) ? { fps: f } : {}),
-        ...(profile ? { profile } : {}),
+        ...(profile.startsWith('model:') ? { recognizerId: profile.slice(6) } : profile ? { profile: profile as RecognitionProfile['id'] } : {}),
         ...(crops ? { crops: true } : {})
       })
       notify(`Import started: ${clean.join(', ')}`, 'info')
@@ -112,7 +115,7 @@ export function ImportCard({ onStarted }: { onStarted: (jobId: number) => void }
               select
               label="Profile"
               value={profile}
-              onChange={(e) => setProfile(e.target.value as RecognitionProfile['id'] | '')}
+              onChange={(e) => setProfile(e.target.value as typeof profile)}
               sx={{ width: 190, textAlign: 'left' }}
               slotProps={{ inputLabel: { shrink: true }, select: { displayEmpty: true }, htmlInput: { 'data-testid': 'import-profile', 'aria-label': 'recognition profile' } }}
             >
@@ -120,6 +123,11 @@ export function ImportCard({ onStarted }: { onStarted: (jobId: number) => void }
               {RECOGNITION_PROFILES.map((p) => (
                 <MenuItem key={p.id} value={p.id}>
                   {p.name}
+                </MenuItem>
+              ))}
+              {mine.map((m) => (
+                <MenuItem key={m.id} value={`model:${m.id}`}>
+                  {m.id} (yours)
                 </MenuItem>
               ))}
             </TextField>
