@@ -154,6 +154,13 @@ export const requests = {
   }),
   'tracks.list': z.object({ mediaId: id }),
   'tracks.frames': z.object({ trackId: id }),
+  /** splits a track in two: frames before atFrame stay, the rest form a new track */
+  'tracks.split': z.object({ trackId: id, atFrame: frameIdx }),
+  /** merges tracks of one video into one */
+  'tracks.merge': z.object({ trackIds: z.array(id).min(2).max(1000) }),
+  /** the reviewed text of a track (its plates follow) */
+  'tracks.setText': z.object({ trackId: id, text: plateText }),
+  'tracks.confirm': z.object({ trackId: id }),
   'settings.get': z.object({}),
   'settings.set': settingsSchema.partial(),
   'export.run': exportOptionsSchema,
@@ -207,6 +214,10 @@ export interface Responses {
   'history.list': Page<HistoryListItem>
   'tracks.list': TrackSummary[]
   'tracks.frames': TrackFrame[]
+  'tracks.split': { trackIds: [number, number] }
+  'tracks.merge': { trackId: number }
+  'tracks.setText': TrackSummary
+  'tracks.confirm': TrackSummary
   'settings.get': Settings
   'settings.set': Settings
   'export.run': { jobId: string }
