@@ -40,13 +40,16 @@ export const TrackEditor = memo(function TrackEditor(props: {
 
   // a picked track: the text field takes the focus, all selected, so typing replaces it (as in Review);
   // never away from another text field the person is typing in
+  // the next track after Enter, with the field still focused: its text all selected as well
   const lastTick = useRef(props.focusTick)
   useLayoutEffect(() => {
     const el = input.current
-    if (!el || lastTick.current === props.focusTick) return
+    if (!el) return
+    const asked = lastTick.current !== props.focusTick
     lastTick.current = props.focusTick
     const active = document.activeElement
-    if (active && active !== el && isTextTarget(active)) return
+    if (active === el) return el.select()
+    if (!asked || (active && isTextTarget(active))) return
     el.focus()
     el.select()
   }, [props.focusTick, track.id])

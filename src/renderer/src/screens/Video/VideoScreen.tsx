@@ -466,6 +466,7 @@ const TrackList = memo(function TrackList(props: {
             <Checkbox
               size="small"
               checked={sel}
+              onMouseDown={(e) => e.preventDefault()} // the focus stays put: the player's keys keep working
               onClick={(e) => {
                 e.stopPropagation()
                 props.onPick(t, true)
