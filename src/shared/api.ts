@@ -147,13 +147,21 @@ export const requests = {
   'history.list': z.object({
     plateId: id.optional(),
     plateText: z.string().max(100).optional(),
-    action: z.enum(['confirm', 'correct', 'reject', 'add', 'box', 'undo', 'bulk-confirm', 'illegible']).optional(),
+    action: z.enum(['confirm', 'correct', 'reject', 'add', 'box', 'undo', 'bulk-confirm', 'illegible', 'track']).optional(),
     dateFrom: z.string().max(40).optional(),
     dateTo: z.string().max(40).optional(),
     ...page
   }),
   'tracks.list': z.object({ mediaId: id }),
   'tracks.frames': z.object({ trackId: id }),
+  /** members at frame index >= atFrame move to a new track; both re-voted; undoable in one step */
+  'tracks.split': z.object({ trackId: id, atFrame: frameIdx }),
+  /** all members into the earliest track; re-voted; undoable in one step */
+  'tracks.merge': z.object({ trackIds: z.array(id).min(2).max(1000) }),
+  /** the track's text corrected: every read of it, as reviewed (its plate, one history step) */
+  'tracks.setText': z.object({ trackId: id, text: plateText }),
+  /** confirms every unreviewed read of the track with the track's text */
+  'tracks.confirm': z.object({ trackId: id }),
   'settings.get': z.object({}),
   'settings.set': settingsSchema.partial(),
   'export.run': exportOptionsSchema,
@@ -207,6 +215,10 @@ export interface Responses {
   'history.list': Page<HistoryListItem>
   'tracks.list': TrackSummary[]
   'tracks.frames': TrackFrame[]
+  'tracks.split': { trackIds: [number, number] }
+  'tracks.merge': { trackId: number }
+  'tracks.setText': TrackSummary
+  'tracks.confirm': TrackSummary
   'settings.get': Settings
   'settings.set': Settings
   'export.run': { jobId: string }

@@ -37,7 +37,11 @@ export const channelGroups = {
     'history.undo',
     'history.list',
     'tracks.list',
-    'tracks.frames'
+    'tracks.frames',
+    'tracks.split',
+    'tracks.merge',
+    'tracks.setText',
+    'tracks.confirm'
   ],
   settings: ['settings.get', 'settings.set'],
   training: ['export.run', 'export.status', 'eval.run']
