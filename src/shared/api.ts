@@ -147,19 +147,20 @@ export const requests = {
   'history.list': z.object({
     plateId: id.optional(),
     plateText: z.string().max(100).optional(),
-    action: z.enum(['confirm', 'correct', 'reject', 'add', 'box', 'undo', 'bulk-confirm', 'illegible']).optional(),
+    action: z.enum(['confirm', 'correct', 'reject', 'add', 'box', 'undo', 'bulk-confirm', 'illegible', 'track']).optional(),
     dateFrom: z.string().max(40).optional(),
     dateTo: z.string().max(40).optional(),
     ...page
   }),
   'tracks.list': z.object({ mediaId: id }),
   'tracks.frames': z.object({ trackId: id }),
-  /** splits a track in two: frames before atFrame stay, the rest form a new track */
+  /** members at frame index >= atFrame move to a new track; both re-voted; undoable in one step */
   'tracks.split': z.object({ trackId: id, atFrame: frameIdx }),
-  /** merges tracks of one video into one */
+  /** all members into the earliest track; re-voted; undoable in one step */
   'tracks.merge': z.object({ trackIds: z.array(id).min(2).max(1000) }),
-  /** the reviewed text of a track (its plates follow) */
+  /** the track's text corrected: every read of it, as reviewed (its plate, one history step) */
   'tracks.setText': z.object({ trackId: id, text: plateText }),
+  /** confirms every unreviewed read of the track with the track's text */
   'tracks.confirm': z.object({ trackId: id }),
   'settings.get': z.object({}),
   'settings.set': settingsSchema.partial(),

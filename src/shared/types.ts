@@ -191,7 +191,8 @@ export interface HistoryEntry {
   undoneBy: number | null
 }
 
-export type HistoryAction = 'confirm' | 'correct' | 'reject' | 'add' | 'box' | 'undo' | 'bulk-confirm' | 'illegible'
+/** 'track': a video track split or merged by hand */
+export type HistoryAction = 'confirm' | 'correct' | 'reject' | 'add' | 'box' | 'undo' | 'bulk-confirm' | 'illegible' | 'track'
 
 /** A history row as the History screen lists it: the entry plus what it needs to show the plate. */
 export interface HistoryListItem extends HistoryEntry {

@@ -537,6 +537,14 @@ export class Reader extends Statements {
   }
 
   listTracks(mediaId: number): TrackSummary[] {
+    return this.tracksWhere('t.media_id = ?', mediaId)
+  }
+
+  trackSummary(trackId: number): TrackSummary | null {
+    return this.tracksWhere('t.id = ?', trackId)[0] ?? null
+  }
+
+  private tracksWhere(where: string, param: number): TrackSummary[] {
     const rows = this.stmt(
       `SELECT t.id, t.media_id, t.voted_text, t.vote_confidence, t.first_frame, t.last_frame, t.first_time_s,
          t.last_time_s, t.n_detections, bf.idx AS best_frame,
@@ -544,8 +552,8 @@ export class Reader extends Statements {
        FROM tracks t
        LEFT JOIN detections bd ON bd.id = t.best_detection_id
        LEFT JOIN frames bf ON bf.id = bd.frame_id
-       WHERE t.media_id = ? ORDER BY t.first_frame, t.id`
-    ).all(mediaId) as {
+       WHERE ${where} ORDER BY t.first_frame, t.id`
+    ).all(param) as {
       id: number
       media_id: number
       voted_text: string

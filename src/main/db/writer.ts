@@ -7,7 +7,8 @@
 // undone together, under a fresh batch id. Undoing an 'undo' entry re-applies what it undid (redo).
 // Undo of 'add' rejects the hand-drawn plate (the row and its history stay, so the undo is itself
 // undoable); if a plate's fields changed since E, undoing E is a 'conflict' (single entry) or that plate
-// is skipped (batch).
+// is skipped (batch). A 'track' entry (a video track split or merged by hand) restores the snapshot of
+// the tracks it touched instead of plate fields (db/track-writer.ts).
 import type Database from 'better-sqlite3'
 import { randomUUID } from 'node:crypto'
 import type { Box, HistoryEntry, PlateFilter, PlateRow, ReviewState, Settings } from '../../shared/types'
@@ -15,6 +16,7 @@ import { plateFromInput } from '../../shared/plate-text'
 import { quadBox, type Quad } from '../../shared/geometry'
 import { DEFAULT_SETTINGS, type PlateState, type Reader } from './reader'
 import { Statements } from './statements'
+import { TrackEditError, TrackWriter, isTrackChange } from './track-writer'
 
 export class LibraryError extends Error {
   constructor(
@@ -31,11 +33,14 @@ type Fields = Partial<PlateState>
 const now = () => new Date().toISOString()
 
 export class Writer extends Statements {
+  private readonly tracks: TrackWriter
+
   constructor(
     db: Database.Database,
     readonly reader: Reader
   ) {
     super(db)
+    this.tracks = new TrackWriter(db, (...a) => this.log(...a))
   }
 
 
@@ -67,6 +72,11 @@ export class Writer extends Statements {
     sets.push('updated_at = ?')
     params.push(at)
     this.stmt(`UPDATE plates SET ${sets.join(', ')} WHERE id = ?`).run(...params, id)
+    // a video track's plate reviews the whole track: its text and state reach the track at once
+    if (f.text !== undefined || f.reviewState !== undefined) {
+      const t = this.stmt('SELECT track_id FROM plates WHERE id = ?').get(id) as { track_id: number | null } | undefined
+      if (t?.track_id != null) this.tracks.sync(t.track_id)
+    }
   }
 
   private log(
@@ -240,6 +250,18 @@ export class Writer extends Statements {
       for (const e of entries) {
         const cur = this.reader.plateState(e.plateId)
         if (!cur) continue
+        if (isTrackChange(e.oldValue) && isTrackChange(e.newValue)) {
+          // a split or merge: the tracks must still be as it left them
+          if (!this.tracks.holds(e.newValue.snapshot)) {
+            if (single) throw new LibraryError('conflict', `the tracks of history entry ${e.id} changed since; undo the later change first`)
+            continue
+          }
+          this.tracks.restore(e.oldValue.snapshot, this.tracks.snapshot(e.newValue.snapshot.tracks.map((t) => t.id as number)))
+          const uid = this.log(e.plateId, 'undo', e.newValue, e.oldValue, at, by, batchId)
+          this.stmt('UPDATE history SET undone_by = ? WHERE id = ?').run(uid, e.id)
+          plateIds.push(e.plateId)
+          continue
+        }
         let restore: Fields
         if (e.action === 'add') {
           restore = { reviewState: 'rejected', reviewedAt: at, reviewedBy: by }
@@ -271,10 +293,53 @@ export class Writer extends Statements {
       if (!page.length) return null
       for (const e of page) {
         const cur = this.reader.plateState(e.plateId)
+        if (isTrackChange(e.newValue)) {
+          if (cur && this.tracks.holds(e.newValue.snapshot)) return e
+          continue
+        }
         if (cur && matches(cur, (e.newValue ?? {}) as Fields)) return e
       }
       before = page[page.length - 1].id
     }
+  }
+
+  // ------------------------------------------------------------------ video tracks
+
+  /** the plate that reviews a track (every stored track has one) */
+  private trackPlate(trackId: number): number {
+    if (!this.reader.trackExists(trackId)) throw new LibraryError('not-found', `track ${trackId} not found`)
+    const id = this.tracks.plateOf(trackId)
+    if (id == null) throw new LibraryError('not-found', `track ${trackId} has no plate to review`)
+    return id
+  }
+
+  private trackEdit<T>(fn: () => T): T {
+    try {
+      return this.tx(fn)
+    } catch (err) {
+      if (err instanceof TrackEditError) throw new LibraryError(err.code, err.message)
+      throw err
+    }
+  }
+
+  /** the track's text corrected: its plate (which reviews every read of the track) in one history step */
+  setTrackText(trackId: number, text: string, by: string): PlateRow {
+    return this.correct(this.trackPlate(trackId), text, by)
+  }
+
+  /** confirms the track's text for every read of it (its plate) */
+  confirmTrack(trackId: number, by: string): PlateRow {
+    return this.confirm(this.trackPlate(trackId), by)
+  }
+
+  /** members at frame >= atFrame move to a new track; both re-voted; one history step */
+  splitTrack(trackId: number, atFrame: number, by: string): [number, number] {
+    return this.trackEdit(() => this.tracks.split(trackId, atFrame, by, now()))
+  }
+
+  /** all members into the earliest track; re-voted; one history step */
+  mergeTracks(trackIds: number[], by: string): number {
+    return this.trackEdit(() => this.tracks.merge(trackIds, by, now()))
   }
 
   // ------------------------------------------------------------------ settings

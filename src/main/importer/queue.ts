@@ -8,15 +8,14 @@ import { resolve } from 'node:path'
 import type { Engine, RawImage, RecognizeOptions } from '../engine/types'
 import { getModel } from '../engine/models'
 import type { Library } from '../db/index'
-import type { CommitOutcome, FileDetection, FileFrame, FileResult, FileTrack, ImportOptions, ItemRecord, JobRecord } from '../db/imports'
+import type { CommitOutcome, FileDetection, FileFrame, FileResult, ImportOptions, ItemRecord, JobRecord } from '../db/imports'
 import type { FileProgress, ImageRecognition, ImportProgress } from '../../shared/types'
 import { sha256File } from '../media/hash'
 import { readExif } from '../media/exif'
 import { probeVideo } from '../media/probe'
 import { DEFAULT_MAX_SIDE } from '../media/images'
 import { decodeVideo } from '../media/video'
-import { trackSequence } from '../tracking/tracker'
-import { bestIndex, voteText } from '../tracking/vote'
+import { trackVideo } from '../tracking/build'
 import { mediaKind, scanPaths, type ScanProgress, type ScanResult } from './scan'
 
 export interface ImportQueueOptions {
@@ -593,46 +592,6 @@ function toDetections(rec: ImageRecognition, detector: string, sx = 1, sy = 1): 
 }
 
 /** tracks the detections of a video's frames, votes each track's text, picks its best detection */
-/** A track seen in fewer frames than this is confirmed only by a confident read (cf. SORT's min_hits). */
-const MIN_TRACK_HITS = 2
-const SINGLE_HIT_MIN_CONFIDENCE = 0.5
-
 export function buildTracks(f: FileResult): void {
-  const outs = trackSequence(
-    f.frames.map((fr) => ({
-      frame: fr.idx,
-      detections: fr.detections.map((d) => ({ box: d.box, score: d.score, text: d.read?.text ?? null, confidence: d.read?.confidence ?? null }))
-    }))
-  )
-  const tracks: FileTrack[] = []
-  for (const t of outs) {
-    const members = [...t.members].sort((a, b) => a.frameIndex - b.frameIndex || a.detection - b.detection)
-    const dets = members.map((m) => f.frames[m.frameIndex].detections[m.detection])
-    const vote = voteText(
-      dets
-        .filter((d) => d.read && d.read.text)
-        .map((d) => ({ text: d.read!.text, confidence: d.read!.confidence, charConfidences: d.read!.charConfidences, weight: d.score, region: d.read!.region }))
-    )
-    if (members.length < MIN_TRACK_HITS && vote.confidence < SINGLE_HIT_MIN_CONFIDENCE) {
-      for (const d of dets) d.noise = true
-      continue
-    }
-    const bi = bestIndex(dets.map((d) => ({ score: d.score, confidence: d.read ? d.read.confidence : null })))
-    const first = f.frames[members[0].frameIndex]
-    const last = f.frames[members[members.length - 1].frameIndex]
-    const ti = tracks.length
-    for (const m of members) f.frames[m.frameIndex].detections[m.detection].track = ti
-    tracks.push({
-      text: vote.text,
-      confidence: vote.confidence,
-      region: vote.region,
-      firstFrame: first.idx,
-      lastFrame: last.idx,
-      firstTimeS: first.timeS,
-      lastTimeS: last.timeS,
-      best: { frame: members[bi].frameIndex, detection: members[bi].detection },
-      detections: members.length
-    })
-  }
-  f.tracks = tracks
+  f.tracks = trackVideo(f.frames, f.fps)
 }

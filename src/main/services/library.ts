@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import sharp from 'sharp'
 import type { Handlers } from '../../shared/api'
-import type { Box } from '../../shared/types'
+import type { Box, PlateRow, TrackSummary } from '../../shared/types'
 import type { Quad } from '../../shared/geometry'
 import type { Library } from '../db/index'
 import type { Engine } from '../engine/types'
@@ -43,6 +43,10 @@ export type LibraryChannel =
   | 'history.list'
   | 'tracks.list'
   | 'tracks.frames'
+  | 'tracks.split'
+  | 'tracks.merge'
+  | 'tracks.setText'
+  | 'tracks.confirm'
   | 'settings.get'
   | 'settings.set'
 
@@ -97,6 +101,14 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
   const reviewed = <T extends { id: number }>(row: T): T => {
     emit('library.changed', { reason: 'review', plateIds: [row.id] })
     return row
+  }
+
+  const trackPlates = (ids: number[]) => ids.map((id) => reader.trackSummary(id)?.plateId).filter((p): p is number => p != null)
+  const reviewedTrack = (plate: PlateRow): TrackSummary => {
+    reviewed(plate)
+    const t = plate.trackId != null ? reader.trackSummary(plate.trackId) : null
+    if (!t) throw apiError('not-found', `the track of plate ${plate.id} not found`)
+    return t
   }
 
   const handlers: LibraryHandlers = {
@@ -158,6 +170,19 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
       if (!reader.trackExists(req.trackId)) throw apiError('not-found', `track ${req.trackId} not found`)
       return reader.trackFrames(req.trackId)
     },
+    'tracks.split': (req) => {
+      const trackIds = writer.splitTrack(req.trackId, req.atFrame, by)
+      emit('library.changed', { reason: 'review', plateIds: trackPlates(trackIds) })
+      return { trackIds }
+    },
+    'tracks.merge': (req) => {
+      const plates = trackPlates(req.trackIds) // the merged-away plates go: the UI drops them
+      const trackId = writer.mergeTracks(req.trackIds, by)
+      emit('library.changed', { reason: 'review', plateIds: plates })
+      return { trackId }
+    },
+    'tracks.setText': (req) => reviewedTrack(writer.setTrackText(req.trackId, req.text, by)),
+    'tracks.confirm': (req) => reviewedTrack(writer.confirmTrack(req.trackId, by)),
     'settings.get': () => reader.settings(),
     'settings.set': (req) => {
       checkModelSelection(req)

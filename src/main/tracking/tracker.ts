@@ -1,9 +1,14 @@
 // Multi-object tracker over the sampled frames of a video, in the spirit of SORT/ByteTrack:
 // - each track predicts its box with a constant-velocity model (centre and size, per frame);
-// - detections are associated greedily by IoU with the predicted boxes, high-score detections first,
-//   then the low-score ones against the tracks still unmatched;
+// - detections are associated greedily by IoU with the predicted box or the last box (whichever
+//   overlaps more: a video sampled above its source rate repeats frames, so the velocity alternates
+//   between zero and a jump and the prediction alone misses), high-score detections first, then the
+//   low-score ones against the tracks still unmatched;
 // - the plate text re-associates when motion alone fails (a jump, a missed frame): a detection whose
 //   read is similar to the track's text and lies within a few box sizes of the prediction still matches;
+// - a detection right next to a track's box (within one box diagonal, similar size) matches when nothing
+//   overlaps, unless the track reads confidently and the detection reads something else (a plate that
+//   leaves is not replaced by the next one showing up at the same place);
 // - tracks unseen for more than maxAge frames end; at the end, tracks that follow each other in time
 //   with near-identical text are merged (the same plate after an occlusion).
 // Every detection ends in exactly one track (a plate seen once is a track of one).
@@ -44,6 +49,10 @@ export interface TrackerOptions {
   textVeto?: number
   /** OCR confidence from which a read counts as confident */
   confidentRead?: number
+  /** proximity match: largest centre distance, in diagonals of the larger box */
+  proximity?: number
+  /** proximity match: largest ratio between the two boxes' diagonals */
+  maxSizeRatio?: number
 }
 
 export interface TrackMember {
@@ -63,11 +72,13 @@ const DEFAULTS: Required<TrackerOptions> = {
   iouThreshold: 0.1,
   maxAge: 4,
   textThreshold: 0.85,
-  textMaxDistance: 3,
+  textMaxDistance: 6,
   mergeGap: 12,
   mergeTextThreshold: 0.9,
   textVeto: 0.6,
-  confidentRead: 0.8
+  confidentRead: 0.8,
+  proximity: 1,
+  maxSizeRatio: 2.5
 }
 
 
@@ -84,6 +95,7 @@ const toBox = (s: State): Box => ({ x1: s.cx - s.w / 2, y1: s.cy - s.h / 2, x2: 
 class Track {
   members: TrackMember[] = []
   state: State
+  lastBox: Box
   vel: State = { cx: 0, cy: 0, w: 0, h: 0 }
   lastFrame: number
   readonly firstSeen: number
@@ -104,6 +116,7 @@ class Track {
     d: TrackDetection
   ) {
     this.state = toState(d.box)
+    this.lastBox = d.box
     this.lastFrame = frame
     this.firstSeen = frame
     this.add(frame, frameIndex, det, d)
@@ -128,6 +141,7 @@ class Track {
       upd('h')
     }
     this.state = next
+    this.lastBox = d.box
     this.lastFrame = frame
     this.hits++
     this.members.push({ frameIndex, detection: det })
@@ -173,18 +187,30 @@ export class Tracker {
         const d = dets[di]
         for (const t of free) {
           const p = preds.get(t)!
-          const ov = iou(p, d.box)
+          const ov = Math.max(iou(p, d.box), iou(t.lastBox, d.box))
           let s = ov >= o.iouThreshold ? ov : 0
           const sim = useText && d.text && t.text ? jaroWinkler(d.text, t.text) : 0
+          const confidentTrack = t.text != null && t.textConfidence >= o.confidentRead
           if (sim >= o.textThreshold) {
-            const ps = toState(p)
             const ds = toState(d.box)
-            const dist = Math.hypot(ps.cx - ds.cx, ps.cy - ds.cy) / Math.max(1, Math.hypot(ps.w, ps.h))
+            const away = (b: Box) => {
+              const ps = toState(b)
+              return Math.hypot(ps.cx - ds.cx, ps.cy - ds.cy) / Math.max(1, Math.hypot(ps.w, ps.h))
+            }
+            const dist = Math.min(away(p), away(t.lastBox))
             if (dist <= o.textMaxDistance) s = Math.max(s, 0.05) + 0.5 * sim
           } else if (useText && d.text && t.text && s > 0) {
             // overlapping but reading differently: two confident, unrelated reads are two plates
-            if (sim < o.textVeto && (d.confidence ?? 0) >= o.confidentRead && t.textConfidence >= o.confidentRead) s = 0
+            if (sim < o.textVeto && (d.confidence ?? 0) >= o.confidentRead && confidentTrack) s = 0
             else s *= 0.8
+          }
+          if (s === 0 && !(confidentTrack && d.text)) {
+            const a = toState(t.lastBox)
+            const b = toState(d.box)
+            const da = Math.hypot(a.w, a.h)
+            const db = Math.hypot(b.w, b.h)
+            const dist = Math.hypot(a.cx - b.cx, a.cy - b.cy) / Math.max(1, da, db)
+            if (dist <= o.proximity && Math.max(da, db) / Math.max(1, Math.min(da, db)) <= o.maxSizeRatio) s = 0.01 + 0.04 * (1 - dist / o.proximity)
           }
           if (s > 0) pairs.push({ t, d: di, s })
         }

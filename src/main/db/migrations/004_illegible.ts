@@ -17,7 +17,7 @@ export function extendCheck(createSql: string, column: string, value: string): s
   return createSql.replace(re, `$1$2, '${value}'$3`)
 }
 
-function rebuild(db: Database.Database, table: string, column: string, value: string): void {
+export function rebuild(db: Database.Database, table: string, column: string, value: string): void {
   const master = db.prepare(`SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL`).all(table) as {
     type: string
     name: string

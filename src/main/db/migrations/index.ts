@@ -6,6 +6,7 @@ import libraryIndexes from './002_library_indexes'
 import plateOrder from './003_plate_order'
 import plateCorners from './005_plate_corners'
 import { migrateIllegible } from './004_illegible'
+import { migrateTrackEdits } from './006_track_edits'
 import type Database from 'better-sqlite3'
 
 export interface Migration {
@@ -23,5 +24,6 @@ export const migrations: Migration[] = [
   { version: 2, name: 'library_indexes', sql: libraryIndexes },
   { version: 3, name: 'plate_order', sql: plateOrder },
   { version: 4, name: 'illegible', sql: '', run: migrateIllegible, foreignKeysOff: true },
-  { version: 5, name: 'plate_corners', sql: plateCorners }
+  { version: 5, name: 'plate_corners', sql: plateCorners },
+  { version: 6, name: 'track_edits', sql: '', run: migrateTrackEdits, foreignKeysOff: true }
 ]
