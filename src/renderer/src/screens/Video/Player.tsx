@@ -62,6 +62,8 @@ export const Player = memo(
     onTime.current = props.onTime
     const onPlaying = useRef(props.onPlaying)
     onPlaying.current = props.onPlaying
+    const timeRef = useRef(timeS)
+    timeRef.current = timeS
     const onUnsupported = useRef(props.onUnsupported)
     onUnsupported.current = props.onUnsupported
 
@@ -90,7 +92,11 @@ export const Player = memo(
       }
       schedule()
       const on: Record<string, () => void> = {
-        loadeddata: () => setLoaded(true),
+        loadeddata: () => {
+          // back from frames (or a route): the picture at the time the screen shows
+          if (Math.abs(v.currentTime - timeRef.current) > 0.01) v.currentTime = timeRef.current
+          setLoaded(true)
+        },
         seeking: () => setSeeking(true),
         seeked: () => {
           setSeeking(false)

@@ -31,6 +31,8 @@ export const TrackEditor = memo(function TrackEditor(props: {
   onReview: () => void
   /** bumps when the text field should take the focus (a track picked with the mouse) */
   focusTick: number
+  /** the last tick acted on, kept by the screen: the editor mounts anew when the first track is picked */
+  focusHandled: { current: number }
 }) {
   const { track, plate, text } = props
   const theme = useTheme()
@@ -41,18 +43,18 @@ export const TrackEditor = memo(function TrackEditor(props: {
   // a picked track: the text field takes the focus, all selected, so typing replaces it (as in Review);
   // never away from another text field the person is typing in
   // the next track after Enter, with the field still focused: its text all selected as well
-  const lastTick = useRef(props.focusTick)
+  const { focusHandled } = props
   useLayoutEffect(() => {
     const el = input.current
     if (!el) return
-    const asked = lastTick.current !== props.focusTick
-    lastTick.current = props.focusTick
+    const asked = focusHandled.current !== props.focusTick
+    focusHandled.current = props.focusTick
     const active = document.activeElement
     if (active === el) return el.select()
     if (!asked || (active && isTextTarget(active))) return
     el.focus()
     el.select()
-  }, [props.focusTick, track.id])
+  }, [props.focusTick, track.id, focusHandled])
 
   return (
     <Box

@@ -105,6 +105,7 @@ function VideoPlayerScreen({ media, videos, trackId }: { media: MediaSummary; vi
   const primary = list.find((t) => t.id === primaryId)
   const selectedSet = useMemo(() => new Set(selected), [selected])
   const [focusTick, setFocusTick] = useState(0)
+  const focusHandled = useRef(0)
   const [draft, setDraft] = useState<{ trackId: number; text: string } | null>(null)
   const plate = useApi('plates.get', primary?.plateId ? { id: primary.plateId } : null, { live: true })
   const plateDetail = plate.data && plate.data.id === primary?.plateId ? plate.data : undefined
@@ -413,6 +414,7 @@ function VideoPlayerScreen({ media, videos, trackId }: { media: MediaSummary; vi
               onReject={() => decidePlate('reject')}
               onReview={() => primary.plateId && navigate({ screen: 'review', mediaId: media.id, plateId: primary.plateId })}
               focusTick={focusTick}
+              focusHandled={focusHandled}
             />
           ) : (
             <Typography color="text.secondary" variant="body2" sx={{ pt: 1 }}>
