@@ -3,6 +3,8 @@
 // (the track list and Review agree), split and merge with undo, and the placeholder while a frame loads.
 import { expect, test, type Page } from '@playwright/test'
 import { mkdirSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { FIXTURES, SCREENSHOTS, importAndWait, missingPrerequisite, openApp, startApp, type RunningApp } from './helpers/app'
 
@@ -223,4 +225,30 @@ test('merges the selected tracks and undoes it', async ({ page }) => {
   await expect(items).toHaveCount(before.length)
   const undone = await tracksNow()
   for (const t of [a, b]) expect(undone.find((u) => u.firstFrame === t.firstFrame && u.lastFrame === t.lastFrame && u.detections === t.detections)).toBeTruthy()
+})
+
+test("a page on another loopback port cannot play the library's video, cookie or not", async ({ page }) => {
+  await openApp(page, app) // the SameSite=Strict cookie is in the browser: same site, other origin
+  const target = `${app.origin}/media/${mediaId}/video`
+  const evil: Server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+    res.end(`<!doctype html><title>not PlateDesk</title><video id="v" src="${target}" muted preload="auto"></video>`)
+  })
+  await new Promise<void>((ok) => evil.listen(0, '127.0.0.1', ok))
+  try {
+
+    await page.goto(`http://127.0.0.1:${(evil.address() as AddressInfo).port}/`)
+    await page.waitForFunction(
+      () => {
+        const v = document.getElementById('v') as HTMLVideoElement
+        return !!v.error || v.readyState > 0
+      },
+      undefined,
+      { timeout: 20_000 }
+    )
+    // refused (403, which the browser then blocks as an opaque response): the video never loads
+    expect(await page.evaluate(() => (document.getElementById('v') as HTMLVideoElement).readyState)).toBe(0)
+  } finally {
+    await new Promise((ok) => evil.close(ok))
+  }
 })
