@@ -72,9 +72,10 @@ export const TrackEditor = memo(function TrackEditor(props: {
     >
       <Box sx={{ height: 64, bgcolor: 'black', borderRadius: 1, overflow: 'hidden' }}>
         {best ? (
-          <MediaImage mediaId={track.mediaId} frameIdx={track.bestFrame} crop={paddedCrop(best.box, 0.6, 1.6)} maxSize={320} alt={`track ${track.text}`} />
+          // the list's request (same crop and size): shown from its cache at once
+          <MediaImage mediaId={track.mediaId} frameIdx={track.bestFrame} crop={paddedCrop(best.box, 0.6, 1.6)} maxSize={200} alt={`track ${track.text}`} sx={{ bgcolor: 'grey.800' }} />
         ) : (
-          <Skeleton variant="rectangular" sx={{ width: '100%', height: '100%' }} />
+          <Skeleton variant="rectangular" sx={{ width: '100%', height: '100%', bgcolor: 'grey.800' }} />
         )}
       </Box>
       <Box sx={{ minWidth: 0 }}>

@@ -478,9 +478,9 @@ const TrackList = memo(function TrackList(props: {
             />
             <Box sx={{ height: 40, bgcolor: 'black', borderRadius: 0.5, overflow: 'hidden' }}>
               {best ? (
-                <MediaImage mediaId={t.mediaId} frameIdx={t.bestFrame} crop={paddedCrop(best.box, 0.6, 1.6)} maxSize={200} alt={`track ${t.text}`} fit="cover" />
+                <MediaImage mediaId={t.mediaId} frameIdx={t.bestFrame} crop={paddedCrop(best.box, 0.6, 1.6)} maxSize={200} alt={`track ${t.text}`} fit="cover" sx={{ bgcolor: 'grey.800' }} />
               ) : (
-                <Skeleton variant="rectangular" sx={{ width: '100%', height: '100%' }} />
+                <Skeleton variant="rectangular" sx={{ width: '100%', height: '100%', bgcolor: 'grey.800' }} />
               )}
             </Box>
             <Box sx={{ minWidth: 0 }}>
