@@ -9,6 +9,7 @@ import { basename, join } from 'node:path'
 import Database from 'better-sqlite3'
 import { expect, test, type Page } from '@playwright/test'
 import { IMAGES, SCREENSHOTS, missingPrerequisite, openApp, startApp, type RunningApp } from './helpers/app'
+import { currentPlateId as shownPlateId } from './helpers/review'
 
 const why = missingPrerequisite()
 test.describe.configure({ mode: 'serial' })
@@ -44,14 +45,7 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) })
 }
 
-/** the plate the editor shows, once it is the one selected in the queue */
-async function currentPlateId(): Promise<number> {
-  const row = page.locator('[data-testid^="queue-row-"][aria-selected="true"]')
-  await expect(row).toHaveCount(1)
-  const selected = (await row.getAttribute('data-testid'))!.replace('queue-row-', '')
-  await expect(page.getByTestId('plate-input')).toHaveAttribute('data-plate-id', selected)
-  return Number(selected)
-}
+const currentPlateId = (): Promise<number> => shownPlateId(page)
 
 async function showState(label: string): Promise<void> {
   await page.getByTestId('filter-state').locator('..').click()

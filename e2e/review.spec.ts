@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { expect, test, type Page } from '@playwright/test'
 import { IMAGES, ROOT, SCREENSHOTS, missingPrerequisite, openApp, startApp, type RunningApp } from './helpers/app'
+import { currentPlateId as shownPlateId } from './helpers/review'
 import { growLibrary } from './helpers/library'
 
 interface Row {
@@ -50,14 +51,7 @@ async function shot(name: string): Promise<string> {
   await page.screenshot({ path: file })
   return file
 }
-/** the id of the plate the editor shows (once it shows the plate selected in the queue) */
-async function currentPlateId(): Promise<number> {
-  const row = page.locator('[data-testid^="queue-row-"][aria-selected="true"]')
-  await expect(row).toHaveCount(1)
-  const selected = (await row.getAttribute('data-testid'))!.replace('queue-row-', '')
-  await expect(page.getByTestId('plate-input')).toHaveAttribute('data-plate-id', selected)
-  return Number(selected)
-}
+const currentPlateId = (): Promise<number> => shownPlateId(page)
 
 test.beforeAll(async ({ browser }) => {
   app = await startApp()

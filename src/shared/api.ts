@@ -16,6 +16,7 @@ import type {
   ModelStatus,
   PlateDetail,
   PlateRow,
+  RuleFileInfo,
   Settings,
   TrackFrame,
   TrackSummary
@@ -23,6 +24,7 @@ import type {
 import { MAX_PLATE_TEXT, plateFromInput } from './plate-text'
 import type { ImportScanProgress, MediaToolsInfo } from './types'
 import { PROFILE_IDS } from './profiles'
+import { RULE_ID } from './country-rules'
 
 /** Largest |coordinate| a box may have; the backend also clamps boxes to their frame (db/writer.ts). */
 export const MAX_COORD = 1_000_000
@@ -85,7 +87,10 @@ export const settingsSchema = z.object({
   lowConfidence: z.number().min(0).max(1),
   provider: z.enum(['cpu', 'cuda', 'dml', 'coreml']),
   videoFps: z.number().min(0).max(120),
-  theme: z.enum(['light', 'dark', 'system'])
+  theme: z.enum(['light', 'dark', 'system']),
+  countryRules: z.boolean(),
+  defaultCountry: z.string().max(60),
+  disabledRules: z.array(z.string().regex(RULE_ID, 'not a rule file name')).max(200)
 })
 
 /** name → request schema. The response type for each lives in `Responses` below. */
@@ -168,7 +173,12 @@ export const requests = {
   'export.status': z.object({ jobId: z.string().min(1).max(100) }),
   'eval.run': z.object({}),
   /** Electron only: native folder picker. Web mode answers { paths: [] }. */
-  'dialog.openFolder': z.object({})
+  'dialog.openFolder': z.object({}),
+  // country rule files (README "Country rules"); save validates and answers the errors, writing nothing then
+  'rules.list': z.object({}),
+  'rules.get': z.object({ id: z.string().regex(RULE_ID, 'not a rule file name') }),
+  'rules.save': z.object({ id: z.string().regex(RULE_ID, 'not a rule file name'), text: z.string().max(1_000_000) }),
+  'rules.delete': z.object({ id: z.string().regex(RULE_ID, 'not a rule file name') })
 } as const
 
 export interface AppInfo {
@@ -225,6 +235,10 @@ export interface Responses {
   'export.status': ExportProgress
   'eval.run': EvalReport
   'dialog.openFolder': { paths: string[] }
+  'rules.list': RuleFileInfo[]
+  'rules.get': { id: string; text: string; source: RuleFileInfo['source']; path: string }
+  'rules.save': { errors: string[]; rule: RuleFileInfo | null }
+  'rules.delete': RuleFileInfo[]
 }
 
 export type Channel = keyof typeof requests
@@ -236,8 +250,9 @@ export type Response<C extends Channel> = Responses[C]
 
 export interface Events {
   'import.progress': ImportProgress
-  /** something in the library changed: the UI refetches what it shows */
-  'library.changed': { reason: 'import' | 'review' | 'undo' | 'settings'; plateIds?: number[] }
+  /** something in the library changed: the UI refetches what it shows ('tracks': a tracks.* edit, which
+   *  changes plates the Review screen did not touch itself) */
+  'library.changed': { reason: 'import' | 'review' | 'undo' | 'settings' | 'tracks'; plateIds?: number[] }
   'export.progress': ExportProgress
   'models.progress': ModelDownloadProgress
   /** folders and files found while a library.import scans its paths */

@@ -28,6 +28,10 @@ export interface PlateRead {
   region: string | null
   regionConfidence: number | null
   modelId: string
+  /** set when a country rule looked at the read (engine/country-rules.ts): the country's name */
+  rule?: string
+  /** with `rule`: the model's own reading; equal to `text` when the rule kept it (it breaks the syntax) */
+  modelText?: string
 }
 
 export interface Detection {
@@ -70,6 +74,9 @@ export interface OpenAlprResult {
   region: string | null
   region_confidence: number | null
   matches_template?: number
+  /** PlateDesk: the country rule that looked at the read, and the model's own reading (README "Country rules") */
+  rule?: string
+  model_plate?: string | null
 }
 
 export interface OpenAlprImage {
@@ -170,6 +177,8 @@ export interface PlateRow {
 }
 
 export interface PlateDetail extends PlateRow {
+  /** the country rule's verdict on this plate's read; null when no rule applied or the read fit */
+  rule: PlateRule | null
   charConfidences: number[]
   candidates: Candidate[]
   regionConfidence: number | null
@@ -326,6 +335,37 @@ export interface Settings {
   provider: ExecutionProvider
   videoFps: number
   theme: 'light' | 'dark' | 'system'
+  /** country rules re-rank readings that break their country's plate syntax (README "Country rules") */
+  countryRules: boolean
+  /** the country (a rule's `country`) for reads the region head is unsure of; '' = none */
+  defaultCountry: string
+  /** rule file ids switched off in Settings */
+  disabledRules: string[]
+}
+
+/** One country rule file as Settings lists it. */
+export interface RuleFileInfo {
+  /** the file name without .json */
+  id: string
+  country: string
+  regions: string[]
+  formats: number
+  /** shipped with PlateDesk, the user's own, or a shipped one the user edited (their copy wins) */
+  source: 'shipped' | 'user' | 'edited'
+  path: string
+  /** used by the engine: not switched off and valid */
+  enabled: boolean
+  /** why the file cannot be used, each naming the file */
+  errors: string[]
+}
+
+/** A country rule's verdict on a plate's model read (reads.rule, reads.model_text). */
+export interface PlateRule {
+  country: string
+  /** the model's own reading */
+  modelText: string
+  /** true: the rule replaced the model's reading; false: it kept it, flagged as breaking the syntax */
+  changed: boolean
 }
 
 export type ExportFormat = 'yolo' | 'coco' | 'voc' | 'ocr' | 'paddleocr' | 'csv' | 'json'

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { iou, trackSequence, type TrackFrameInput } from '../../src/main/tracking/tracker'
 import { bestIndex, groupReads, jaroWinkler, voteText } from '../../src/main/tracking/vote'
+import type { BuildFrame } from '../../src/main/tracking/build'
 
 const box = (x: number, y: number, w = 100, h = 40) => ({ x1: x, y1: y, x2: x + w, y2: y + h })
 
@@ -125,5 +126,54 @@ describe('vote', () => {
   it('best frame = highest detector x OCR confidence, a read beats no read', () => {
     expect(bestIndex([{ score: 0.9, confidence: 0.5 }, { score: 0.7, confidence: 0.9 }, { score: 0.99, confidence: null }])).toBe(1)
     expect(bestIndex([{ score: 0.3, confidence: null }, { score: 0.6, confidence: null }])).toBe(1)
+  })
+})
+
+describe('tracking figures', () => {
+  it('counts a fragment as a switch, a stray track as a false positive, and maps ids one to one', async () => {
+    const { trackingFigures, assignMax } = await import('../../src/main/eval/tracking')
+    const a = box(100, 100)
+    const b = box(500, 100)
+    const c = box(900, 400)
+    const labels = [0, 1, 2, 3].map((f) => ({ frame: f, box: a, id: 'A' })).concat([0, 1].map((f) => ({ frame: f, box: b, id: 'B' })))
+    const output = [
+      ...[0, 1].map((f) => ({ frame: f, box: a, id: 1 })),
+      ...[2, 3].map((f) => ({ frame: f, box: a, id: 2 })), // A fragmented
+      ...[0, 1].map((f) => ({ frame: f, box: b, id: 3 })),
+      { frame: 3, box: c, id: 4 }, // nothing there
+      { frame: 2, box: b, id: null } // dropped detections do not count
+    ]
+    const r = trackingFigures(labels, output)
+    expect(r).toMatchObject({ gt: 6, pred: 7, misses: 0, falsePositives: 1, idSwitches: 1, tracks: 4, gtTracks: 2 })
+    expect(r.mota).toBeCloseTo(1 - 2 / 6, 6)
+    expect(r.idf1).toBeCloseTo((2 * 4) / 13, 6)
+    expect(r.trackPrecision).toBe(0.5)
+    expect(r.trackRecall).toBe(1)
+    // the best one-to-one assignment, not the greedy one (greedy takes 5 and leaves 1: total 6 < 4 + 4)
+    expect(assignMax([[5, 4], [4, 0]])).toEqual([1, 0])
+  })
+})
+
+describe('trackVideo', () => {
+  it('gives the same tracks at 8 fps (each frame shown twice) as at 4 fps, brief glimpses dropped at both', async () => {
+    const { trackVideo } = await import('../../src/main/tracking/build')
+    const read = (text: string, confidence: number) => ({ text, confidence, charConfidences: [], region: null })
+    // 8 source frames: a plate moving right in all, a glimpse of another in source frame 3 only
+    const source = [...Array(8)].map((_, i) => [
+      { box: box(100 + 30 * i, 300), score: 0.9, read: read('B21GSB', 0.95) },
+      ...(i === 3 ? [{ box: box(900, 100), score: 0.8, read: read('X1', 0.05) }] : [])
+    ])
+    const at = (fps: number, repeat: number): BuildFrame[] =>
+      source.flatMap((dets, i) =>
+        [...Array(repeat)].map((_, k) => ({ idx: i * repeat + k, timeS: (i * repeat + k) / fps, detections: dets.map((d) => ({ ...d })) }))
+      )
+    const f8 = at(8, 2)
+    const f4 = at(4, 1)
+    const t8 = trackVideo(f8, 8)
+    const t4 = trackVideo(f4, 4)
+    expect(t8.map((t) => t.text)).toEqual(['B21GSB'])
+    expect(t4.map((t) => t.text)).toEqual(['B21GSB'])
+    expect(f8.flatMap((f) => f.detections).filter((d) => d.noise)).toHaveLength(2)
+    expect(f4.flatMap((f) => f.detections).filter((d) => d.noise)).toHaveLength(1)
   })
 })

@@ -255,8 +255,8 @@ export class ImportStore extends Statements {
         'INSERT INTO detections (frame_id, media_id, track_id, x1, y1, x2, y2, score, detector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'
       )
       const insRead = this.stmt(
-        `INSERT INTO reads (detection_id, text, confidence, char_confidences, candidates, region, region_confidence, recognizer)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+        `INSERT INTO reads (detection_id, text, confidence, char_confidences, candidates, region, region_confidence, recognizer, model_text, rule)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
       )
       const insTrack = this.stmt(
         `INSERT INTO tracks (media_id, voted_text, vote_confidence, first_frame, last_frame, first_time_s, last_time_s, n_detections)
@@ -293,7 +293,9 @@ export class ImportStore extends Statements {
               JSON.stringify(d.read.candidates),
               d.read.region,
               d.read.regionConfidence,
-              d.read.modelId
+              d.read.modelId,
+              d.read.rule ? (d.read.modelText ?? d.read.text) : null,
+              d.read.rule ?? null
             )
           }
           // images: every detection is a plate; videos: one plate per track (below)

@@ -40,7 +40,10 @@ export const DEFAULT_SETTINGS: Settings = {
   lowConfidence: 0.8,
   provider: 'cpu',
   videoFps: 4,
-  theme: 'system'
+  theme: 'system',
+  countryRules: true,
+  defaultCountry: '',
+  disabledRules: []
 }
 
 /** Fields of a plate that review edits and history records. */
@@ -299,7 +302,7 @@ export class Reader extends Statements {
     const row = this.getPlate(id)
     if (!row) return null
     const extra = this.stmt(
-      `SELECT r.char_confidences, r.candidates, r.region_confidence, d.score, f.width, f.height
+      `SELECT r.char_confidences, r.candidates, r.region_confidence, r.text AS read_text, r.model_text, r.rule, d.score, f.width, f.height
        FROM plates p JOIN frames f ON f.id = p.frame_id
        LEFT JOIN detections d ON d.id = p.detection_id
        LEFT JOIN reads r ON r.detection_id = p.detection_id
@@ -308,12 +311,19 @@ export class Reader extends Statements {
       char_confidences: string | null
       candidates: string | null
       region_confidence: number | null
+      read_text: string | null
+      model_text: string | null
+      rule: string | null
       score: number | null
       width: number
       height: number
     }
     return {
       ...row,
+      rule:
+        extra.rule && extra.model_text != null
+          ? { country: extra.rule, modelText: extra.model_text, changed: extra.model_text !== extra.read_text }
+          : null,
       charConfidences: (parseJson(extra.char_confidences) as number[] | null) ?? [],
       candidates: (parseJson(extra.candidates) as Candidate[] | null) ?? [],
       regionConfidence: extra.region_confidence,

@@ -39,7 +39,8 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       detectionThreshold: opts.detectionThreshold,
       topN: opts.topN,
       workers: opts.workers,
-      detector: opts.detector
+      detector: opts.detector,
+      countryRules: opts.countryRules
     },
     models
   )
@@ -65,7 +66,8 @@ export function toOpenAlpr(file: string, rec: ImageRecognition): OpenAlprImage {
       ],
       candidates: p.read.candidates.map((c) => ({ plate: c.plate, confidence: r1(c.confidence * 100) })),
       region: p.read.region,
-      region_confidence: p.read.regionConfidence === null ? null : r1(p.read.regionConfidence * 100)
+      region_confidence: p.read.regionConfidence === null ? null : r1(p.read.regionConfidence * 100),
+      ...(p.read.rule ? { rule: p.read.rule, model_plate: p.read.modelText ?? p.read.text } : {})
     })
   }
   return {

@@ -7,10 +7,13 @@ import { readFile } from 'node:fs/promises'
 import { DEFAULT_DETECTION_THRESHOLD, Detector, type VariantFactory } from './detector'
 import { rectangularModel } from './rect-model'
 import { getModel, resolveModelPath, type ModelEntry } from './models'
-import { averageSlots, decodeSlots, Recognizer } from './recognizer'
+import { averageSlots, decodeSlots, Recognizer, type SlotProbs } from './recognizer'
 import { layoutRead, readUnits } from './layout'
 import type { RawImage, RecognizeOptions } from './types'
 import type { RgbImage } from './preprocess'
+import { applyRule, pickRule, type RuleOptions } from './country-rules'
+import { compileRule, type RuleFile } from '../../shared/country-rules'
+import { profileOfRecognizer } from '../../shared/profiles'
 
 export interface PipelineOptions {
   modelsDir?: string
@@ -41,6 +44,23 @@ export interface PipelineOptions {
   rectDetector?: boolean
   /** false: no detector is loaded; every request must then be a plate crop ({ crop: true }) */
   detector?: boolean
+  /** country rules (plain JSON, so they cross into worker threads); absent or empty = no re-ranking */
+  countryRules?: CountryRulesOptions
+}
+
+export interface CountryRulesOptions {
+  /** validated rule files by id (services/rules.ts loads them) */
+  files: { id: string; file: RuleFile }[]
+  defaultCountry?: string | null
+  minRatio?: number
+  regionMin?: number
+}
+
+/** Compiles the rule files of the options (each was validated when loaded: a bad one is skipped here). */
+export function ruleOptions(o: CountryRulesOptions | undefined): RuleOptions | null {
+  if (!o?.files.length) return null
+  const rules = o.files.flatMap((f) => compileRule(f.id, f.file).rule ?? [])
+  return { rules, defaultCountry: o.defaultCountry, minRatio: o.minRatio, regionMin: o.regionMin }
 }
 
 /**
@@ -148,6 +168,7 @@ async function openRecognizers(
 export class Pipeline {
   /** recognizer chains opened on request (a per-import profile), by chain id */
   private readonly chains = new Map<string, Promise<Recognizer[]>>()
+  private readonly rules: RuleOptions | null
 
   private constructor(
     readonly detector: Detector | null,
@@ -155,7 +176,9 @@ export class Pipeline {
     readonly provider: ExecutionProvider,
     readonly warning: string | null,
     private readonly opts: PipelineOptions
-  ) {}
+  ) {
+    this.rules = ruleOptions(opts.countryRules)
+  }
 
   static async create(opts: PipelineOptions = {}): Promise<Pipeline> {
     const where = { modelsDir: opts.modelsDir, userDataDir: opts.userDataDir }
@@ -298,8 +321,16 @@ export class Pipeline {
     const batch = new Uint8Array(parts.reduce((k, p) => k + p.length, 0))
     parts.reduce((o, p) => (batch.set(p, o), o + p.length), 0)
     const topN = this.opts.topN ?? 10
+    const chainId = recognizers.map((r) => r.entry.id).join('+')
+    const profile = profileOfRecognizer(chainId)?.id
+    // the country rule of each whole-plate read (row reads are partial plates: no rule fits them)
+    const ruled = (read: PlateRead, k: number, probs: SlotProbs | null): PlateRead => {
+      if (!this.rules || units[k]!.role !== 'plate') return read
+      const rule = pickRule(this.rules, read.region, read.regionConfidence, profile)
+      return rule ? applyRule(read, rule, probs, this.rules.minRatio) : read
+    }
     let reads: PlateRead[]
-    if (rec0.kind === 'ctc') reads = await rec0.read(batch, n, topN)
+    if (rec0.kind === 'ctc') reads = (await rec0.read(batch, n, topN)).map((r, k) => ruled(r, k, null))
     else {
       const probs = await rec0.runBatch(batch, n)
       if (recognizers.length > 1) {
@@ -319,8 +350,7 @@ export class Pipeline {
           }
         }
       }
-      const chainId = recognizers.map((r) => r.entry.id).join('+')
-      reads = probs.map((p) => decodeSlots(p, chainId, topN))
+      reads = probs.map((p, k) => ruled(decodeSlots(p, chainId, topN), k, p))
     }
     return dets.map((_, i) => {
       const read = layoutRead(units.flatMap((u, k) => (u.det === i ? [{ role: u.role, read: reads[k]!, guess: u.guess }] : [])))

@@ -19,6 +19,8 @@ export interface EngineOptions {
   topN?: number
   /** false: no detector is loaded (an engine for plate crops only, e.g. `recognize --crops`) */
   detector?: boolean
+  /** country rules that re-rank readings breaking their country's plate syntax (engine/country-rules.ts) */
+  countryRules?: import('./pipeline').CountryRulesOptions
 }
 
 /** Per-request choices: another recognizer chain than the engine's (an import's profile), and crop mode. */

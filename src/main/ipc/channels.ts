@@ -43,7 +43,7 @@ export const channelGroups = {
     'tracks.setText',
     'tracks.confirm'
   ],
-  settings: ['settings.get', 'settings.set'],
+  settings: ['settings.get', 'settings.set', 'rules.list', 'rules.get', 'rules.save', 'rules.delete'],
   training: ['export.run', 'export.status', 'eval.run']
 } as const satisfies Record<string, readonly Channel[]>
 

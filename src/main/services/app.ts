@@ -23,6 +23,7 @@ import { ffmpegInfo } from '../media/ffmpeg'
 import { createLibraryService, videoFile } from './library'
 import { createModelsService } from './models'
 import { createTrainingHandlers } from './training'
+import { createRulesStore } from './rules'
 import type { Emit } from './types'
 
 export interface BackendOptions {
@@ -130,6 +131,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   }
 
   const library = openLibrary(opts.dbPath)
+  const rules = createRulesStore({ userDataDir: opts.userDataDir })
 
   // ---------------------------------------------------------------- engine: one per process, on first use
   let enginePromise: Promise<Engine> | null = null
@@ -150,7 +152,8 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
                 detectorId: s.detectorId,
                 recognizerId: s.recognizerId,
                 provider: s.provider,
-                detectionThreshold: s.detectionThreshold
+                detectionThreshold: s.detectionThreshold,
+                countryRules: rules.engineOptions(s)
               }
             : {})
         })
@@ -223,8 +226,27 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
     'models.download': (req) => models.download(req),
     'dialog.openFolder': async () => ({ paths: opts.openFolder ? await opts.openFolder() : [] })
   }
+  // country rule files: a change applies to the reads of the next import (the engine restarts)
+  const rulesChanged = async (): Promise<void> => {
+    await resetEngine()
+    emit('library.changed', { reason: 'settings' })
+  }
+  const ruleHandlers: PartialHandlers = {
+    'rules.list': async () => rules.list((await readSettings()) ?? { disabledRules: [] }),
+    'rules.get': async (req) => ({ id: req.id, ...rules.text(req.id) }),
+    'rules.save': async (req) => {
+      const res = rules.save(req.id, req.text)
+      if (!res.errors.length) await rulesChanged()
+      return res
+    },
+    'rules.delete': async (req) => {
+      rules.remove(req.id)
+      await rulesChanged()
+      return rules.list((await readSettings()) ?? { disabledRules: [] })
+    }
+  }
 
-  const composed: PartialHandlers = { ...libraryHandlers, ...trainingHandlers, ...appHandlers }
+  const composed: PartialHandlers = { ...libraryHandlers, ...trainingHandlers, ...appHandlers, ...ruleHandlers }
 
   // settings that change the engine restart it on the next use
   const setSettings = composed['settings.set']
@@ -237,7 +259,10 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
         (before.detectorId !== after.detectorId ||
           before.recognizerId !== after.recognizerId ||
           before.provider !== after.provider ||
-          before.detectionThreshold !== after.detectionThreshold)
+          before.detectionThreshold !== after.detectionThreshold ||
+          before.countryRules !== after.countryRules ||
+          before.defaultCountry !== after.defaultCountry ||
+          before.disabledRules.join() !== after.disabledRules.join())
       ) {
         await resetEngine()
       }

@@ -105,7 +105,7 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
 
   const trackPlates = (ids: number[]) => ids.map((id) => reader.trackSummary(id)?.plateId).filter((p): p is number => p != null)
   const reviewedTrack = (plate: PlateRow): TrackSummary => {
-    reviewed(plate)
+    emit('library.changed', { reason: 'tracks', plateIds: [plate.id] })
     const t = plate.trackId != null ? reader.trackSummary(plate.trackId) : null
     if (!t) throw apiError('not-found', `the track of plate ${plate.id} not found`)
     return t
@@ -172,13 +172,13 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
     },
     'tracks.split': (req) => {
       const trackIds = writer.splitTrack(req.trackId, req.atFrame, by)
-      emit('library.changed', { reason: 'review', plateIds: trackPlates(trackIds) })
+      emit('library.changed', { reason: 'tracks', plateIds: trackPlates(trackIds) })
       return { trackIds }
     },
     'tracks.merge': (req) => {
       const plates = trackPlates(req.trackIds) // the merged-away plates go: the UI drops them
       const trackId = writer.mergeTracks(req.trackIds, by)
-      emit('library.changed', { reason: 'review', plateIds: plates })
+      emit('library.changed', { reason: 'tracks', plateIds: plates })
       return { trackId }
     },
     'tracks.setText': (req) => reviewedTrack(writer.setTrackText(req.trackId, req.text, by)),

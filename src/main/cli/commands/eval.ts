@@ -15,6 +15,8 @@ interface EvalCliOptions {
   json?: boolean
   iou?: string
   format?: string
+  rules?: boolean
+  country?: string
 }
 
 /** The engine factory, loaded lazily so `eval --db` never loads ONNX. */
@@ -47,6 +49,8 @@ export function registerEval(program: Command): void {
     .option('--workers <n>', 'engine worker threads (DIR mode)')
     .option('--iou <t>', 'IoU threshold for a detection match (DIR mode)', '0.5')
     .option('--json', 'print the full report as JSON')
+    .option('--no-rules', 'DIR mode: read without the country rules (to compare)')
+    .option('--country <name>', 'DIR mode: default country for reads the region head is unsure of (a rule\'s country, e.g. Romania)')
     .option('--format <format>', `DIR mode: read only this kind of labels (openalpr | voc | yolo | ${SEED_FORMATS.join(' | ')}); default: what lies beside the images`)
     .action(async (dir: string | undefined, o: EvalCliOptions) => {
       if (!!dir === !!o.db) {
@@ -105,7 +109,16 @@ export function registerEval(program: Command): void {
         process.exitCode = 1
         return
       }
-      const engine = await loadEngine({ workers })
+      const { createRulesStore } = await import('../../services/rules')
+      const rules = createRulesStore()
+      const known = rules.list({ disabledRules: [] })
+      if (o.country && !known.some((r) => r.country === o.country || r.id === o.country)) {
+        process.stderr.write(`platedesk eval: --country: no rule file for "${o.country}" (known: ${known.map((r) => r.country).join(', ')})\n`)
+        process.exitCode = 2
+        return
+      }
+      const countryRules = rules.engineOptions({ countryRules: o.rules !== false, disabledRules: [], defaultCountry: o.country ?? '' })
+      const engine = await loadEngine({ workers, countryRules })
       try {
         const tty = process.stderr.isTTY
         const report = await evaluateDataset(root, engine, {

@@ -18,6 +18,7 @@ interface RecognizeOptions {
   modelsDir?: string
   crops?: boolean
   accuracy?: boolean
+  country?: string
 }
 
 /** A crop's ground truth when its file name is the plate text: the name without its extension, NFC. */
@@ -81,6 +82,7 @@ export function registerRecognize(program: Command): void {
     .option('--models-dir <DIR>', 'folder with the model files (default: ALPR_MODELS_DIR, then the user-data dir)')
     .option('--crops', 'every image is a plate crop: no detection, one result per image, its box the whole image')
     .option('--accuracy', 'with --crops: file names are the plate texts; print exact-plate and character accuracy to stderr')
+    .option('--country <name>', "apply the country rules (rules/): 'auto' = the region head's country only, or a rule's country as the default (e.g. Romania)")
     .action(async (paths: string[], o: RecognizeOptions) => {
       if (o.accuracy && !o.crops) {
         process.stderr.write('platedesk recognize: --accuracy needs --crops (the file name of a crop is its plate text)\n')
@@ -103,6 +105,18 @@ export function registerRecognize(program: Command): void {
         process.exitCode = 2
         return
       }
+      const { createRulesStore } = await import('../../services/rules')
+      let countryRules
+      if (o.country) {
+        const rules = createRulesStore()
+        const known = rules.list({ disabledRules: [] })
+        if (o.country !== 'auto' && !known.some((r) => r.country === o.country || r.id === o.country)) {
+          process.stderr.write(`platedesk recognize: --country: no rule file for "${o.country}" (auto, or one of: ${known.map((r) => r.country).join(', ')})\n`)
+          process.exitCode = 2
+          return
+        }
+        countryRules = rules.engineOptions({ countryRules: true, disabledRules: [], defaultCountry: o.country === 'auto' ? '' : o.country })
+      }
       const { createEngine, toOpenAlpr } = await import('../../engine/index')
       const list = await listImageFiles(paths)
       let engine
@@ -114,6 +128,7 @@ export function registerRecognize(program: Command): void {
           detectionThreshold: threshold,
           provider: o.provider as ExecutionProvider | undefined,
           recognizerId: o.recognizer,
+          countryRules,
           // crops need no detector (nor its model file)
           ...(o.crops ? { detector: false } : {})
         })

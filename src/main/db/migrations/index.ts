@@ -5,6 +5,7 @@ import init from './001_init'
 import libraryIndexes from './002_library_indexes'
 import plateOrder from './003_plate_order'
 import plateCorners from './005_plate_corners'
+import readRules from './007_read_rules'
 import { migrateIllegible } from './004_illegible'
 import { migrateTrackEdits } from './006_track_edits'
 import type Database from 'better-sqlite3'
@@ -25,5 +26,6 @@ export const migrations: Migration[] = [
   { version: 3, name: 'plate_order', sql: plateOrder },
   { version: 4, name: 'illegible', sql: '', run: migrateIllegible, foreignKeysOff: true },
   { version: 5, name: 'plate_corners', sql: plateCorners },
-  { version: 6, name: 'track_edits', sql: '', run: migrateTrackEdits, foreignKeysOff: true }
+  { version: 6, name: 'track_edits', sql: '', run: migrateTrackEdits, foreignKeysOff: true },
+  { version: 7, name: 'read_rules', sql: readRules }
 ]

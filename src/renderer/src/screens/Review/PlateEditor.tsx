@@ -89,6 +89,7 @@ export function PlateEditor(props: {
             {plate.detectorScore != null ? ` · detector ${Math.round(plate.detectorScore * 100)}%` : ''}
           </Typography>
         </Stack>
+        {plate.rule && <RuleNote rule={plate.rule} text={plate.modelText ?? plate.text} />}
       </Box>
 
       <Box sx={{ minWidth: 0 }}>
@@ -262,3 +263,28 @@ const EditorButtons = memo(function EditorButtons({
     </Stack>
   )
 })
+
+/** What a country rule did to the model's read (README "Country rules"): changed it, or kept it flagged. */
+function RuleNote({ rule, text }: { rule: NonNullable<PlateDetail['rule']>; text: string }) {
+  const flat = (t: string) => t.replace(/\n/g, ' ')
+  const note = rule.changed
+    ? `Rule ${rule.country} changed ${flat(rule.modelText)} → ${flat(text)}`
+    : `${flat(rule.modelText)} breaks ${rule.country}'s plate syntax (kept: no fitting reading was probable enough)`
+  const why = rule.changed
+    ? `The model read ${flat(rule.modelText)}, which fits no ${rule.country} plate format; ${flat(text)} fits one and was nearly as probable. Settings → Country rules.`
+    : `No ${rule.country} format fits this reading, and every fitting one was far less probable, so the model's reading stays. A personalised or foreign plate, or a misread.`
+  return (
+    <Tooltip title={why}>
+      <Typography
+        variant="caption"
+        noWrap
+        component="div"
+        data-testid="rule-note"
+        data-rule-changed={rule.changed ? 'true' : 'false'}
+        sx={{ mt: 0.5, height: 20, color: rule.changed ? 'info.main' : 'warning.main', fontWeight: 600 }}
+      >
+        {note}
+      </Typography>
+    </Tooltip>
+  )
+}

@@ -156,6 +156,7 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
   useEvent('library.changed', (e) => {
     if (e.reason === 'review' || e.reason === 'undo') return // our own actions patch or reload explicitly
     if (e.reason === 'import') cache.forgetMediaPlates() // new plates may sit on frames we show
+    if (e.reason === 'tracks') cache.forget(e.plateIds) // a track's text or members changed in the Video screen
     void queue.reload(selRef.current.index)
   })
 

@@ -20,10 +20,10 @@ export const FRAME_SIZE = 1280
 
 /** A detail to show before the real one is in: the row's fields, nothing else. */
 export function placeholderDetail(row: PlateRow): PlateDetail {
-  return { ...row, charConfidences: [], candidates: [], regionConfidence: null, detectorScore: null, frameWidth: 0, frameHeight: 0, history: [] }
+  return { ...row, rule: null, charConfidences: [], candidates: [], regionConfidence: null, detectorScore: null, frameWidth: 0, frameHeight: 0, history: [] }
 }
 
-const DETAIL_ONLY = ['charConfidences', 'candidates', 'regionConfidence', 'detectorScore', 'frameWidth', 'frameHeight', 'history'] as const
+const DETAIL_ONLY = ['rule', 'charConfidences', 'candidates', 'regionConfidence', 'detectorScore', 'frameWidth', 'frameHeight', 'history'] as const
 
 /** the row part of a plate (a detail's extra fields would overwrite the fetched ones) */
 export function rowOf(p: PlateRow | PlateDetail): PlateRow {

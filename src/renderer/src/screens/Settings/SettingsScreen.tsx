@@ -8,6 +8,7 @@ import { useApi } from '../../hooks/useApi'
 import { FileRow } from '../../components/ModelsSetup'
 import { formatMB, neededModels, startModelsDownload, useModelsDownload } from '../../hooks/useModelsDownload'
 import { displayPath } from '@shared/display'
+import { CountryRules } from './CountryRules'
 
 const PROVIDERS: { value: ExecutionProvider; label: string }[] = [
   { value: 'cpu', label: 'CPU' },
@@ -160,6 +161,8 @@ export function SettingsScreen() {
             </CardContent>
           </Card>
         )}
+
+        {settings && <CountryRules settings={settings} set={set} />}
 
         {settings && (
           <Card>
