@@ -160,7 +160,7 @@ test('jumps to a track from the timeline, corrects its text, and the track list 
   await page.keyboard.type('pl 4 yer')
   await expect(input).toHaveValue('PL4YER')
   await page.keyboard.press('Enter')
-  await expect(page.getByTestId(`track-text-${target.id}`)).toHaveText('PL4YER')
+  await expect(page.getByTestId(`text-of-track-${target.id}`)).toHaveText('PL4YER')
   await expect(page.getByTestId(`tl-track-${target.id}`)).toHaveText('PL4YER')
   expect((await tracksNow()).find((t) => t.id === target.id)!.text).toBe('PL4YER')
   await shot(page, 'video-player-corrected.png')

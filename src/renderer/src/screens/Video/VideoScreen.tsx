@@ -484,7 +484,7 @@ const TrackList = memo(function TrackList(props: {
               )}
             </Box>
             <Box sx={{ minWidth: 0 }}>
-              <Box data-testid={`track-text-${t.id}`}>
+              <Box data-testid={`text-of-track-${t.id}`}>
                 <PlateText text={t.text} size="sm" />
               </Box>
               <Typography variant="caption" color="text.secondary" component="div" noWrap>
