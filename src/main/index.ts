@@ -8,10 +8,13 @@ import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'e
 import { mkdirSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { createBackend, type Backend } from './services/app'
 import { forwardEvents, registerIpc } from './ipc/index'
+import { openFileRange } from './media/file-range'
 import {
+  APP_HOST,
   APP_INDEX_URL,
   APP_SCHEME,
   allowPermission,
@@ -19,6 +22,7 @@ import {
   isAllowedRequest,
   isAppUrl as isAppUrlFor,
   isExternalLink,
+  mediaVideoId,
   resolveAppFile
 } from './security'
 
@@ -31,8 +35,9 @@ const preloadPath = join(here, '../preload/index.cjs')
 const rendererDir = join(here, '../renderer')
 const devServerUrl = process.env.ELECTRON_RENDERER_URL
 
-// before 'ready': app:// behaves like https (standard URLs, secure context, fetch) for the app's own pages
-protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }])
+// before 'ready': app:// behaves like https (standard URLs, secure context, fetch) for the app's own pages;
+// stream: the player's <video> reads library videos from app://platedesk/media/<id>/video in byte ranges
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }])
 
 let backend: Backend | null = null
 let mainWindow: BrowserWindow | null = null
@@ -41,8 +46,25 @@ function isAppUrl(url: string): boolean {
   return isAppUrlFor(url, devServerUrl)
 }
 
-/** app://platedesk/<path>: a file of the built renderer, or 404 (never anything outside its folder). */
+/** app://platedesk/media/<id>/video: a video of the library (by media id, never a path), in byte ranges. */
+function serveVideo(request: Request, mediaId: number): Response {
+  const file = backend?.videoFile(mediaId) ?? null
+  if (!file) return new Response('not found', { status: 404 })
+  try {
+    const r = openFileRange(file, request.headers.get('range'), contentType(file), { head: request.method === 'HEAD' })
+    const body = r.body ? (Readable.toWeb(r.body) as unknown as ReadableStream<Uint8Array>) : null
+    return new Response(body, { status: r.status, headers: r.headers })
+  } catch {
+    return new Response('not found', { status: 404 })
+  }
+}
+
+/** app://platedesk/<path>: a file of the built renderer or a library video, else 404 (never anything
+ *  outside the renderer's folder or the library). */
 async function serveApp(request: Request): Promise<Response> {
+  const u = new URL(request.url)
+  const videoId = u.hostname === APP_HOST ? mediaVideoId(u.pathname) : null
+  if (videoId !== null) return serveVideo(request, videoId)
   const file = resolveAppFile(rendererDir, request.url)
   if (!file) return new Response('not found', { status: 404 })
   try {

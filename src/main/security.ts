@@ -25,11 +25,27 @@ const MIME: Record<string, string> = {
   '.woff': 'font/woff',
   '.woff2': 'font/woff2',
   '.ttf': 'font/ttf',
-  '.map': 'application/json'
+  '.map': 'application/json',
+  // library videos for the player (/media/<id>/video)
+  '.mp4': 'video/mp4',
+  '.m4v': 'video/mp4',
+  '.mov': 'video/quicktime',
+  '.mkv': 'video/x-matroska',
+  '.webm': 'video/webm',
+  '.avi': 'video/x-msvideo'
 }
 
 export function contentType(file: string): string {
   return MIME[extname(file).toLowerCase()] ?? 'application/octet-stream'
+}
+
+/** The player's address for a library video, the same path in web mode and under app:// (Electron). */
+export const MEDIA_VIDEO_PATH = /^\/media\/([1-9][0-9]{0,14})\/video$/
+
+/** The media id a /media/<id>/video path names, or null for any other path. */
+export function mediaVideoId(pathname: string): number | null {
+  const m = MEDIA_VIDEO_PATH.exec(pathname)
+  return m ? Number(m[1]) : null
 }
 
 function parse(url: string): URL | null {

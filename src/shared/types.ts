@@ -149,6 +149,8 @@ export interface MediaSummary {
   width: number | null
   height: number | null
   durationS: number | null
+  /** videos: the frames per second the import sampled (frame i at i / fps s) */
+  fps?: number | null
   capturedAt: string | null
   status: MediaStatus
   error: string | null

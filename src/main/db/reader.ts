@@ -364,7 +364,7 @@ export class Reader extends Statements {
     const params = f ? f.params : []
     const total = (this.stmt(`SELECT COUNT(*) AS n FROM media m ${where}`).get(...params) as { n: number }).n
     const rows = this.stmt(
-      `SELECT m.id, m.path, m.folder, m.kind, m.size, m.width, m.height, m.duration_s, m.captured_at, m.status, m.error,
+      `SELECT m.id, m.path, m.folder, m.kind, m.size, m.width, m.height, m.duration_s, m.fps, m.captured_at, m.status, m.error,
         (SELECT COUNT(*) FROM plates p WHERE p.media_id = m.id AND p.review_state <> 'rejected') AS plates
        FROM media m ${where} ORDER BY m.path, m.id LIMIT ? OFFSET ?`
     ).all(...params, limit, offset) as {
@@ -376,6 +376,7 @@ export class Reader extends Statements {
       width: number | null
       height: number | null
       duration_s: number | null
+      fps: number | null
       captured_at: string | null
       status: MediaStatus
       error: string | null
@@ -392,6 +393,7 @@ export class Reader extends Statements {
         width: r.width,
         height: r.height,
         durationS: r.duration_s,
+        fps: r.fps,
         capturedAt: r.captured_at,
         status: r.status,
         error: r.error,

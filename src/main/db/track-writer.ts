@@ -156,11 +156,13 @@ export class TrackWriter extends Statements {
       if (has(table, row.id)) this.db.prepare(`UPDATE ${table} SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...cols.map((c) => row[c]), row.id)
       else this.db.prepare(`INSERT INTO ${table} (id, ${cols.join(', ')}) VALUES (?, ${cols.map(() => '?').join(', ')})`).run(row.id, ...cols.map((c) => row[c]))
     }
+    // plates the target lacks go first: one may hold a detection a restored plate takes back (a split
+    // at the best frame gives the new track's plate that detection; plates.detection_id is unique)
+    const keepPlates = new Set(target.plates.map((p) => p.id))
+    for (const p of current.plates) if (!keepPlates.has(p.id)) this.stmt('DELETE FROM plates WHERE id = ?').run(p.id)
     for (const t of target.tracks) upsert('tracks', t)
     for (const [det, track] of target.members) this.stmt('UPDATE detections SET track_id = ? WHERE id = ?').run(track, det)
     for (const p of target.plates) upsert('plates', p)
-    const keepPlates = new Set(target.plates.map((p) => p.id))
-    for (const p of current.plates) if (!keepPlates.has(p.id)) this.stmt('DELETE FROM plates WHERE id = ?').run(p.id)
     const keepTracks = new Set(target.tracks.map((t) => t.id))
     for (const t of current.tracks) if (!keepTracks.has(t.id)) this.stmt('DELETE FROM tracks WHERE id = ?').run(t.id)
   }

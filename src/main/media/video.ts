@@ -181,7 +181,7 @@ export async function grabFrame(path: string, timeS: number, o: GrabOptions | Vi
     if (r - x < 1 || b - y < 1) throw Object.assign(new Error(`crop lies outside the ${w}x${h} frame`), { code: 'invalid-request' })
     w = r - x
     h = b - y
-    filters.push(`crop=${w}:${h}:${x}:${y}`)
+    filters.push(`crop=${w}:${h}:${x}:${y}:exact=1`) // exact: a 4:2:0 video would round an odd size or offset down (a short frame)
   }
   const out = boundedSize(w, h, opts.maxSide)
   if (out.width !== w || out.height !== h) filters.push(`scale=${out.width}:${out.height}:flags=area`)

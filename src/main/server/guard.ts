@@ -57,3 +57,14 @@ export function refuseApiRequest(req: IncomingMessage, token: string, origins: s
   }
   return null
 }
+
+/** null when a GET of a library video (/media/<id>/video) may be answered, else why not. A <video> cannot
+ *  send a header, so the cookie (or a header) carries the token; a browser's Sec-Fetch-Site must then say
+ *  the app's own page asked: another loopback port is the same *site* and would get the cookie too. */
+export function refuseMediaRequest(req: IncomingMessage): Refusal | null {
+  const site = req.headers['sec-fetch-site']
+  if (site !== undefined && site !== 'same-origin') {
+    return { status: 403, code: 'unauthorized', message: `cross-origin request refused (Sec-Fetch-Site: ${String(site).slice(0, 40)})` }
+  }
+  return null
+}

@@ -3,6 +3,7 @@
 //   GET  /            the built renderer (out/renderer), with the token in a <meta>
 //   POST /api/<channel>  JSON request body → 200 JSON response, or 4xx/5xx { error: { code, message } }
 //   GET  /events      WebSocket; every backend event as JSON { event, payload }
+//   GET  /media/<id>/video  a library video for the player, with byte ranges (206); same-origin only
 // Listens on loopback only, and every request must carry the random token. Page and asset GETs may use the
 // query (?token=, the first load only: it is redirected away) or the HttpOnly cookie that load sets; the
 // page gets the token in a <meta> so it can send it. API calls must send it in a header, as JSON, from
@@ -17,11 +18,12 @@ import { fileURLToPath } from 'node:url'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { clipErrorMessage } from '../../shared/api'
 import type { Backend } from '../services/app'
-import { contentType } from '../security'
-import { refuseApiRequest, sameToken, serverOrigins } from './guard'
+import { openFileRange } from '../media/file-range'
+import { contentType, mediaVideoId } from '../security'
+import { refuseApiRequest, refuseMediaRequest, sameToken, serverOrigins } from './guard'
 
 export interface ServerOptions {
-  backend: Pick<Backend, 'invoke' | 'subscribe'>
+  backend: Pick<Backend, 'invoke' | 'subscribe'> & Partial<Pick<Backend, 'videoFile'>>
   /** 0 or absent: a free port */
   port?: number
   /** loopback only: '127.0.0.1' (default), 'localhost' or '::1'; anything else is rejected */
@@ -185,6 +187,25 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     res.end(body)
   }
 
+  /** a library video, by its media id only (never a path from the request), in byte ranges */
+  const serveVideo = (req: IncomingMessage, res: ServerResponse, mediaId: number): void => {
+    const refusal = refuseMediaRequest(req)
+    if (refusal) return sendError(res, refusal.status, refusal.code, refusal.message)
+    const file = opts.backend.videoFile?.(mediaId) ?? null
+    if (!file) return sendError(res, 404, 'not-found', `media ${mediaId} is no video of this library (or its file is gone)`)
+    let r: ReturnType<typeof openFileRange>
+    try {
+      r = openFileRange(file, req.headers.range, contentType(file), { head: req.method === 'HEAD' })
+    } catch (err) {
+      return sendError(res, 500, 'io', `${file}: ${err instanceof Error ? err.message : String(err)}`)
+    }
+    res.writeHead(r.status, r.headers)
+    if (!r.body) return void res.end()
+    r.body.on('error', () => res.destroy())
+    res.on('close', () => r.body?.destroy())
+    r.body.pipe(res)
+  }
+
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1')
@@ -240,6 +261,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         res.end()
         return
       }
+      const videoId = mediaVideoId(url.pathname)
+      if (videoId !== null) return serveVideo(req, res, videoId)
       serveStatic(res, url.pathname)
     })().catch((err: unknown) => {
       if (!res.headersSent) sendError(res, 500, 'internal', String(err))

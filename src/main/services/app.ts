@@ -20,7 +20,7 @@ import type { EngineStatus, ModelStatus, Settings } from '../../shared/types'
 import type { Engine } from '../engine/types'
 import { openLibrary } from '../db/index'
 import { ffmpegInfo } from '../media/ffmpeg'
-import { createLibraryService } from './library'
+import { createLibraryService, videoFile } from './library'
 import { createModelsService } from './models'
 import { createTrainingHandlers } from './training'
 import { createRulesStore } from './rules'
@@ -59,6 +59,8 @@ export interface Backend {
   call<C extends Channel>(channel: C, req: Request<C>): Promise<Response<C>>
   /** every event the services emit; returns unsubscribe */
   subscribe(listener: BackendListener): () => void
+  /** the file of a library video, for the player's /media/<id>/video (null: not a video of this library) */
+  videoFile(mediaId: number): string | null
   close(): Promise<void>
   /** why the library is damaged and how to recover (it is then open read-only); null when healthy */
   readonly damage: string | null
@@ -329,6 +331,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
       listeners.add(listener)
       return () => listeners.delete(listener)
     },
+    videoFile: (mediaId) => (closed ? null : videoFile(library, mediaId)),
     async close() {
       if (closed) return
       closed = true

@@ -211,6 +211,18 @@ function existingPath(library: Library, mediaId: number, path: string): string {
   throw apiError('io', `${path}: file not found (moved or deleted since import)`)
 }
 
+/** The file of a library video for the player, or null when `mediaId` is no video of this library or every
+ *  path it was imported from is gone: only files the library knows are ever served. */
+export function videoFile(library: Library, mediaId: number): string | null {
+  const media = library.reader.getMedia(mediaId)
+  if (!media || media.kind !== 'video') return null
+  try {
+    return existingPath(library, mediaId, media.path)
+  } catch {
+    return null
+  }
+}
+
 /** Where frame `frameIdx` of a video lies (s): its sampled frame's time, else idx / fps; 'not-found' for an
  *  index past the end (or any index but 0 when the frame rate is unknown). */
 function videoFrameTime(library: Library, media: { id: number; fps: number | null; durationS: number | null }, frameIdx: number): number {

@@ -49,6 +49,8 @@ const SHORTCUTS: [string, string][] = [
   ['Wheel / + − 0', 'Zoom the frame (keys outside text fields); drag to pan'],
   ['Ctrl+B', 'Bulk confirm above a threshold'],
   ['Esc', 'Discard the draft, then leave the text field / cancel drawing'],
+  ['Video: Space / , . (← →)', 'Play or pause / one frame back or forward'],
+  ['Video: S / M', 'Split the selected track at the frame shown / merge the selected tracks (Ctrl+click)'],
   ['Ctrl+/', 'This list']
 ]
 
