@@ -39,7 +39,8 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       detectionThreshold: opts.detectionThreshold,
       topN: opts.topN,
       workers: opts.workers,
-      detector: opts.detector
+      detector: opts.detector,
+      floatDetector: opts.floatDetector
     },
     models
   )

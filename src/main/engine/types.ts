@@ -19,6 +19,11 @@ export interface EngineOptions {
   topN?: number
   /** false: no detector is loaded (an engine for plate crops only, e.g. `recognize --crops`) */
   detector?: boolean
+  /**
+   * run the int8 detector's convolutions in float32 (float-model.ts): ~1/3 less detector CPU, boxes
+   * move by a pixel or so. Default: off, or PLATEDESK_FLOAT_DETECTOR=1.
+   */
+  floatDetector?: boolean
 }
 
 /** Per-request choices: another recognizer chain than the engine's (an import's profile), and crop mode. */
