@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import * as ort from 'onnxruntime-node'
 import { floatConvModel } from '../src/main/engine/float-model'
 import { rectangularModel } from '../src/main/engine/rect-model'
-import { letterbox, letterboxShape } from '../src/main/engine/preprocess'
+import { letterbox } from '../src/main/engine/preprocess'
 import { decodeImageFile } from '../src/main/media/images'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -46,6 +46,8 @@ const variants: Variant[] = [
   { name: 'int8 rect', model: int8, rect: true },
   { name: 'float 416x416', model: float, rect: false },
   { name: 'float rect', model: float, rect: true },
+  { name: 'int8 rect, no arena', model: int8, rect: true, options: { enableCpuMemArena: false } },
+  { name: 'int8 rect, denormal=0', model: int8, rect: true, options: { extra: { session: { set_denormal_as_zero: '1' } } } },
   { name: 'float rect, no arena', model: float, rect: true, options: { enableCpuMemArena: false } },
   { name: 'float rect, no mem pattern', model: float, rect: true, options: { enableMemPattern: false } },
   { name: 'float rect, denormal=0', model: float, rect: true, options: { extra: { session: { set_denormal_as_zero: '1' } } } },
@@ -83,7 +85,6 @@ async function pass(v: Variant): Promise<{ cpu: number; wall: number; dets: numb
   const c = process.cpuUsage(c0)
   return { cpu: (c.user + c.system) / 1000 / images.length, wall: (performance.now() - t0) / images.length, dets }
 }
-void letterboxShape
 for (const v of variants) await pass(v) // warm-up: sessions, lazy init
 const acc = new Map(variants.map((v) => [v.name, { cpu: [] as number[], wall: [] as number[], dets: 0 }]))
 for (let r = 0; r < rounds; r++) {
