@@ -91,9 +91,22 @@ describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON, !FIX && FIXTURES_SKIP_
     expect(JSON.parse(missing.stdout).filter((m: { state: string }) => m.state !== 'missing').map((m: { id: string }) => m.id)).toEqual(['lprnet-china'])
   })
 
-  it('bench prints images/s and ms per stage', () => {
+  it('bench prints images/s, CPU ms per stage and the ratios against the plain pipeline', () => {
     const r = cli(['bench', join(dir, 'batch', 'sub'), '--workers', '1', '--repeat', '1'])
     expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/1 worker : +\d+\.\d images\/s \(3 images .*decode \d+\.\d ms, detect \d+\.\d ms, OCR \d+\.\d ms/)
-  })
+    expect(r.stdout).toMatch(/^load average \d+\.\d\d/m)
+    expect(r.stdout).toMatch(/PlateDesk, 1 worker +: +\d+\.\d images\/s \(3 images .*CPU \d+\.\d ms\/image; wall per image: decode \d+\.\d, detect \d+\.\d, OCR \d+\.\d ms/)
+    expect(r.stdout).toMatch(/PlateDesk float, 1 worker +: +\d+\.\d images\/s \(3 images/)
+    expect(r.stdout).toMatch(/plain, 1 thread +: +\d+\.\d images\/s \(3 images .*CPU \d+\.\d ms\/image/)
+    expect(r.stdout).toMatch(/CPU ms\/image by stage, PlateDesk .*decode \d+\.\d, detect \d+\.\d \(incl\. letterbox\), OCR \d+\.\d; total \d+\.\d/)
+    expect(r.stdout).toMatch(/CPU ms\/image by stage, plain .*total \d+\.\d/)
+    expect(r.stdout).toMatch(/^PlateDesk: per core vs plain \d+\.\d\dx by images\/s, \d+\.\d\dx by CPU ms\/image/m)
+    const js = JSON.parse(cli(['bench', join(dir, 'batch', 'sub'), '--workers', '1', '--repeat', '1', '--no-float', '--json']).stdout)
+    expect(js.results.map((x: { pipeline: string; images: number }) => [x.pipeline, x.images])).toEqual([
+      ['platedesk', 3],
+      ['plain', 3]
+    ])
+    // the plain pipeline does the same work: every stage costs CPU
+    for (const s of js.stages) for (const k of ['decodeMs', 'detectMs', 'ocrMs']) expect(s[k]).toBeGreaterThan(0)
+  }, 240_000) // two runs, each starting three engines: slow on a busy 2-core machine
 })

@@ -1,5 +1,5 @@
 // Accuracy numbers behind the engine's defaults (not a test: prints, never asserts).
-//   ALPR_MODELS_DIR=../shared/models npx tsx test/engine/measure-accuracy.ts [--pad 0.07,0.16] [--threshold 0.3]
+//   ALPR_MODELS_DIR=../shared/models npx tsx test/engine/measure-accuracy.ts [--pad 0.07,0.16] [--threshold 0.3] [--float]
 // Prints detector recall/precision (fixtures, and the 534-frame dashcam set when present), exact-plate
 // accuracy on the 23 clear plates for v1, v2 and the default v2→v1 cascade, and how well the
 // confidence ranks wrong readings (AUC).
@@ -40,7 +40,8 @@ async function detection(dir: string, p: Pipeline): Promise<string> {
   return `recall ${(tp / gt).toFixed(3)} (${tp}/${gt}), precision ${(tp / (tp + fp)).toFixed(3)}`
 }
 
-const base = { threads: 1, detectionThreshold: threshold, padX: padX || undefined, padY: padY || undefined }
+// --float: the detector's convolutions in float32 (float-model.ts) instead of the int8 model as shipped
+const base = { threads: 1, detectionThreshold: threshold, padX: padX || undefined, padY: padY || undefined, floatDetector: process.argv.includes('--float') }
 const cascade = await Pipeline.create(base)
 console.log(`detector on the fixtures: ${await detection(FIX, cascade)}`)
 for (const split of ['valid', 'train']) {

@@ -41,7 +41,8 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       topN: opts.topN,
       workers: opts.workers,
       detector: opts.detector,
-      countryRules: opts.countryRules
+      countryRules: opts.countryRules,
+      floatDetector: opts.floatDetector
     },
     models
   )

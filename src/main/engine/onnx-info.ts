@@ -2,7 +2,7 @@
 // the graph's inputs and outputs (name, element type, dims) and the model's metadata_props (where an
 // Ultralytics export keeps its class names and image size). Used to check a model a user brings before
 // anything is copied. Field numbers: onnx.proto (ModelProto, GraphProto, ValueInfoProto, TypeProto).
-import { parse, type Field } from './rect-model'
+import { parse, type Field } from './onnx-bytes'
 
 export interface OnnxTensorInfo {
   name: string

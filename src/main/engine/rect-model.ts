@@ -8,79 +8,11 @@
 // 0.969 / 0.770 vs 0.977 / 0.771, train (427) 0.952 / 0.776 vs 0.948 / 0.773. Anything unexpected in
 // the graph → null, and the caller keeps the square model.
 
-export type Field = { no: number; wt: number; v: bigint | Buffer; raw: Buffer }
-
-export function readVarint(b: Buffer, p: number): [bigint, number] {
-  let r = 0n
-  let s = 0n
-  for (;;) {
-    if (p >= b.length) throw new Error('truncated varint')
-    const x = b[p++]!
-    r |= BigInt(x & 0x7f) << s
-    s += 7n
-    if (!(x & 0x80)) return [r, p]
-  }
-}
-
-export function parse(b: Buffer): Field[] {
-  const out: Field[] = []
-  let p = 0
-  while (p < b.length) {
-    const start = p
-    const [tag, p1] = readVarint(b, p)
-    p = p1
-    const no = Number(tag >> 3n)
-    const wt = Number(tag & 7n)
-    let v: bigint | Buffer
-    if (wt === 0) [v, p] = readVarint(b, p)
-    else if (wt === 2) {
-      const [len, p2] = readVarint(b, p)
-      p = p2 + Number(len)
-      if (p > b.length) throw new Error('truncated field')
-      v = b.subarray(p2, p)
-    } else if (wt === 5) v = b.subarray(p, (p += 4))
-    else if (wt === 1) v = b.subarray(p, (p += 8))
-    else throw new Error(`unsupported wire type ${wt}`)
-    out.push({ no, wt, v, raw: b.subarray(start, p) })
-  }
-  return out
-}
-
-function varint(n: number | bigint): Buffer {
-  let v = BigInt(n)
-  const bytes: number[] = []
-  do {
-    let x = Number(v & 0x7fn)
-    v >>= 7n
-    if (v) x |= 0x80
-    bytes.push(x)
-  } while (v)
-  return Buffer.from(bytes)
-}
-
-const lenField = (no: number, body: Buffer) => Buffer.concat([varint((no << 3) | 2), varint(body.length), body])
-const varintField = (no: number, n: number) => Buffer.concat([varint(no << 3), varint(n)])
+import { lenField, parse, tensorDims, varintField, type Field } from './onnx-bytes'
 
 /** Number of anchor points for an input of h x w with YOLO strides 8/16/32. */
 export function anchorCount(h: number, w: number): number {
   return [8, 16, 32].reduce((n, s) => n + (h / s) * (w / s), 0)
-}
-
-function tensorDims(t: Field[]): number[] {
-  const dims: number[] = []
-  for (const f of t.filter((x) => x.no === 1)) {
-    if (f.wt === 0) dims.push(Number(f.v))
-    else {
-      const b = f.v as Buffer
-      let q = 0
-      while (q < b.length) {
-        const [v, q2] = readVarint(b, q)
-        dims.push(Number(v))
-        q = q2
-      }
-    }
-  }
-  return dims
 }
 
 function floatTensor(t: Field[], dims: number[], values: Float32Array): Buffer {
