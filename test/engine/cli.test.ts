@@ -32,6 +32,18 @@ describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON, !FIX && FIXTURES_SKIP_
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
+  it('recognize piped into a reader that stops early (| head -1) ends quietly, without a stack trace', () => {
+    const bin = join(REPO_ROOT, 'bin/platedesk.js')
+    const imgs = join(FIX!, 'images')
+    const r = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${bin}" recognize --format jsonl --workers 1 "${imgs}" | head -1 >/dev/null`], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 120_000
+    })
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled|at .*\.ts:\d+/)
+    expect(r.status).toBe(0)
+  })
+
   it('recognize --format jsonl: one object per file, bad files as {file, error}, exit 1', () => {
     const r = cli(['recognize', '--format', 'jsonl', '-n', '3', '--workers', '2', join(dir, 'batch')])
     expect(r.code).toBe(1)
