@@ -4,6 +4,7 @@
 import type Database from 'better-sqlite3'
 import type { Box, ImportProgress, MediaKind, PlateRead } from '../../shared/types'
 import { Statements } from './statements'
+import type { BuiltTrack } from '../tracking/build'
 
 export type JobState = ImportProgress['state']
 export type ItemState = 'pending' | 'done' | 'duplicate' | 'error' | 'cancelled'
@@ -66,18 +67,8 @@ export interface FileFrame {
   detections: FileDetection[]
 }
 
-export interface FileTrack {
-  text: string
-  confidence: number
-  region: string | null
-  firstFrame: number
-  lastFrame: number
-  firstTimeS: number | null
-  lastTimeS: number | null
-  /** the best detection: index into frames, then into that frame's detections */
-  best: { frame: number; detection: number }
-  detections: number
-}
+/** a video's track as the tracker built it (tracking/build.ts) */
+export type FileTrack = BuiltTrack
 
 export interface FileResult {
   path: string
