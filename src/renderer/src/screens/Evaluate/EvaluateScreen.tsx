@@ -33,7 +33,9 @@ export function EvaluateScreen() {
     setBusy(true)
     setError(null)
     try {
-      setReport(await api.call('eval.compare', { recognizers: chosen }))
+      // columns in the order of the checkboxes, not the order they were ticked in
+      const ordered = recognizers.map((m) => m.id).filter((id) => chosen.includes(id))
+      setReport(await api.call('eval.compare', { recognizers: ordered }))
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e))
     } finally {
