@@ -154,7 +154,10 @@ export function ImproveModelCard() {
                   ? 'Cancelled.'
                   : job.state === 'done'
                     ? `Trained ${job.epochs} epoch(s) on ${job.trainPlates} plates from ${job.baseId}; compared on ${job.holdoutPlates} held-back plates.`
-                    : ''}
+                    : // a failed job stays shown until the next one: say it is the last run, not the current state
+                      job.state === 'error'
+                      ? `The last run (${job.jobId}, from ${job.baseId}) failed:`
+                      : ''}
               {job.trainPlates + job.holdoutPlates > 0 && job.state === 'running' && ` (${job.trainPlates} to train on, ${job.holdoutPlates} held back)`}
             </Typography>
             {job.error && !job.setup && (
