@@ -75,7 +75,7 @@ export function EvaluateScreen() {
               {recognizers.map((m) => (
                 <FormControlLabel
                   key={m.id}
-                  control={<Checkbox checked={chosen.includes(m.id)} onChange={() => toggle(m.id)} slotProps={{ input: { 'data-testid': `evaluate-model-${m.id}` } as object }} />}
+                  control={<Checkbox checked={chosen.includes(m.id)} disabled={!chosen.includes(m.id) && chosen.length >= MAX_MODELS} onChange={() => toggle(m.id)} slotProps={{ input: { 'data-testid': `evaluate-model-${m.id}` } as object }} />}
                   label={m.user ? `${m.id} (yours)` : m.id}
                 />
               ))}
