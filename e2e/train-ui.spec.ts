@@ -93,3 +93,22 @@ test('a real run shows its progress and log, and Cancel ends it', async ({ brows
     await app.stop()
   }
 })
+
+test('with nothing reviewed, Improve the model and Evaluate say to review first instead of starting', async ({ browser }) => {
+  const app = await startApp()
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } })
+  try {
+    await openApp(page, app, '#/export')
+    await expect(page.getByTestId('train-nothing-reviewed')).toContainText('No reviewed plates yet')
+    await expect(page.getByTestId('train-start')).toBeDisabled()
+    await page.goto(`${app.url}#/evaluate`)
+    await expect(page.getByTestId('evaluate-empty')).toContainText('No reviewed plates yet')
+    await page.getByTestId('evaluate-model-cct-xs-v2-global').check()
+    await expect(page.getByTestId('evaluate-run')).toBeDisabled()
+    await page.getByTestId('evaluate-empty').getByRole('button', { name: 'Open Review' }).click()
+    await expect(page).toHaveURL(/#\/review/)
+  } finally {
+    await page.close()
+    await app.stop()
+  }
+})

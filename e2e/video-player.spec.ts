@@ -252,3 +252,10 @@ test("a page on another loopback port cannot play the library's video, cookie or
     await new Promise((ok) => evil.close(ok))
   }
 })
+
+test('a stale link to a file that is not a video says so and offers the library\'s video', async ({ page }) => {
+  await openApp(page, app, '#/video?media=999999')
+  await expect(page.getByTestId('video-not-found')).toContainText('File #999999 is not a video in this library')
+  await page.getByTestId('video-not-found').getByRole('button', { name: /Open clip\.mp4/ }).click()
+  await expect(page.getByTestId('player')).toHaveAttribute('data-ready', 'true', { timeout: 20_000 })
+})

@@ -8,6 +8,8 @@ import { singleLine } from '@shared/plate-text'
 import { api } from '../../api/client'
 import { useApi } from '../../hooks/useApi'
 import { MediaImage } from '../../components/MediaImage'
+import { Kbd } from '../../components/Kbd'
+import { navigate } from '../../nav'
 
 const pct = (v: number): string => `${(v * 100).toFixed(1)}%`
 const MAX_MODELS = 4
@@ -15,6 +17,9 @@ const DEFAULT_CHAIN = 'cct-xs-v2-global+cct-xs-v1-global'
 
 export function EvaluateScreen() {
   const models = useApi('models.status', {})
+  const stats = useApi('library.stats', {}, { live: true })
+  // nothing reviewed yet: every model would score 0 of 0, so say what to do instead
+  const noTruth = stats.data?.reviewed === 0
   const ok = (models.data ?? []).filter((m) => m.task === 'recognizer' && m.state === 'ok')
   // the default chain (v2 read, v1 averaged in where v2 is unsure) is a choice of its own
   const chain = DEFAULT_CHAIN.split('+').every((id) => ok.some((m) => m.id === id)) ? [{ id: DEFAULT_CHAIN, user: false }] : []
@@ -28,7 +33,9 @@ export function EvaluateScreen() {
     setBusy(true)
     setError(null)
     try {
-      setReport(await api.call('eval.compare', { recognizers: chosen }))
+      // columns in the order of the checkboxes, not the order they were ticked in
+      const ordered = recognizers.map((m) => m.id).filter((id) => chosen.includes(id))
+      setReport(await api.call('eval.compare', { recognizers: ordered }))
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e))
     } finally {
@@ -41,20 +48,39 @@ export function EvaluateScreen() {
       <Stack spacing={2} sx={{ maxWidth: 1100, mx: 'auto' }}>
         <Card>
           <CardContent>
-            <Typography variant="h6">Compare recognisers</Typography>
+            <Typography variant="h6">Compare recognizers</Typography>
             <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
               Each model reads every reviewed plate (confirmed, corrected, drawn) from its reviewed box; the reviewed text is the truth. Choose up to {MAX_MODELS}.
             </Typography>
+            {noTruth && (
+              <Alert
+                severity="info"
+                sx={{ mb: 1 }}
+                data-testid="evaluate-empty"
+                action={
+                  <Button size="small" onClick={() => navigate({ screen: 'review' })}>
+                    Open Review
+                  </Button>
+                }
+              >
+                No reviewed plates yet, so there is nothing to compare against. Confirm or correct some plates in Review <Kbd>Ctrl+2</Kbd> first.
+              </Alert>
+            )}
+            {models.data && recognizers.length === 0 && (
+              <Alert severity="warning" sx={{ mb: 1 }} data-testid="evaluate-no-models">
+                No recognizer is installed. Add one in Settings → Models <Kbd>Ctrl+6</Kbd>.
+              </Alert>
+            )}
             <FormGroup row data-testid="evaluate-models">
               {recognizers.map((m) => (
                 <FormControlLabel
                   key={m.id}
-                  control={<Checkbox checked={chosen.includes(m.id)} onChange={() => toggle(m.id)} slotProps={{ input: { 'data-testid': `evaluate-model-${m.id}` } as object }} />}
+                  control={<Checkbox checked={chosen.includes(m.id)} disabled={!chosen.includes(m.id) && chosen.length >= MAX_MODELS} onChange={() => toggle(m.id)} slotProps={{ input: { 'data-testid': `evaluate-model-${m.id}` } as object }} />}
                   label={m.user ? `${m.id} (yours)` : m.id}
                 />
               ))}
             </FormGroup>
-            <Button variant="contained" sx={{ mt: 1 }} disabled={busy || chosen.length === 0} onClick={() => void run()} data-testid="evaluate-run">
+            <Button variant="contained" sx={{ mt: 1 }} disabled={busy || chosen.length === 0 || noTruth} onClick={() => void run()} data-testid="evaluate-run">
               {busy ? 'Reading the plates…' : chosen.length > 1 ? `Compare ${chosen.length} models` : 'Evaluate'}
             </Button>
             {busy && <LinearProgress sx={{ mt: 1 }} />}
@@ -72,6 +98,13 @@ export function EvaluateScreen() {
 }
 
 function Results({ r }: { r: ModelComparison }) {
+  // rejected plates count as reviewed in the header but carry no text to score against
+  if (r.plates === 0)
+    return (
+      <Alert severity="info" data-testid="evaluate-summary">
+        None of the reviewed plates has a confirmed or corrected text yet (rejected plates are not scored). Confirm or correct some plates in Review, then evaluate again.
+      </Alert>
+    )
   const best = Math.max(...r.models.map((m) => m.exactAccuracy))
   return (
     <>

@@ -10,6 +10,7 @@ import {
   Checkbox,
   FormControlLabel,
   LinearProgress,
+  Link,
   MenuItem,
   Slider,
   Stack,
@@ -29,6 +30,8 @@ import { useEvent } from '../../hooks/useEvent'
 import { displayPath } from '@shared/display'
 import { leftOutText } from '@shared/export-summary'
 import { ImproveModelCard } from './ImproveModelCard'
+import { Kbd } from '../../components/Kbd'
+import { navigate } from '../../nav'
 
 const FORMATS: { value: ExportFormat; label: string; hint: string }[] = [
   { value: 'yolo', label: 'YOLO (detector)', hint: 'images/ + labels/ with a train/val/test split and data.yaml' },
@@ -233,7 +236,15 @@ export function ExportScreen() {
               <Box>
                 <Typography variant="h6">Evaluate the models</Typography>
                 <Typography variant="body2" color="text.secondary">
-                  Compares the model's reads with your reviewed labels: how good is it on your data?
+                  Compares the reads made at import with your reviewed labels: how good is the model on your data?
+                </Typography>
+                {/* two evaluations in two places: point at the side-by-side one so neither hides the other */}
+                <Typography variant="body2" color="text.secondary">
+                  To compare several recognizers side by side, open{' '}
+                  <Link component="button" variant="body2" onClick={() => navigate({ screen: 'evaluate' })} sx={{ verticalAlign: 'baseline' }}>
+                    Evaluate
+                  </Link>{' '}
+                  <Kbd>Ctrl+7</Kbd>.
                 </Typography>
               </Box>
               <Button

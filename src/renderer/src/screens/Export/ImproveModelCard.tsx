@@ -25,6 +25,9 @@ export function ImproveModelCard() {
   const check = useApi('train.check', {})
   const models = useApi('models.status', {}, { live: (e) => e.reason === 'settings' })
   const latest = useApi('train.status', {})
+  // a job with nothing reviewed only fails after spawning Python: say so before it starts
+  const stats = useApi('library.stats', {}, { live: true })
+  const nothingReviewed = stats.data?.reviewed === 0
   const [job, setJob] = useState<TrainProgress | null>(null)
   const [epochs, setEpochs] = useState('10')
   const [base, setBase] = useState('')
@@ -107,11 +110,22 @@ export function ImproveModelCard() {
               Cancel
             </Button>
           ) : (
-            <Button variant="contained" startIcon={<AutoFixHighOutlined />} disabled={starting || !epochsOk || !baseId} onClick={() => void start()} data-testid="train-start">
+            <Button variant="contained" startIcon={<AutoFixHighOutlined />} disabled={starting || !epochsOk || !baseId || nothingReviewed} onClick={() => void start()} data-testid="train-start">
               Improve the model
             </Button>
           )}
         </Stack>
+
+        {nothingReviewed && !running && (
+          <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }} data-testid="train-nothing-reviewed">
+            No reviewed plates yet: confirm or correct some plates in Review (Ctrl+2) to train on them.
+          </Typography>
+        )}
+        {!epochsOk && (
+          <Typography variant="caption" color="error" component="div" sx={{ mt: 0.5 }}>
+            Epochs: a whole number from 1 to 1000.
+          </Typography>
+        )}
 
         {setup && (
           <Alert severity={job?.setup ? 'error' : 'info'} sx={{ mt: 1.5 }} data-testid="train-setup">
@@ -140,7 +154,10 @@ export function ImproveModelCard() {
                   ? 'Cancelled.'
                   : job.state === 'done'
                     ? `Trained ${job.epochs} epoch(s) on ${job.trainPlates} plates from ${job.baseId}; compared on ${job.holdoutPlates} held-back plates.`
-                    : ''}
+                    : // a failed job stays shown until the next one: say it is the last run, not the current state
+                      job.state === 'error'
+                      ? `The last run (${job.jobId}, from ${job.baseId}) failed:`
+                      : ''}
               {job.trainPlates + job.holdoutPlates > 0 && job.state === 'running' && ` (${job.trainPlates} to train on, ${job.holdoutPlates} held back)`}
             </Typography>
             {job.error && !job.setup && (

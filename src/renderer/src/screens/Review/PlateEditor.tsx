@@ -267,9 +267,17 @@ const EditorButtons = memo(function EditorButtons({
 /** What a country rule did to the model's read (README "Country rules"): changed it, or kept it flagged. */
 function RuleNote({ rule, text }: { rule: NonNullable<PlateDetail['rule']>; text: string }) {
   const flat = (t: string) => t.replace(/\n/g, ' ')
-  const note = rule.changed
-    ? `Rule ${rule.country} changed ${flat(rule.modelText)} → ${flat(text)}`
-    : `${flat(rule.modelText)} breaks ${rule.country}'s plate syntax (kept: no fitting reading was probable enough)`
+  // plate texts in the plate font: the usual change is O ↔ 0, which the UI font draws alike
+  const mono = (t: string) => <span style={{ fontFamily: MONO }}>{flat(t)}</span>
+  const note = rule.changed ? (
+    <>
+      Rule {rule.country} changed {mono(rule.modelText)} → {mono(text)}
+    </>
+  ) : (
+    <>
+      {mono(rule.modelText)} breaks {rule.country}&apos;s plate syntax (kept: no fitting reading was probable enough)
+    </>
+  )
   const why = rule.changed
     ? `The model read ${flat(rule.modelText)}, which fits no ${rule.country} plate format; ${flat(text)} fits one and was nearly as probable. Settings → Country rules.`
     : `No ${rule.country} format fits this reading, and every fitting one was far less probable, so the model's reading stays. A personalised or foreign plate, or a misread.`
@@ -281,7 +289,16 @@ function RuleNote({ rule, text }: { rule: NonNullable<PlateDetail['rule']>; text
         component="div"
         data-testid="rule-note"
         data-rule-changed={rule.changed ? 'true' : 'false'}
-        sx={{ mt: 0.5, height: 20, color: rule.changed ? 'info.main' : 'warning.main', fontWeight: 600 }}
+        sx={{
+          mt: 0.5,
+          height: 20,
+          fontWeight: 600,
+          // .main blue/amber on white is under 4.5:1 for 12 px text
+          color: (t) => {
+            const c = rule.changed ? t.palette.info : t.palette.warning
+            return t.palette.mode === 'dark' ? c.light : c.dark
+          }
+        }}
       >
         {note}
       </Typography>

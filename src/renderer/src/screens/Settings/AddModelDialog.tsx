@@ -38,7 +38,7 @@ export function AddModelDialog({ open, onClose, onAdded }: { open: boolean; onCl
       <DialogContent>
         <Stack spacing={2} sx={{ mt: 1 }}>
           <Typography variant="body2" color="text.secondary">
-            A fast-plate-ocr recogniser (.onnx with its plate_config.yaml), a CTC recogniser (.onnx with its .json: input, output, alphabet, blank) or an Ultralytics YOLO
+            A fast-plate-ocr recognizer (.onnx with its plate_config.yaml), a CTC recognizer (.onnx with its .json: input, output, alphabet, blank) or an Ultralytics YOLO
             detector exported to ONNX (no config: class names and image size come from the file). It is checked with a test inference, then copied into your models folder.
           </Typography>
           <TextField label="Model file (.onnx), full path" value={path} onChange={(e) => setPath(e.target.value)} autoFocus slotProps={{ htmlInput: { 'data-testid': 'add-model-path' } }} />

@@ -107,9 +107,9 @@ export function CountryRules({ settings, set }: { settings: Settings; set: (patc
             value={countries.includes(settings.defaultCountry) ? settings.defaultCountry : ''}
             onChange={(e) => set({ defaultCountry: e.target.value })}
             sx={{ width: 260 }}
-            slotProps={{ htmlInput: { 'data-testid': 'rules-default-country' } }}
+            slotProps={{ select: { displayEmpty: true }, inputLabel: { shrink: true }, htmlInput: { 'data-testid': 'rules-default-country' } }}
           >
-            <MenuItem value="">None (region head only)</MenuItem>
+            <MenuItem value="">None (only the model&apos;s region)</MenuItem>
             {countries.map((c) => (
               <MenuItem key={c} value={c}>
                 {c}
@@ -148,7 +148,7 @@ export function CountryRules({ settings, set }: { settings: Settings; set: (patc
               <TableCell>On</TableCell>
               <TableCell>Country</TableCell>
               <TableCell>Formats</TableCell>
-              <TableCell>Region head names</TableCell>
+              <TableCell title="The names the recognizer's region output gives this country">Model region names</TableCell>
               <TableCell>File</TableCell>
               <TableCell />
             </TableRow>

@@ -62,7 +62,7 @@ export const TrackTimeline = memo(function TrackTimeline(props: {
               key={s}
               variant="caption"
               color="text.secondary"
-              sx={{ position: 'absolute', left: pct(s), top: 0, transform: s === 0 ? 'none' : 'translateX(-50%)', fontSize: 10, lineHeight: `${RULER}px` }}
+              sx={{ position: 'absolute', left: pct(s), top: 0, transform: s === 0 ? 'none' : s / D > 0.97 ? 'translateX(-100%)' : 'translateX(-50%)', fontSize: 10, lineHeight: `${RULER}px` }}
             >
               {formatTime(s).replace(/\.00$/, '')}
             </Typography>

@@ -4,7 +4,7 @@
 // at the frame shown, M merges the selected tracks, Ctrl+Z undoes. Track edits go through the tracks.*
 // channels, one at a time in key order (Review's ActionQueue), and the list, timeline and boxes reload.
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type MouseEvent } from 'react'
-import { Box, Button, Checkbox, IconButton, List, Skeleton, ListItemButton, ListItemText, Stack, ToggleButton, ToggleButtonGroup, Tooltip, Typography } from '@mui/material'
+import { Alert, Box, Button, Checkbox, IconButton, List, Skeleton, ListItemButton, ListItemText, Stack, ToggleButton, ToggleButtonGroup, Tooltip, Typography } from '@mui/material'
 import VideocamOutlined from '@mui/icons-material/VideocamOutlined'
 import PlayArrowRounded from '@mui/icons-material/PlayArrowRounded'
 import PauseRounded from '@mui/icons-material/PauseRounded'
@@ -76,10 +76,30 @@ export function VideoScreen({ mediaId, trackId }: { mediaId?: number; trackId?: 
           <VideocamOutlined sx={{ fontSize: 56 }} />
           <Typography variant="h6">No videos in this library</Typography>
           <Typography variant="body2">Import a folder with MP4, MOV or MKV files; PlateDesk tracks each plate across frames.</Typography>
+          <Button sx={{ mt: 1 }} onClick={() => navigate({ screen: 'library' })}>
+            Import in Library&nbsp;<Kbd>Ctrl+1</Kbd>
+          </Button>
         </Box>
       </Box>
     )
   }
+  if (videos.error) return <Alert severity="error" sx={{ m: 2 }}>Could not list the library&apos;s videos: {videos.error.message}</Alert>
+  // a stale link (#/video?media=N of a removed file or of an image) would otherwise wait forever
+  if (videos.data && !media)
+    return (
+      <Alert
+        severity="warning"
+        sx={{ m: 2 }}
+        data-testid="video-not-found"
+        action={
+          <Button size="small" onClick={() => navigate({ screen: 'video', mediaId: vids[0].id })}>
+            Open {displayName(vids[0].path)}
+          </Button>
+        }
+      >
+        File #{current} is not a video in this library (removed, or an image).
+      </Alert>
+    )
   if (!media) return <Typography sx={{ p: 2 }} color="text.secondary">Loading…</Typography>
   return <VideoPlayerScreen key={media.id} media={media} videos={vids} trackId={trackId} />
 }
