@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest'
 import { orderQuad, quadBox } from '../../src/shared/geometry'
 import { normalizePlateRows, singleLine } from '../../src/shared/plate-text'
-import { cropNameText, parseCcpdName, parseCsv, parseFastPlateOcrCsv, parseUfprTxt } from '../../src/main/eval/seed-labels'
+import { cropNameText, parseCcpdName, parseFastPlateOcrCsv, parseUfprTxt } from '../../src/main/eval/seed-labels'
+import { parseCsv } from '../../src/shared/csv'
 
 describe('CCPD file names', () => {
   it("decodes the README's sample name field by field", () => {

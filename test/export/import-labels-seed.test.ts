@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { importGroundTruth } from '../../src/main/db/ground-truth-writer'
 import { openLibrary } from '../../src/main/db/index'
 import { runExport } from '../../src/main/export/index'
-import { parseCsv } from '../../src/main/eval/seed-labels'
+import { parseCsv } from '../../src/shared/csv'
 import { REPO_ROOT, SHARED_DIR } from '../helpers/models'
 
 const cli = (args: string[]) =>

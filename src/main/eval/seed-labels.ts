@@ -16,6 +16,7 @@ import type { Box } from '../../shared/types'
 import { orderQuad, quadBox, type Quad } from '../../shared/geometry'
 import { ROW_BREAK, normalizePlateRows } from '../../shared/plate-text'
 import { imageSize, listImages, type FindResult, type GtImage } from './ground-truth'
+import { parseCsv } from '../../shared/csv'
 
 export type SeedFormat = 'ccpd' | 'ufpr' | 'crops' | 'fast-plate-ocr'
 export const SEED_FORMATS: SeedFormat[] = ['ccpd', 'ufpr', 'crops', 'fast-plate-ocr']
@@ -186,38 +187,6 @@ export interface OcrCsvRow {
   region: string | null
 }
 
-/** RFC 4180 rows: quoted fields may hold commas, quotes ("") and line breaks. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = []
-  let row: string[] = []
-  let field = ''
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"'
-        i++
-      } else if (ch === '"') quoted = false
-      else field += ch
-    } else if (ch === '"' && field === '') quoted = true
-    else if (ch === ',') {
-      row.push(field)
-      field = ''
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++
-      row.push(field)
-      rows.push(row)
-      row = []
-      field = ''
-    } else field += ch
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field)
-    rows.push(row)
-  }
-  return rows.filter((r) => !(r.length === 1 && r[0].trim() === ''))
-}
 
 /** fast-plate-ocr's CSV: a header naming image_path and plate_text (plate_region optional). */
 export function parseFastPlateOcrCsv(text: string, csvFile: string): OcrCsvRow[] {

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import type { Db } from '../db/training-reader'
 import { runExport, type ExportHooks } from '../export/index'
 import { HOLDOUT_FRACTION, isHeldOut } from './holdout'
+import { parseCsv } from '../../shared/csv'
 
 export interface HoldoutRow {
   plateId: number
@@ -31,34 +32,8 @@ export const MIN_HOLDOUT = 5
 /** At least this many plates to train on. */
 export const MIN_TRAIN = 10
 
-/** Splits one CSV line (fields may be quoted, "" inside quotes is a quote). */
-export function parseCsvLine(line: string): string[] {
-  const out: string[] = []
-  let i = 0
-  while (i <= line.length) {
-    if (line[i] === '"') {
-      let s = ''
-      i++
-      while (i < line.length) {
-        if (line[i] === '"' && line[i + 1] === '"') {
-          s += '"'
-          i += 2
-        } else if (line[i] === '"') {
-          i++
-          break
-        } else s += line[i++]
-      }
-      out.push(s)
-      i++ // the comma
-    } else {
-      const j = line.indexOf(',', i)
-      const end = j < 0 ? line.length : j
-      out.push(line.slice(i, end))
-      i = end + 1
-    }
-  }
-  return out
-}
+/** One CSV line's fields (quoted fields, "" inside quotes is a quote). */
+export const parseCsvLine = (line: string): string[] => parseCsv(line)[0] ?? ['']
 
 /** crops/p<plateId>_f<frame>.jpg → plateId */
 export function plateIdOfCrop(rel: string): number | null {
