@@ -6,10 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { compilePattern, matchingFormat, parseRuleFile, type CompiledRule } from '../../src/shared/country-rules'
 import { applyRule, constrainedBest, pickRule } from '../../src/main/engine/country-rules'
 import { Pipeline } from '../../src/main/engine/pipeline'
-import { decodeSlots, type SlotProbs } from '../../src/main/engine/recognizer'
+import { decodeSlots } from '../../src/main/engine/recognizer'
 import { readPlatesTsv } from '../helpers/fixtures'
 import { FIXTURES_SKIP_REASON, MODELS_SKIP_REASON, REPO_ROOT, fixturesDir, modelsDir, skipReason } from '../helpers/models'
 import { renderPlate, type SynthPlate } from '../helpers/synth'
+import { slots } from '../helpers/slots'
 
 const RULES = join(REPO_ROOT, 'rules')
 const shipped = (id: string): CompiledRule => parseRuleFile(id, readFileSync(join(RULES, `${id}.json`), 'utf8')).rule!
@@ -83,17 +84,6 @@ describe('rule files', () => {
   })
 })
 
-/** Slot probabilities from {char: p} per slot (the rest spread evenly), as recognizer.test.ts builds them. */
-const ALPHA = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_'
-function slots(spec: Record<string, number>[]): SlotProbs {
-  const k = ALPHA.length
-  const probs = new Float32Array(spec.length * k)
-  spec.forEach((s, i) => {
-    const rest = 1 - Object.values(s).reduce((a, b) => a + b, 0)
-    for (let c = 0; c < k; c++) probs[i * k + c] = s[ALPHA[c]!] ?? rest / (k - Object.keys(s).length)
-  })
-  return { probs, slots: spec.length, alphabet: ALPHA, padChar: '_', region: null, regionConfidence: null }
-}
 
 describe('re-ranking', () => {
   const ro = shipped('romania')

@@ -7,7 +7,7 @@ import { decodeEnd2End, decodeRawYolo, iou, nms, unletterbox } from '../../src/m
 import { Pipeline } from '../../src/main/engine/pipeline'
 import { cropResize, letterbox } from '../../src/main/engine/preprocess'
 import { decodeImageFile } from '../../src/main/media/images'
-import { readVocBoxes } from '../helpers/fixtures'
+import { matchDetections, readVocBoxes } from '../helpers/fixtures'
 import { FIXTURES_SKIP_REASON, MODELS_SKIP_REASON, fixturesDir, modelsDir, skipReason } from '../helpers/models'
 
 describe('box decoding (hand-built tensors)', () => {
@@ -121,14 +121,9 @@ describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON, !FIX && FIXTURES_SKIP_
       for (const [image, boxes] of readVocBoxes(FIX!)) {
         const img = await decodeImageFile(image)
         const dets = await p.detector!.detect(img)
-        const used = new Set<number>()
-        for (const d of dets.sort((a, b) => b.score - a.score)) {
-          const j = boxes.findIndex((g, i) => !used.has(i) && iou(g, d.box) >= 0.5)
-          if (j >= 0) {
-            used.add(j)
-            tp++
-          } else fp++
-        }
+        const r = matchDetections(boxes, dets, iou)
+        tp += r.tp
+        fp += r.fp
         gt += boxes.length
       }
       console.log(`detector: recall ${tp}/${gt}, false positives ${fp}`)

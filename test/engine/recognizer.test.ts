@@ -1,23 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Pipeline } from '../../src/main/engine/pipeline'
-import { averageSlots, beamCandidates, decodeSlots, type SlotProbs } from '../../src/main/engine/recognizer'
+import { averageSlots, beamCandidates, decodeSlots } from '../../src/main/engine/recognizer'
 import { decodeImageFile } from '../../src/main/media/images'
 import { readPlatesTsv } from '../helpers/fixtures'
 import { FIXTURES_SKIP_REASON, MODELS_SKIP_REASON, fixturesDir, modelsDir, skipReason } from '../helpers/models'
 import { renderPlate, type SynthPlate } from '../helpers/synth'
+import { slots } from '../helpers/slots'
 
-const ALPHA = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_'
-
-/** Slot probabilities from a list of {char: p} per slot (the rest of the mass spread evenly). */
-function slots(spec: Record<string, number>[]): SlotProbs {
-  const k = ALPHA.length
-  const probs = new Float32Array(spec.length * k)
-  spec.forEach((s, i) => {
-    const rest = 1 - Object.values(s).reduce((a, b) => a + b, 0)
-    for (let c = 0; c < k; c++) probs[i * k + c] = s[ALPHA[c]!] ?? rest / (k - Object.keys(s).length)
-  })
-  return { probs, slots: spec.length, alphabet: ALPHA, padChar: '_', region: null, regionConfidence: null }
-}
 
 describe('slot decoding', () => {
   it('strips pads, reports per-character confidences and the joint probability', () => {

@@ -13,7 +13,7 @@ import { getModel, loadManifest, useUserDataDir, userModelsDir, verifyModels } f
 import { Pipeline } from '../../src/main/engine/pipeline'
 import { iou } from '../../src/main/engine/detector'
 import { decodeImageFile } from '../../src/main/media/images'
-import { readVocBoxes } from '../helpers/fixtures'
+import { matchDetections, readVocBoxes } from '../helpers/fixtures'
 import { FIXTURES_SKIP_REASON, MODELS_SKIP_REASON, REPO_ROOT, SHARED_DIR, fixturesDir, modelsDir, skipReason } from '../helpers/models'
 
 const MODELS = modelsDir()
@@ -208,14 +208,9 @@ describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON, !FIX && FIXTURES_SKIP_
         const ref = await builtin.detector!.detect(img)
         expect(dets.length).toBe(ref.length)
         for (const d of dets) expect(Math.max(...ref.map((r) => iou(r.box, d.box)))).toBeGreaterThan(0.999)
-        const used = new Set<number>()
-        for (const d of dets.sort((a, b) => b.score - a.score)) {
-          const j = boxes.findIndex((g, i) => !used.has(i) && iou(g, d.box) >= 0.5)
-          if (j >= 0) {
-            used.add(j)
-            tp++
-          } else fp++
-        }
+        const r = matchDetections(boxes, dets, iou)
+        tp += r.tp
+        fp += r.fp
         gt += boxes.length
       }
       console.log(`user YOLO (raw head, square 416): recall ${tp}/${gt}, false positives ${fp}`)

@@ -41,3 +41,18 @@ export function readVocBoxes(fixtureDir: string): Map<string, Box[]> {
   }
   return out
 }
+
+/** Greedy one-to-one matching of detections (highest score first) to labelled boxes at IoU >= 0.5. */
+export function matchDetections(boxes: Box[], dets: { box: Box; score: number }[], iou: (a: Box, b: Box) => number): { tp: number; fp: number } {
+  let tp = 0
+  let fp = 0
+  const used = new Set<number>()
+  for (const d of [...dets].sort((a, b) => b.score - a.score)) {
+    const j = boxes.findIndex((g, i) => !used.has(i) && iou(g, d.box) >= 0.5)
+    if (j >= 0) {
+      used.add(j)
+      tp++
+    } else fp++
+  }
+  return { tp, fp }
+}
