@@ -2,6 +2,7 @@
 // tracks and settings, as handlers for the channels of src/shared/api.ts. The web server and the
 // Electron IPC both route to these (requests arrive already validated by the zod schemas).
 // Errors carry a `code` from ApiErrorPayload ('not-found', 'conflict', 'invalid-request', 'io', ...).
+import { currentCaller } from './caller'
 import { existsSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import sharp from 'sharp'
@@ -87,7 +88,8 @@ function defaultUser(): string {
 export function createLibraryService(ctx: LibraryContext): LibraryService {
   const { library, emit } = ctx
   const { reader, writer } = library
-  const by = ctx.user ?? defaultUser()
+  // the author of a review edit: the signed-in caller in team mode, else the backend's user
+  const by = (): string => currentCaller()?.user ?? ctx.user ?? defaultUser()
   const queue = new ImportQueue({
     library,
     engine: ctx.engine,
@@ -147,20 +149,20 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
       if (!p) throw apiError('not-found', `plate ${req.id} not found`)
       return p
     },
-    'plates.confirm': (req) => reviewed(writer.confirm(req.id, by)),
-    'plates.correct': (req) => reviewed(writer.correct(req.id, req.text, by)),
-    'plates.reject': (req) => reviewed(writer.reject(req.id, by)),
-    'plates.setBox': (req) => reviewed(writer.setBox(req.id, req.box, by)),
-    'plates.setCorners': (req) => reviewed(writer.setCorners(req.id, req.corners as Quad | null, by)),
-    'plates.add': (req) => reviewed(writer.add(req.mediaId, req.frameIdx, req.box, req.text, by, req.illegible)),
-    'plates.illegible': (req) => reviewed(writer.illegible(req.id, by)),
+    'plates.confirm': (req) => reviewed(writer.confirm(req.id, by())),
+    'plates.correct': (req) => reviewed(writer.correct(req.id, req.text, by())),
+    'plates.reject': (req) => reviewed(writer.reject(req.id, by())),
+    'plates.setBox': (req) => reviewed(writer.setBox(req.id, req.box, by())),
+    'plates.setCorners': (req) => reviewed(writer.setCorners(req.id, req.corners as Quad | null, by())),
+    'plates.add': (req) => reviewed(writer.add(req.mediaId, req.frameIdx, req.box, req.text, by(), req.illegible)),
+    'plates.illegible': (req) => reviewed(writer.illegible(req.id, by())),
     'plates.bulkConfirm': (req) => {
-      const res = writer.bulkConfirm(req.filter, req.minConfidence, by)
+      const res = writer.bulkConfirm(req.filter, req.minConfidence, by())
       if (res.count) emit('library.changed', { reason: 'review' })
       return res
     },
     'history.undo': (req) => {
-      const res = writer.undo(req.historyId, by)
+      const res = writer.undo(req.historyId, by())
       if (res.undone) emit('library.changed', { reason: 'undo', plateIds: res.plateIds })
       return res
     },
@@ -177,18 +179,18 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
       return reader.trackFrames(req.trackId)
     },
     'tracks.split': (req) => {
-      const trackIds = writer.splitTrack(req.trackId, req.atFrame, by)
+      const trackIds = writer.splitTrack(req.trackId, req.atFrame, by())
       emit('library.changed', { reason: 'tracks', plateIds: trackPlates(trackIds) })
       return { trackIds }
     },
     'tracks.merge': (req) => {
       const plates = trackPlates(req.trackIds) // the merged-away plates go: the UI drops them
-      const trackId = writer.mergeTracks(req.trackIds, by)
+      const trackId = writer.mergeTracks(req.trackIds, by())
       emit('library.changed', { reason: 'tracks', plateIds: plates })
       return { trackId }
     },
-    'tracks.setText': (req) => reviewedTrack(writer.setTrackText(req.trackId, req.text, by)),
-    'tracks.confirm': (req) => reviewedTrack(writer.confirmTrack(req.trackId, by)),
+    'tracks.setText': (req) => reviewedTrack(writer.setTrackText(req.trackId, req.text, by())),
+    'tracks.confirm': (req) => reviewedTrack(writer.confirmTrack(req.trackId, by())),
     'settings.get': () => reader.settings(),
     'settings.set': (req) => {
       checkModelSelection(req)
