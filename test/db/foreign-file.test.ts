@@ -1,3 +1,4 @@
+import type { SqliteDb } from '../../src/main/db/index'
 // Someone else's SQLite file (or any file) given as a library is refused before anything writes to it:
 // the error names the file and the file stays byte for byte the same, with no -wal/-shm left beside it.
 import { spawnSync } from 'node:child_process'
@@ -89,7 +90,7 @@ describe('a file that is not a PlateDesk library', () => {
     raw.pragma('application_id = 0')
     raw.close()
     const lib = openLibrary(f)
-    expect(lib.db.pragma('application_id', { simple: true })).toBe(PLATEDESK_APPLICATION_ID)
+    expect((lib.db as SqliteDb).pragma('application_id', { simple: true })).toBe(PLATEDESK_APPLICATION_ID)
     lib.close()
     // an empty file is a new library
     const empty = join(dir, 'empty.db')

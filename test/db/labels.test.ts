@@ -1,3 +1,4 @@
+import type { SqliteDb } from '../../src/main/db/index'
 // Labels you can trust, on real SQLite files: migration 004 (the 'illegible' decision) rebuilds plates and
 // history without losing a row, an index or a foreign key; illegible plates; Unicode plate text that is
 // never stripped or cut; one search syntax with literal _ and %; case-insensitive region, folder by
@@ -58,14 +59,14 @@ describe('migration 004 (illegible)', () => {
     const lib = openLibrary(file)
     try {
       expect(lib.version).toBeGreaterThanOrEqual(4)
-      expect(lib.db.pragma('foreign_keys', { simple: true })).toBe(1)
+      expect((lib.db as SqliteDb).pragma('foreign_keys', { simple: true })).toBe(1)
       const indexes = (lib.db.prepare("SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name IN ('plates', 'history') ORDER BY name").all() as { name: string }[]).map((r) => r.name)
       expect(indexes).toEqual(before!.indexes)
       expect(indexes).toContain('plates_other_owner')
       expect(lib.db.prepare('SELECT * FROM plates ORDER BY id').all()).toEqual(before!.plates)
       expect(lib.db.prepare('SELECT * FROM history ORDER BY id').all()).toEqual(before!.history) // not cascaded away
       // foreign keys still point at plates: deleting a plate cascades to its history
-      const fk = lib.db.pragma('foreign_key_list(history)') as { table: string; on_delete: string }[]
+      const fk = (lib.db as SqliteDb).pragma('foreign_key_list(history)') as { table: string; on_delete: string }[]
       expect(fk.find((k) => k.table === 'plates')?.on_delete).toBe('CASCADE')
       expect(lib.integrityCheck().ok).toBe(true)
       const id = (before!.plates[1] as { id: number }).id

@@ -1,3 +1,4 @@
+import type { SqliteDb } from '../../src/main/db/index'
 // The library database on real SQLite files: migrations, queue queries with filters, and every review
 // operation with its history and undo. Plates are committed through the same import commit the
 // importer uses (ImportStore.commitFile), with synthetic detections instead of the engine.
@@ -95,8 +96,8 @@ describe('openLibrary', () => {
   it('applies every migration once, in WAL mode with foreign keys on', () => {
     const max = Math.max(...migrations.map((m) => m.version))
     expect(lib.version).toBe(max)
-    expect(lib.db.pragma('journal_mode', { simple: true })).toBe('wal')
-    expect(lib.db.pragma('foreign_keys', { simple: true })).toBe(1)
+    expect((lib.db as SqliteDb).pragma('journal_mode', { simple: true })).toBe('wal')
+    expect((lib.db as SqliteDb).pragma('foreign_keys', { simple: true })).toBe(1)
     lib.close()
     lib = openLibrary(join(dir, 'lib.db')) // re-open: nothing re-applied, data kept
     expect(lib.version).toBe(max)

@@ -1,3 +1,4 @@
+import type { SqliteDb } from '../../src/main/db/index'
 // `eval --db`: a hand-built library with known reviews gives known numbers, through the function, the
 // CLI and the service handler.
 import { execFileSync } from 'node:child_process'
@@ -85,7 +86,7 @@ describe('eval --db on a library with known reviews', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'platedesk-evaldb-'))
     lib = openLibrary(join(dir, 'lib.db'))
-    const db = lib.db
+    const db = lib.db as SqliteDb
     db.transaction(() => {
       FRAMES.forEach((fr, i) => {
         const mediaId = Number(

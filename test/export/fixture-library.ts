@@ -1,3 +1,4 @@
+import type { SqliteDb } from '../../src/main/db/index'
 // Test fixture: a real library file (openLibrary, migrations applied) holding the romania-dashcam images
 // with their plates.tsv plates in every review state, and clip.mp4 with tracks. Rows are inserted with
 // plain SQL so the tests do not depend on the importer or the engine.
@@ -63,7 +64,7 @@ export function buildFixtureLibrary(fixtures: string, opts: BuildOptions = {}): 
   const dir = mkdtempSync(join(tmpdir(), 'platedesk-export-'))
   const file = join(dir, 'library.db')
   const lib = openLibrary(file)
-  const db = lib.db
+  const db = lib.db as SqliteDb
   const insMedia = db.prepare(`INSERT INTO media (path, folder, sha256, kind, size, width, height, duration_s, fps, status)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'done')`)
   const insFrame = db.prepare('INSERT INTO frames (media_id, idx, time_s, width, height) VALUES (?, ?, ?, ?, ?)')

@@ -1,3 +1,4 @@
+import type { SqliteDb } from '../../src/main/db/index'
 // A 50,000-plate library exports as CSV (and OpenALPR JSON) in constant memory: the rows are paged out of
 // SQLite and written with back-pressure, so the live heap after GC stays near one page whatever the size.
 import { execFile } from 'node:child_process'
@@ -18,7 +19,7 @@ describe('streamed export of a 50,000-plate library', () => {
     dir = mkdtempSync(join(tmpdir(), 'platedesk-stream-'))
     dbFile = join(dir, 'big.db')
     const lib = openLibrary(dbFile)
-    const db = lib.db
+    const db = lib.db as SqliteDb
     const media = db.prepare("INSERT INTO media (path, folder, sha256, kind, size, width, height, status) VALUES (?, ?, ?, 'image', 100000, 1920, 1080, 'done')")
     const frame = db.prepare('INSERT INTO frames (media_id, idx, width, height) VALUES (?, 0, 1920, 1080)')
     const plate = db.prepare(`INSERT INTO plates (media_id, frame_id, x1, y1, x2, y2, text, model_text, confidence, region, review_state, reviewed_at, reviewed_by)

@@ -18,7 +18,7 @@ import { findGroundTruth, imageSize, type GtImage } from '../eval/ground-truth'
 import { SEED_FORMATS, findSeedLabels, type SeedFormat } from '../eval/seed-labels'
 import { matchBoxes } from '../eval/metrics'
 import { sha256File } from '../media/hash'
-import type { Db } from './training-reader'
+import type { Db } from './db'
 import { writeTransaction } from './transactions'
 
 export type LabelImportFormat = 'openalpr' | 'yolo' | 'voc' | SeedFormat
@@ -76,31 +76,32 @@ export async function importGroundTruth(db: Db, path: string, opts: LabelImportO
   const q = {
     media: db.prepare('SELECT id FROM media WHERE sha256 = ?'),
     insMedia: db.prepare(`INSERT INTO media (path, folder, sha256, kind, size, width, height, status)
-      VALUES (?, ?, ?, 'image', ?, ?, ?, 'done')`),
-    insPath: db.prepare('INSERT OR IGNORE INTO media_paths (path, media_id, size, mtime_ms) VALUES (?, ?, ?, ?)'),
+      VALUES (?, ?, ?, 'image', ?, ?, ?, 'done') RETURNING id`),
+    insPath: db.prepare('INSERT INTO media_paths (path, media_id, size, mtime_ms) VALUES (?, ?, ?, ?) ON CONFLICT (path) DO NOTHING'),
     frame: db.prepare('SELECT id, width, height FROM frames WHERE media_id = ? AND idx = 0'),
-    insFrame: db.prepare('INSERT INTO frames (media_id, idx, time_s, width, height) VALUES (?, 0, NULL, ?, ?)'),
-    plates: db.prepare(`SELECT id, x1, y1, x2, y2, text, model_text AS modelText, review_state AS reviewState,
-      reviewed_at AS reviewedAt, reviewed_by AS reviewedBy FROM plates WHERE frame_id = ? ORDER BY id`),
+    insFrame: db.prepare('INSERT INTO frames (media_id, idx, time_s, width, height) VALUES (?, 0, NULL, ?, ?) RETURNING id'),
+    plates: db.prepare(`SELECT id, x1, y1, x2, y2, text, model_text AS "modelText", review_state AS "reviewState",
+      reviewed_at AS "reviewedAt", reviewed_by AS "reviewedBy" FROM plates WHERE frame_id = ? ORDER BY id`),
     insPlate: db.prepare(`INSERT INTO plates (media_id, frame_id, detection_id, track_id, x1, y1, x2, y2, text, model_text,
       confidence, region, review_state, reviewed_at, reviewed_by, updated_at, corners)
-      VALUES (?, ?, NULL, NULL, ?, ?, ?, ?, ?, NULL, 1, ?, ?, ?, ?, ?, ?)`),
+      VALUES (?, ?, NULL, NULL, ?, ?, ?, ?, ?, NULL, 1, ?, ?, ?, ?, ?, ?) RETURNING id`),
     updPlate: db.prepare(`UPDATE plates SET x1 = ?, y1 = ?, x2 = ?, y2 = ?, text = ?, review_state = ?, reviewed_at = ?,
       reviewed_by = ?, updated_at = ?, corners = COALESCE(?, corners), region = COALESCE(?, region) WHERE id = ?`),
     history: db.prepare('INSERT INTO history (plate_id, action, old_value, new_value, at, by) VALUES (?, ?, ?, ?, ?, ?)')
   }
 
-  const commitTx = db.transaction((p: Prepared) => {
+  // runs inside writeTransaction below (one transaction per image)
+  const commitTx = (p: Prepared): void => {
     const at = new Date().toISOString()
     let mediaId = (q.media.get(p.sha256) as { id: number } | undefined)?.id
     if (mediaId == null) {
-      mediaId = Number(q.insMedia.run(p.gt.image, folder, p.sha256, p.size, p.width, p.height).lastInsertRowid)
+      mediaId = (q.insMedia.get(p.gt.image, folder, p.sha256, p.size, p.width, p.height) as { id: number }).id
       result.mediaAdded++
     }
     q.insPath.run(p.gt.image, mediaId, p.size, Math.trunc(p.mtimeMs))
     let frame = q.frame.get(mediaId) as { id: number; width: number; height: number } | undefined
     if (!frame) {
-      const id = Number(q.insFrame.run(mediaId, p.width, p.height).lastInsertRowid)
+      const id = (q.insFrame.get(mediaId, p.width, p.height) as { id: number }).id
       frame = { id, width: p.width, height: p.height }
     }
     // labels are in the image's pixels; scale if the library recorded the frame at another size
@@ -144,11 +145,11 @@ export async function importGroundTruth(db: Db, path: string, opts: LabelImportO
       const l = labels[gi]
       const state: ReviewState = l.text ? 'confirmed' : 'manual'
       const text = l.text ?? ''
-      const id = Number(q.insPlate.run(mediaId, frame.id, l.box.x1, l.box.y1, l.box.x2, l.box.y2, text, l.region, state, at, by, at, l.corners).lastInsertRowid)
+      const id = (q.insPlate.get(mediaId, frame.id, l.box.x1, l.box.y1, l.box.x2, l.box.y2, text, l.region, state, at, by, at, l.corners) as { id: number }).id
       q.history.run(id, 'add', null, JSON.stringify({ text, reviewState: state, reviewedAt: at, reviewedBy: by, box: l.box }), at, by)
       result.platesAdded++
     }
-  })
+  }
 
   let done = 0
   for (const gt of found.images) {

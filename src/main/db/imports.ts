@@ -1,7 +1,7 @@
 // The persisted import queue (import_jobs / import_items) and the one-transaction commit of a processed
 // file: media + media_paths + frames + detections + reads + tracks + plates + the item's state land
 // together or not at all, so a process killed at any instant leaves each file either absent or whole.
-import type Database from 'better-sqlite3'
+import type { Db } from './db'
 import type { Box, ImportProgress, MediaKind, PlateRead } from '../../shared/types'
 import { Statements } from './statements'
 import type { BuiltTrack } from '../tracking/build'
@@ -100,7 +100,7 @@ export interface CommitOutcome {
 
 export class ImportStore extends Statements {
   constructor(
-    db: Database.Database,
+    db: Db,
     readonly readonly = false
   ) {
     super(db)
@@ -112,12 +112,13 @@ export class ImportStore extends Statements {
   /** creates a job with all its items in one transaction (a crash leaves no half-scanned job) */
   createJob(roots: string[], options: ImportOptions, items: { path: string; root: string }[]): number {
     return this.tx(() => {
-      const r = this.stmt(`INSERT INTO import_jobs (roots, options, state) VALUES (?, ?, 'running')`).run(
+      const r = this.stmt(`INSERT INTO import_jobs (roots, options, state, created_at) VALUES (?, ?, 'running', ?) RETURNING id`).get(
         JSON.stringify(roots),
-        JSON.stringify(options)
-      )
-      const jobId = Number(r.lastInsertRowid)
-      const ins = this.stmt('INSERT OR IGNORE INTO import_items (job_id, path, root) VALUES (?, ?, ?)')
+        JSON.stringify(options),
+        new Date().toISOString()
+      ) as { id: number }
+      const jobId = r.id
+      const ins = this.stmt('INSERT INTO import_items (job_id, path, root) VALUES (?, ?, ?) ON CONFLICT (job_id, path) DO NOTHING')
       for (const it of items) ins.run(jobId, it.path, it.root)
       return jobId
     })
@@ -151,11 +152,7 @@ export class ImportStore extends Statements {
   setJobState(id: number, state: JobState): void {
     const final = state === 'done' || state === 'cancelled' || state === 'error'
     this.tx(() =>
-      this.stmt(`UPDATE import_jobs SET state = ?, finished_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE NULL END WHERE id = ?`).run(
-        state,
-        final ? 1 : 0,
-        id
-      )
+      this.stmt(`UPDATE import_jobs SET state = ?, finished_at = ? WHERE id = ?`).run(state, final ? new Date().toISOString() : null, id)
     )
   }
 
@@ -173,11 +170,11 @@ export class ImportStore extends Statements {
   counts(jobId: number): JobCounts {
     const r = this.stmt(
       `SELECT COUNT(*) AS total,
-        COALESCE(SUM(state = 'pending'), 0) AS pending,
-        COALESCE(SUM(state = 'done'), 0) AS done,
-        COALESCE(SUM(state = 'duplicate'), 0) AS duplicate,
-        COALESCE(SUM(state = 'error'), 0) AS failed,
-        COALESCE(SUM(state = 'cancelled'), 0) AS cancelled,
+        COALESCE(SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0) AS pending,
+        COALESCE(SUM(CASE WHEN state = 'done' THEN 1 ELSE 0 END), 0) AS done,
+        COALESCE(SUM(CASE WHEN state = 'duplicate' THEN 1 ELSE 0 END), 0) AS duplicate,
+        COALESCE(SUM(CASE WHEN state = 'error' THEN 1 ELSE 0 END), 0) AS failed,
+        COALESCE(SUM(CASE WHEN state = 'cancelled' THEN 1 ELSE 0 END), 0) AS cancelled,
         COALESCE(SUM(plates), 0) AS plates
        FROM import_items WHERE job_id = ?`
     ).get(jobId) as JobCounts
@@ -235,15 +232,15 @@ export class ImportStore extends Statements {
         this.stmt('DELETE FROM media WHERE id = ?').run(existing.id)
       }
       const m = this.stmt(
-        `INSERT INTO media (path, folder, sha256, kind, size, width, height, duration_s, fps, captured_at, gps_lat, gps_lon, status, error)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-      ).run(f.path, f.folder, f.sha256, f.kind, f.size, f.width, f.height, f.durationS, f.fps, f.capturedAt, f.gpsLat, f.gpsLon, f.status, f.error)
-      const mediaId = Number(m.lastInsertRowid)
+        `INSERT INTO media (path, folder, sha256, kind, size, width, height, duration_s, fps, captured_at, gps_lat, gps_lon, status, error, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+      ).get(f.path, f.folder, f.sha256, f.kind, f.size, f.width, f.height, f.durationS, f.fps, f.capturedAt, f.gpsLat, f.gpsLon, f.status, f.error, new Date().toISOString()) as { id: number }
+      const mediaId = m.id
       this.upsertPath(f.path, mediaId, f.size, f.mtimeMs)
 
-      const insFrame = this.stmt('INSERT INTO frames (media_id, idx, time_s, width, height) VALUES (?, ?, ?, ?, ?)')
+      const insFrame = this.stmt('INSERT INTO frames (media_id, idx, time_s, width, height) VALUES (?, ?, ?, ?, ?) RETURNING id')
       const insDet = this.stmt(
-        'INSERT INTO detections (frame_id, media_id, track_id, x1, y1, x2, y2, score, detector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'
+        'INSERT INTO detections (frame_id, media_id, track_id, x1, y1, x2, y2, score, detector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id'
       )
       const insRead = this.stmt(
         `INSERT INTO reads (detection_id, text, confidence, char_confidences, candidates, region, region_confidence, recognizer, model_text, rule)
@@ -251,29 +248,27 @@ export class ImportStore extends Statements {
       )
       const insTrack = this.stmt(
         `INSERT INTO tracks (media_id, voted_text, vote_confidence, first_frame, last_frame, first_time_s, last_time_s, n_detections)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
       )
       const insPlate = this.stmt(
         `INSERT INTO plates (media_id, frame_id, detection_id, track_id, x1, y1, x2, y2, text, model_text, confidence, region, corners)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
       )
 
-      const trackIds = f.tracks.map(
-        (t) =>
-          Number(
-            insTrack.run(mediaId, t.text, t.confidence, t.firstFrame, t.lastFrame, t.firstTimeS, t.lastTimeS, t.detections).lastInsertRowid
-          )
+      const newId = (row: unknown): number => (row as { id: number }).id
+      const trackIds = f.tracks.map((t) =>
+        newId(insTrack.get(mediaId, t.text, t.confidence, t.firstFrame, t.lastFrame, t.firstTimeS, t.lastTimeS, t.detections))
       )
       const frameIds: number[] = []
       const detIds: number[][] = []
       let plates = 0
       for (const fr of f.frames) {
-        const frameId = Number(insFrame.run(mediaId, fr.idx, fr.timeS, fr.width, fr.height).lastInsertRowid)
+        const frameId = newId(insFrame.get(mediaId, fr.idx, fr.timeS, fr.width, fr.height))
         frameIds.push(frameId)
         const ids: number[] = []
         for (const d of fr.detections) {
           const trackId = d.track != null ? trackIds[d.track] : null
-          const detId = Number(insDet.run(frameId, mediaId, trackId, d.box.x1, d.box.y1, d.box.x2, d.box.y2, d.score, d.detector).lastInsertRowid)
+          const detId = newId(insDet.get(frameId, mediaId, trackId, d.box.x1, d.box.y1, d.box.x2, d.box.y2, d.score, d.detector))
           ids.push(detId)
           if (d.read) {
             insRead.run(

@@ -1,4 +1,5 @@
-// One SQLite file per library. Opening applies the numbered migrations (each in its own transaction,
+// One SQLite file per library, or a PostgreSQL database (a server library, `postgres://` URL: db/pg.ts).
+// Opening applies the numbered migrations (each in its own transaction,
 // recorded in schema_migrations) and hands out a Reader (every SELECT the UI/CLI needs) and a Writer
 // (review edits with history, import commits). All SQL of the library lives in this folder.
 import Database from 'better-sqlite3'
@@ -10,8 +11,12 @@ import { Writer } from './writer'
 import { ImportStore } from './imports'
 import { PLATEDESK_APPLICATION_ID, recogniseLibraryFile } from './recognise'
 import { markDamaged, retryBusy, writeTransaction } from './transactions'
+import { isServerUrl, redactUrl, type Db } from './db'
+import { PgDb } from './pg'
 
 export type SqliteDb = Database.Database
+export type { Db } from './db'
+export { isServerUrl, redactUrl, isPostgres, dialectOf } from './db'
 
 export interface OpenOptions {
   readonly?: boolean
@@ -28,9 +33,11 @@ export interface IntegrityReport {
 }
 
 export interface Library {
+  /** the library file's absolute path, or the server library's URL without its password */
   readonly file: string
+  readonly dialect: 'sqlite' | 'postgres'
   readonly readonly: boolean
-  readonly db: SqliteDb
+  readonly db: Db
   readonly reader: Reader
   readonly writer: Writer
   readonly imports: ImportStore
@@ -50,7 +57,12 @@ export interface Library {
  * one, not as a high-water mark. PRAGMA user_version mirrors the highest applied version (for tools).
  * Returns that version.
  */
-export function applyMigrations(db: SqliteDb): number {
+export function applyMigrations(db: Db): number {
+  if (db instanceof PgDb) return applyMigrationsPg(db)
+  return applyMigrationsSqlite(db as SqliteDb)
+}
+
+function applyMigrationsSqlite(db: SqliteDb): number {
   const sorted = [...migrations].sort((a, b) => a.version - b.version)
   const hasTable = (): boolean => !!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).get()
   if (!hasTable()) {
@@ -102,6 +114,51 @@ export function applyMigrations(db: SqliteDb): number {
   return top
 }
 
+/** the session advisory lock held while a process migrates a server library ('PLDT' + 1) */
+const PG_MIGRATION_LOCK = 0x504c4455
+
+/**
+ * PostgreSQL: the same bookkeeping under a session advisory lock, so two processes opening a fresh server
+ * library at once migrate it once (the second waits, then finds every version applied). Each migration's
+ * `pg` text (else its portable `sql`) and `pgRun` run in one transaction with its record.
+ */
+function applyMigrationsPg(db: PgDb): number {
+  const sorted = [...migrations].sort((a, b) => a.version - b.version)
+  const missingPg = sorted.find((m) => m.run && m.pg == null && !m.pgRun)
+  if (missingPg) throw new Error(`migration ${missingPg.version} (${missingPg.name}) has no PostgreSQL version (pg or pgRun)`)
+  retryBusy(() => db.prepare('SELECT pg_advisory_lock(?)').get(PG_MIGRATION_LOCK), db.name)
+  try {
+    const tables = (db.prepare(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`).all() as { name: string }[]).map(
+      (r) => r.name
+    )
+    if (tables.length > 0 && !tables.includes('schema_migrations')) {
+      const shown = tables.slice(0, 5).join(', ') + (tables.length > 5 ? ', …' : '')
+      throw Object.assign(new Error(`${db.name} is not a PlateDesk library (it has the tables ${shown}); it was left unchanged. Give an empty database`), {
+        code: 'invalid-request'
+      })
+    }
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    INTEGER PRIMARY KEY,
+      name       TEXT NOT NULL,
+      applied_at TEXT NOT NULL DEFAULT to_char(now() AT TIME ZONE 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+    )`)
+    const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version))
+    for (const m of sorted) {
+      if (applied.has(m.version)) continue
+      writeTransaction(db, () => {
+        const text = m.pg ?? m.sql
+        if (text.trim()) db.exec(text)
+        m.pgRun?.(db)
+        db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(m.version, m.name)
+      })
+      applied.add(m.version)
+    }
+    return Math.max(0, ...applied)
+  } finally {
+    if (db.open) db.prepare('SELECT pg_advisory_unlock(?)').get(PG_MIGRATION_LOCK)
+  }
+}
+
 /** the newest schema version this build knows */
 export const KNOWN_SCHEMA_VERSION = Math.max(...migrations.map((m) => m.version))
 
@@ -125,7 +182,12 @@ function quickCheck(db: SqliteDb, path: string): string | null {
   )
 }
 
+/**
+ * Opens a library: a file path (SQLite, created when missing) or a `postgres://USER[:PASSWORD]@HOST:PORT/DB`
+ * URL (a server library: the database must exist; its schema is created by the migrations).
+ */
 export function openLibrary(file: string, opts: OpenOptions = {}): Library {
+  if (isServerUrl(file)) return openServerLibrary(file.trim(), opts)
   const path = resolve(file)
   const readonly = !!opts.readonly
   // PLATEDESK_SQLITE_BINDING: a better-sqlite3 build for Electron's ABI (scripts/start.mjs makes one),
@@ -167,6 +229,7 @@ export function openLibrary(file: string, opts: OpenOptions = {}): Library {
     const imports = new ImportStore(db, readonly)
     return {
       file: path,
+      dialect: 'sqlite',
       readonly,
       db,
       reader,
@@ -187,7 +250,61 @@ export function openLibrary(file: string, opts: OpenOptions = {}): Library {
   }
 }
 
-export function integrityCheck(db: SqliteDb): IntegrityReport {
+function openServerLibrary(url: string, opts: OpenOptions): Library {
+  const name = redactUrl(url)
+  const readonly = !!opts.readonly
+  const db = new PgDb(url, { readonly, lockTimeoutMs: opts.busyTimeoutMs ?? 5000 })
+  try {
+    let version: number
+    if (readonly) {
+      const has = db.prepare(`SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'`).get()
+      if (!has) throw new Error(`${name} is not a PlateDesk library (no schema)`)
+      version = (db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations').get() as { v: number }).v
+    } else {
+      version = applyMigrations(db)
+    }
+    const reader = new Reader(db)
+    const writer = new Writer(db, reader)
+    const imports = new ImportStore(db, readonly)
+    return {
+      file: name,
+      dialect: 'postgres',
+      readonly,
+      db,
+      reader,
+      writer,
+      imports,
+      version,
+      damage: null,
+      integrityCheck: () => integrityCheck(db),
+      close: () => db.close()
+    }
+  } catch (err) {
+    db.close()
+    const msg = redactUrl((err as Error).message)
+    if (msg.includes(name)) throw Object.assign(new Error(msg), { code: (err as { code?: string }).code ?? 'io' })
+    throw Object.assign(new Error(`cannot open library ${name}: ${msg}`), { code: (err as { code?: string }).code === 'conflict' ? 'conflict' : 'io' })
+  }
+}
+
+/**
+ * SQLite: PRAGMA integrity_check + foreign_key_check. PostgreSQL checks its pages and enforces foreign
+ * keys itself: there the report lists constraints not validated, and every schema version this build
+ * knows that the library lacks.
+ */
+export function integrityCheck(db: Db): IntegrityReport {
+  if (db instanceof PgDb) {
+    const notValid = (db.prepare(`SELECT conrelid::regclass::text AS t, conname AS c FROM pg_constraint
+      WHERE NOT convalidated AND connamespace = current_schema()::regnamespace`).all() as { t: string; c: string }[]).map((r) => `constraint ${r.c} on ${r.t} is not validated`)
+    const have = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version))
+    const missing = migrations.filter((m) => !have.has(m.version)).map((m) => `migration ${m.version} (${m.name}) not applied`)
+    const integrity = [...notValid, ...missing]
+    return { ok: integrity.length === 0, integrity: integrity.length ? integrity : ['ok'], foreignKeys: [] }
+  }
+  return integrityCheckSqlite(db as SqliteDb)
+}
+
+function integrityCheckSqlite(db: SqliteDb): IntegrityReport {
   const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check)
   const foreignKeys = db.pragma('foreign_key_check') as IntegrityReport['foreignKeys']
   return { ok: integrity.length === 1 && integrity[0] === 'ok' && foreignKeys.length === 0, integrity, foreignKeys }
@@ -198,3 +315,4 @@ export { Writer } from './writer'
 export { ImportStore } from './imports'
 export { PLATEDESK_APPLICATION_ID } from './recognise'
 export { writeTransaction } from './transactions'
+export { PgDb } from './pg'

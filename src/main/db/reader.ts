@@ -1,5 +1,6 @@
 // Every SELECT the UI and the CLI need. Paginated, and each list query walks an index.
 import type Database from 'better-sqlite3'
+import { isPostgres, type Db } from './db'
 import type {
   Box,
   Candidate,
@@ -191,14 +192,15 @@ export function folderClause(folder: string): { sql: string; params: unknown[] }
   const sep = folder.includes('\\') && !folder.includes('/') ? '\\' : '/'
   const trimmed = folder.length > 1 && folder.endsWith(sep) ? folder.slice(0, -1) : folder
   const prefix = trimmed.endsWith(sep) ? trimmed : trimmed + sep
-  return { sql: '(m.folder = ? OR substr(m.path, 1, length(?)) = ?)', params: [trimmed, prefix, prefix] }
+  return { sql: '(m.folder = ? OR substr(m.path, 1, length(CAST(? AS TEXT))) = ?)', params: [trimmed, prefix, prefix] }
 }
 
 /** The plate filter's folder: any part of the folder path the media file lies in (a substring that a
  *  path separator follows, so the file name itself does not match), case-insensitive. */
 export function folderSubstringClause(folder: string): { sql: string; params: unknown[] } {
   const lit = `%${likeLiteral(folder)}%`
-  return { sql: `(m.path LIKE ? ESCAPE '\\' OR m.path LIKE ? ESCAPE '\\')`, params: [`${lit}/%`, `${lit}\\\\%`] }
+  // lower() on both sides: LIKE is case-insensitive (ASCII) on SQLite only
+  return { sql: `(lower(m.path) LIKE lower(CAST(? AS TEXT)) ESCAPE '\\' OR lower(m.path) LIKE lower(CAST(? AS TEXT)) ESCAPE '\\')`, params: [`${lit}/%`, `${lit}\\\\%`] }
 }
 
 /** Unicode case folding for comparisons SQLite's ASCII-only lower()/NOCASE cannot do (region names). */
@@ -253,9 +255,8 @@ export function plateWhere(filter: PlateFilter): { where: string; params: unknow
     const pat = textPattern(filter.text)
     if (pat) {
       // a two-row plate (TOP\nBOTTOM) is also found by its characters in reading order
-      clauses.push(`(p.text LIKE ? ESCAPE '\\' OR (instr(p.text, char(10)) > 0 AND replace(p.text, char(10), '') LIKE ? ESCAPE '\\'))`)
-      params.push(pat)
-      params.push(pat)
+      clauses.push(`(p.text LIKE ? ESCAPE '\\' OR replace(p.text, ?, '') LIKE ? ESCAPE '\\')`)
+      params.push(pat, '\n', pat)
     }
   }
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params }
@@ -268,9 +269,10 @@ const SORTS: Record<PlateSort, string> = {
 }
 
 export class Reader extends Statements {
-  constructor(db: Database.Database) {
+  constructor(db: Db) {
     super(db)
-    db.function('pd_fold', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? foldCase(s) : null))
+    // PostgreSQL has pd_fold as an SQL function (migration 001's pg text)
+    if (!isPostgres(db)) (db as Database.Database).function('pd_fold', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? foldCase(s) : null))
   }
 
 
@@ -438,9 +440,9 @@ export class Reader extends Statements {
   stats(): LibraryStats {
     const m = this.stmt(
       `SELECT COUNT(*) AS media,
-        COALESCE(SUM(kind = 'image'), 0) AS images,
-        COALESCE(SUM(kind = 'video'), 0) AS videos,
-        COALESCE(SUM(status = 'error'), 0) AS errors
+        COALESCE(SUM(CASE WHEN kind = 'image' THEN 1 ELSE 0 END), 0) AS images,
+        COALESCE(SUM(CASE WHEN kind = 'video' THEN 1 ELSE 0 END), 0) AS videos,
+        COALESCE(SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END), 0) AS errors
        FROM media`
     ).get() as { media: number; images: number; videos: number; errors: number }
     const count = (sql: string) => (this.stmt(sql).get() as { n: number }).n

@@ -9,7 +9,7 @@
 // plates. Each writes one 'track' history entry whose old/new values are snapshots of every track it
 // touched (track rows, member detections, plate rows), so undo restores the old snapshot in one step
 // (after checking that the tracks still hold the new one) and redo restores the new one.
-import type Database from 'better-sqlite3'
+import type { Db } from './db'
 import type { HistoryEntry } from '../../shared/types'
 import { bestIndex, voteText } from '../tracking/vote'
 import { Statements } from './statements'
@@ -62,7 +62,7 @@ type Log = (plateId: number, action: HistoryEntry['action'], oldValue: unknown, 
 
 export class TrackWriter extends Statements {
   constructor(
-    db: Database.Database,
+    db: Db,
     private readonly log: Log
   ) {
     super(db)
@@ -187,12 +187,12 @@ export class TrackWriter extends Statements {
     if (plateId == null) throw new TrackEditError('not-found', `track ${trackId} has no plate to review`)
     const before = this.snapshot([trackId])
     const first = moving[0]
-    const nid = Number(
+    const nid = (
       this.stmt(
         `INSERT INTO tracks (media_id, voted_text, vote_confidence, first_frame, last_frame, first_time_s, last_time_s, best_detection_id, n_detections)
-         VALUES (?, '', 0, ?, ?, ?, ?, ?, ?)`
-      ).run(t.media_id, first.idx, first.idx, first.time_s, first.time_s, first.id, moving.length).lastInsertRowid
-    )
+         VALUES (?, '', 0, ?, ?, ?, ?, ?, ?) RETURNING id`
+      ).get(t.media_id, first.idx, first.idx, first.time_s, first.time_s, first.id, moving.length) as { id: number }
+    ).id
     for (const m of moving) this.stmt('UPDATE detections SET track_id = ? WHERE id = ?').run(nid, m.id)
     // the plate keeps its review; if its detection moved, it moves to the best one left
     const pd = this.stmt('SELECT detection_id FROM plates WHERE id = ?').get(plateId) as { detection_id: number | null }

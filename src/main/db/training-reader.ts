@@ -2,12 +2,13 @@
 // Everything is paged: each page is drained from a better-sqlite3 `.iterate()` before it is yielded, so
 // no statement stays open while the caller awaits file writes (the connection stays free for review
 // writes) and memory stays bounded by the page size, never by the library size.
-import type Database from 'better-sqlite3'
+// Portable SQL (SQLite and PostgreSQL): positional parameters, camelCase aliases double-quoted.
 import type { Box, MediaKind, ReviewState } from '../../shared/types'
 import { parseQuad, type Quad } from '../../shared/geometry'
 import { iou } from '../eval/metrics'
 
-export type Db = Database.Database
+export type { Db } from './db'
+import type { Db } from './db'
 
 export interface SelectionOptions {
   /** include unreviewed plates with confidence >= this (0..1); absent = reviewed plates only */
@@ -19,26 +20,34 @@ export const LABEL_STATES = ['confirmed', 'corrected', 'manual', 'illegible'] as
 
 /**
  * Reviewed (confirmed, corrected, manual, illegible) always; unreviewed above the threshold; rejected never.
- * The unary `+` keeps SQLite from answering this through plates_queue (then sorting every page): the
- * paged walks below must follow the media/frame index order so each page is a cheap range read.
+ * One `?` parameter: selectionParams(). The `|| ''` and `+ 0` keep SQLite from answering this through
+ * plates_queue (then sorting every page): the paged walks below must follow the media/frame index order
+ * so each page is a cheap range read. (SQLite's unary `+` does the same but is not valid on PostgreSQL text.)
  */
 export function selectionWhere(alias = 'p', useQueueIndex = false): string {
-  const c = useQueueIndex ? '' : '+'
-  return `(${c}${alias}.review_state IN ('confirmed', 'corrected', 'manual', 'illegible') OR (${c}${alias}.review_state = 'unreviewed' AND ${c}${alias}.confidence >= @minConf))`
+  const state = useQueueIndex ? `${alias}.review_state` : `(${alias}.review_state || '')`
+  const conf = useQueueIndex ? `${alias}.confidence` : `(${alias}.confidence + 0)`
+  return `(${state} IN ('confirmed', 'corrected', 'manual', 'illegible') OR (${state} = 'unreviewed' AND ${conf} >= ?))`
 }
 
 function isSelected(r: { reviewState: ReviewState; confidence: number }, minConf: number): boolean {
   return (LABEL_STATES as readonly string[]).includes(r.reviewState) || (r.reviewState === 'unreviewed' && r.confidence >= minConf)
 }
 
-export function selectionParams(opts: SelectionOptions): { minConf: number } {
+/** the parameters of selectionWhere() */
+export function selectionParams(opts: SelectionOptions): [minConf: number] {
   // 2 is above any confidence (0..1): no unreviewed plate passes
-  return { minConf: opts.includeUnreviewedAbove ?? 2 }
+  return [opts.includeUnreviewedAbove ?? 2]
 }
 
 export function countSelectedPlates(db: Db, opts: SelectionOptions): number {
-  const row = db.prepare(`SELECT COUNT(*) AS n FROM plates p WHERE ${selectionWhere('p', true)}`).get(selectionParams(opts)) as { n: number }
+  const row = db.prepare(`SELECT COUNT(*) AS n FROM plates p WHERE ${selectionWhere('p', true)}`).get(...selectionParams(opts)) as { n: number }
   return row.n
+}
+
+/** some selected plate has a region */
+export function anySelectedRegion(db: Db, opts: SelectionOptions): boolean {
+  return !!db.prepare(`SELECT 1 FROM plates p WHERE ${selectionWhere()} AND p.region IS NOT NULL AND p.region <> '' LIMIT 1`).get(...selectionParams(opts))
 }
 
 export interface ExportLabel {
@@ -104,9 +113,9 @@ interface PlateRowSql {
   height: number
 }
 
-const PLATE_COLUMNS = `p.id AS plateId, p.media_id AS mediaId, p.frame_id AS frameId, p.track_id AS trackId,
-  p.x1, p.y1, p.x2, p.y2, p.text, p.confidence, p.region, p.review_state AS reviewState, p.corners,
-  m.path, m.folder, m.sha256, m.kind, m.fps, f.idx AS frameIdx, f.time_s AS timeS, f.width, f.height`
+const PLATE_COLUMNS = `p.id AS "plateId", p.media_id AS "mediaId", p.frame_id AS "frameId", p.track_id AS "trackId",
+  p.x1, p.y1, p.x2, p.y2, p.text, p.confidence, p.region, p.review_state AS "reviewState", p.corners,
+  m.path, m.folder, m.sha256, m.kind, m.fps, f.idx AS "frameIdx", f.time_s AS "timeS", f.width, f.height`
 
 function label(
   r: { plateId: number; trackId: number | null; text: string; region: string | null; reviewState: ReviewState; confidence: number; corners?: string | null },
@@ -163,11 +172,11 @@ function settle(fr: ExportFrame, others: { box: Box }[]): void {
  * the selection goes), and counts the unselected plates visible on it as undecided.
  */
 export function* iterateExportFrames(db: Db, opts: SelectionOptions & { videoFrames?: VideoFrameMode }, pageSize = 1000): Generator<ExportFrame> {
-  const params = selectionParams(opts)
+  const [minConf] = selectionParams(opts)
   const imagePage = db.prepare(`SELECT ${PLATE_COLUMNS}
     FROM plates p JOIN media m ON m.id = p.media_id JOIN frames f ON f.id = p.frame_id
-    WHERE m.kind = 'image' AND +p.review_state <> 'rejected' AND (p.media_id, p.id) > (@lastMedia, @lastId)
-    ORDER BY p.media_id, p.id LIMIT @limit`)
+    WHERE m.kind = 'image' AND (p.review_state || '') <> 'rejected' AND (p.media_id, p.id) > (?, ?)
+    ORDER BY p.media_id, p.id LIMIT ?`)
   let lastMedia = -1
   let lastId = -1
   let pending: { fr: ExportFrame; others: { box: Box }[] }[] = []
@@ -179,7 +188,7 @@ export function* iterateExportFrames(db: Db, opts: SelectionOptions & { videoFra
   }
   for (;;) {
     const rows: PlateRowSql[] = []
-    for (const r of imagePage.iterate({ lastMedia, lastId, limit: pageSize })) rows.push(r as PlateRowSql)
+    for (const r of imagePage.iterate(lastMedia, lastId, pageSize)) rows.push(r as PlateRowSql)
     const out: ExportFrame[] = []
     for (const r of rows) {
       if (r.mediaId !== pendingMedia) {
@@ -189,7 +198,7 @@ export function* iterateExportFrames(db: Db, opts: SelectionOptions & { videoFra
       let x = pending.find((p) => p.fr.frameId === r.frameId)
       if (!x) pending.push((x = { fr: frameOf(r, r), others: [] }))
       const box = { x1: r.x1, y1: r.y1, x2: r.x2, y2: r.y2 }
-      if (isSelected(r, params.minConf)) {
+      if (isSelected(r, minConf)) {
         x.fr.labels.push(label(r, box))
         x.fr.platesDone++
       } else x.others.push({ box })
@@ -201,12 +210,12 @@ export function* iterateExportFrames(db: Db, opts: SelectionOptions & { videoFra
   }
   yield* flush()
 
-  const videoPage = db.prepare(`SELECT m.id FROM media m WHERE m.kind = 'video' AND m.id > @last
-    AND EXISTS (SELECT 1 FROM plates p WHERE p.media_id = m.id AND ${selectionWhere()}) ORDER BY m.id LIMIT @limit`)
+  const videoPage = db.prepare(`SELECT m.id FROM media m WHERE m.kind = 'video' AND m.id > ?
+    AND EXISTS (SELECT 1 FROM plates p WHERE p.media_id = m.id AND ${selectionWhere()}) ORDER BY m.id LIMIT ?`)
   let last = -1
   for (;;) {
     const ids: number[] = []
-    for (const r of videoPage.iterate({ ...params, last, limit: 100 })) ids.push((r as { id: number }).id)
+    for (const r of videoPage.iterate(last, minConf, 100)) ids.push((r as { id: number }).id)
     for (const id of ids) yield* videoFrames(db, id, opts)
     if (ids.length < 100) break
     last = ids[ids.length - 1]
@@ -230,16 +239,16 @@ interface TrackDetSql {
 export function videoFrames(db: Db, mediaId: number, opts: SelectionOptions & { videoFrames?: VideoFrameMode }): ExportFrame[] {
   const all = db
     .prepare(`SELECT ${PLATE_COLUMNS} FROM plates p JOIN media m ON m.id = p.media_id JOIN frames f ON f.id = p.frame_id
-      WHERE p.media_id = @mediaId AND +p.review_state <> 'rejected' ORDER BY p.id`)
-    .all({ mediaId }) as PlateRowSql[]
-  const minConf = selectionParams(opts).minConf
+      WHERE p.media_id = ? AND (p.review_state || '') <> 'rejected' ORDER BY p.id`)
+    .all(mediaId) as PlateRowSql[]
+  const [minConf] = selectionParams(opts)
   const plates = all.filter((p) => isSelected(p, minConf))
   const undecided = all.filter((p) => !isSelected(p, minConf))
   if (plates.length === 0) return []
   const trackIds = new Set(all.filter((p) => p.trackId != null).map((p) => p.trackId as number))
   const dets: TrackDetSql[] = []
   if (trackIds.size > 0) {
-    const stmt = db.prepare(`SELECT d.track_id AS trackId, d.frame_id AS frameId, f.idx AS frameIdx, f.time_s AS timeS,
+    const stmt = db.prepare(`SELECT d.track_id AS "trackId", d.frame_id AS "frameId", f.idx AS "frameIdx", f.time_s AS "timeS",
         f.width, f.height, d.x1, d.y1, d.x2, d.y2
       FROM detections d JOIN frames f ON f.id = d.frame_id
       WHERE d.media_id = ? AND d.track_id IS NOT NULL ORDER BY f.idx, d.id`)
@@ -336,20 +345,20 @@ export interface ReportRow {
 
 /** Selected plates one by one (one row per image plate or per video track), by media, frame, id; paged. */
 export function* iterateReportRows(db: Db, opts: SelectionOptions, pageSize = 2000): Generator<ReportRow> {
-  const stmt = db.prepare(`SELECT p.id AS plateId, p.media_id AS mediaId, p.frame_id AS frameId, m.path AS mediaPath, m.folder, m.kind,
-      f.idx AS frameIdx, f.time_s AS timeS, f.width AS frameWidth, f.height AS frameHeight, p.track_id AS trackId,
-      p.x1, p.y1, p.x2, p.y2, p.text, p.model_text AS modelText, p.confidence, p.region,
-      r.region_confidence AS regionConfidence, r.candidates, p.review_state AS reviewState,
-      p.reviewed_at AS reviewedAt, p.reviewed_by AS reviewedBy, m.captured_at AS capturedAt, d.score AS detectorScore
+  const stmt = db.prepare(`SELECT p.id AS "plateId", p.media_id AS "mediaId", p.frame_id AS "frameId", m.path AS "mediaPath", m.folder, m.kind,
+      f.idx AS "frameIdx", f.time_s AS "timeS", f.width AS "frameWidth", f.height AS "frameHeight", p.track_id AS "trackId",
+      p.x1, p.y1, p.x2, p.y2, p.text, p.model_text AS "modelText", p.confidence, p.region,
+      r.region_confidence AS "regionConfidence", r.candidates, p.review_state AS "reviewState",
+      p.reviewed_at AS "reviewedAt", p.reviewed_by AS "reviewedBy", m.captured_at AS "capturedAt", d.score AS "detectorScore"
     FROM plates p JOIN media m ON m.id = p.media_id JOIN frames f ON f.id = p.frame_id
       LEFT JOIN detections d ON d.id = p.detection_id LEFT JOIN reads r ON r.detection_id = p.detection_id
-    WHERE ${selectionWhere()} AND (p.media_id, p.frame_id, p.id) > (@m, @f, @p)
-    ORDER BY p.media_id, p.frame_id, p.id LIMIT @limit`)
-  const params = selectionParams(opts)
+    WHERE ${selectionWhere()} AND (p.media_id, p.frame_id, p.id) > (?, ?, ?)
+    ORDER BY p.media_id, p.frame_id, p.id LIMIT ?`)
+  const [minConf] = selectionParams(opts)
   let last = { m: -1, f: -1, p: -1 }
   for (;;) {
     const rows: ReportRow[] = []
-    for (const r of stmt.iterate({ ...params, ...last, limit: pageSize })) rows.push(r as ReportRow)
+    for (const r of stmt.iterate(minConf, last.m, last.f, last.p, pageSize)) rows.push(r as ReportRow)
     yield* rows
     if (rows.length < pageSize) break
     const r = rows[rows.length - 1]
@@ -381,9 +390,9 @@ export interface EvalPlateRow {
 export function* iterateEvalFrames(db: Db, mediaPerPage = 500): Generator<EvalPlateRow[]> {
   const mediaPage = db.prepare(`SELECT DISTINCT media_id AS id FROM plates
     WHERE review_state <> 'unreviewed' AND media_id > ? ORDER BY media_id LIMIT ?`)
-  const platesOf = db.prepare(`SELECT p.id AS plateId, p.frame_id AS frameId, p.media_id AS mediaId, m.folder,
-      p.review_state AS reviewState, p.x1, p.y1, p.x2, p.y2, p.text, COALESCE(p.model_text, r.text) AS modelText,
-      COALESCE(p.region, r.region) AS region, d.id AS detId, d.x1 AS dx1, d.y1 AS dy1, d.x2 AS dx2, d.y2 AS dy2
+  const platesOf = db.prepare(`SELECT p.id AS "plateId", p.frame_id AS "frameId", p.media_id AS "mediaId", m.folder,
+      p.review_state AS "reviewState", p.x1, p.y1, p.x2, p.y2, p.text, COALESCE(p.model_text, r.text) AS "modelText",
+      COALESCE(p.region, r.region) AS region, d.id AS "detId", d.x1 AS dx1, d.y1 AS dy1, d.x2 AS dx2, d.y2 AS dy2
     FROM plates p JOIN media m ON m.id = p.media_id
       LEFT JOIN detections d ON d.id = p.detection_id LEFT JOIN reads r ON r.detection_id = p.detection_id
     WHERE p.media_id BETWEEN ? AND ? ORDER BY p.media_id, p.frame_id, p.id`)

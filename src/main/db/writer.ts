@@ -9,7 +9,7 @@
 // undoable); if a plate's fields changed since E, undoing E is a 'conflict' (single entry) or that plate
 // is skipped (batch). A 'track' entry (a video track split or merged by hand) restores the snapshot of
 // the tracks it touched instead of plate fields (db/track-writer.ts).
-import type Database from 'better-sqlite3'
+import type { Db } from './db'
 import { randomUUID } from 'node:crypto'
 import type { Box, HistoryEntry, PlateFilter, PlateRow, ReviewState, Settings } from '../../shared/types'
 import { plateFromInput } from '../../shared/plate-text'
@@ -36,7 +36,7 @@ export class Writer extends Statements {
   private readonly tracks: TrackWriter
 
   constructor(
-    db: Database.Database,
+    db: Db,
     readonly reader: Reader
   ) {
     super(db)
@@ -89,9 +89,9 @@ export class Writer extends Statements {
     batchId: string | null
   ): number {
     const r = this.stmt(
-      'INSERT INTO history (plate_id, action, old_value, new_value, at, by, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?)'
-    ).run(plateId, action, oldValue == null ? null : JSON.stringify(oldValue), newValue == null ? null : JSON.stringify(newValue), at, by, batchId)
-    return Number(r.lastInsertRowid)
+      'INSERT INTO history (plate_id, action, old_value, new_value, at, by, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id'
+    ).get(plateId, action, oldValue == null ? null : JSON.stringify(oldValue), newValue == null ? null : JSON.stringify(newValue), at, by, batchId) as { id: number }
+    return r.id
   }
 
   /** one review change: pick the touched fields, write them, log old/new */
@@ -206,9 +206,9 @@ export class Writer extends Statements {
       const r = this.stmt(
         `INSERT INTO plates (media_id, frame_id, detection_id, track_id, x1, y1, x2, y2, text, model_text, confidence,
            region, review_state, reviewed_at, reviewed_by, updated_at)
-         VALUES (?, ?, NULL, NULL, ?, ?, ?, ?, ?, NULL, 1, NULL, ?, ?, ?, ?)`
-      ).run(mediaId, frame.id, b.x1, b.y1, b.x2, b.y2, clean, state, at, by, at)
-      const pid = Number(r.lastInsertRowid)
+         VALUES (?, ?, NULL, NULL, ?, ?, ?, ?, ?, NULL, 1, NULL, ?, ?, ?, ?) RETURNING id`
+      ).get(mediaId, frame.id, b.x1, b.y1, b.x2, b.y2, clean, state, at, by, at) as { id: number }
+      const pid = r.id
       this.log(pid, 'add', null, { text: clean, reviewState: state, reviewedAt: at, reviewedBy: by, box: b }, at, by, null)
       return pid
     })

@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import type { Box, ExportOptions } from '../../shared/types'
 import { singleLine } from '../../shared/plate-text'
-import { countSelectedPlates, iterateExportFrames, selectionParams, selectionWhere, type Db, type ExportLabel } from '../db/training-reader'
+import { anySelectedRegion, countSelectedPlates, iterateExportFrames, type Db, type ExportLabel } from '../db/training-reader'
 import {
   SPLITS,
   FrameSource,
@@ -62,7 +62,7 @@ export async function exportOcr(db: Db, opts: ExportOptions, target: ExportDir, 
   const total = countSelectedPlates(db, opts)
   const withRegion =
     !paddle &&
-    !!db.prepare(`SELECT 1 FROM plates p WHERE ${selectionWhere()} AND p.region IS NOT NULL AND p.region <> '' LIMIT 1`).get(selectionParams(opts))
+    anySelectedRegion(db, opts)
   const allName = paddle ? 'rec_gt.txt' : 'labels.csv'
   const splitName = (s: Split): string => (paddle ? `rec_gt_${s}.txt` : `${s}.csv`)
   const all = new TextWriter(target.claim(join(out, allName)))

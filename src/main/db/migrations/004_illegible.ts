@@ -7,6 +7,7 @@
 // tracks and the other tables' foreign keys still point at the same plates; foreign_key_check runs
 // before the commit.
 import type Database from 'better-sqlite3'
+import type { Db } from '../db'
 
 /** Adds `value` to the `IN (...)` list of the CHECK on `column` in a CREATE TABLE statement. */
 export function extendCheck(createSql: string, column: string, value: string): string {
@@ -36,7 +37,8 @@ export function rebuild(db: Database.Database, table: string, column: string, va
   for (const r of master) if (r.type === 'index' || r.type === 'trigger') db.exec(r.sql)
 }
 
-export function migrateIllegible(db: Database.Database): void {
+export function migrateIllegible(db_: Db): void {
+  const db = db_ as Database.Database
   // the rename must not re-resolve other schema objects (a trigger elsewhere naming plates would fail
   // while plates is briefly gone): the step-by-step rebuild is what the legacy rename does
   const legacy = db.pragma('legacy_alter_table', { simple: true }) as number
@@ -48,3 +50,11 @@ export function migrateIllegible(db: Database.Database): void {
     if (!legacy) db.pragma('legacy_alter_table = OFF')
   }
 }
+
+/** PostgreSQL alters a CHECK in place (001's pg text names both constraints) */
+export const illegiblePg = /* sql */ `
+ALTER TABLE plates DROP CONSTRAINT plates_review_state_check, ADD CONSTRAINT plates_review_state_check
+  CHECK (review_state IN ('unreviewed', 'confirmed', 'corrected', 'rejected', 'manual', 'illegible'));
+ALTER TABLE history DROP CONSTRAINT history_action_check, ADD CONSTRAINT history_action_check
+  CHECK (action IN ('confirm', 'correct', 'reject', 'add', 'box', 'undo', 'bulk-confirm', 'illegible'));
+`
