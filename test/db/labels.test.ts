@@ -1,13 +1,13 @@
-import type { SqliteDb } from '../../src/main/db/index'
-// Labels you can trust, on real SQLite files: migration 004 (the 'illegible' decision) rebuilds plates and
+// Labels you can trust, on real SQLite files and a real PostgreSQL server (helpers/stores.ts): migration 004 (the 'illegible' decision) rebuilds plates and
 // history without losing a row, an index or a foreign key; illegible plates; Unicode plate text that is
 // never stripped or cut; one search syntax with literal _ and %; case-insensitive region, folder by
 // substring; the history list with texts, filters and redo.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openLibrary, type Library } from '../../src/main/db/index'
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openLibrary, type Library, type SqliteDb } from '../../src/main/db/index'
+import { stores, stopTestCluster, type Store } from '../helpers/stores'
 import { migrations } from '../../src/main/db/migrations/index'
 import { requests } from '../../src/shared/api'
 import { charsOutside, normalizePlateText } from '../../src/shared/plate-text'
@@ -18,16 +18,23 @@ beforeEach(() => {
 })
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
-/** a library with one image and plates (text, confidence, region) inserted with plain SQL */
-function library(file: string, plates: [string, number, string | null][], path = '/data/cam-A/2024/img.jpg'): { lib: Library; ids: number[] } {
-  const lib = openLibrary(file)
-  const m = Number(lib.db.prepare("INSERT INTO media (path, folder, sha256, kind, size, width, height, status) VALUES (?, ?, ?, 'image', 1, 1000, 800, 'done')").run(path, '/data', path).lastInsertRowid)
-  const f = Number(lib.db.prepare('INSERT INTO frames (media_id, idx, width, height) VALUES (?, 0, 1000, 800)').run(m).lastInsertRowid)
-  const ins = lib.db.prepare("INSERT INTO plates (media_id, frame_id, x1, y1, x2, y2, text, model_text, confidence, region) VALUES (?, ?, ?, 10, ?, 40, ?, ?, ?, ?)")
-  const ids = plates.map(([text, conf, region], i) => Number(ins.run(m, f, i * 60, i * 60 + 50, text, text, conf, region).lastInsertRowid))
+afterAll(stopTestCluster)
+
+/** a library (SQLite file or server) with one image and plates (text, confidence, region) inserted with plain SQL */
+function inserted(lib: Library, plates: [string, number, string | null][], path: string): { lib: Library; ids: number[] } {
+  const id = (r: unknown) => (r as { id: number }).id
+  const m = id(lib.db.prepare("INSERT INTO media (path, folder, sha256, kind, size, width, height, status) VALUES (?, ?, ?, 'image', 1, 1000, 800, 'done') RETURNING id").get(path, '/data', path))
+  const f = id(lib.db.prepare('INSERT INTO frames (media_id, idx, width, height) VALUES (?, 0, 1000, 800) RETURNING id').get(m))
+  const ins = lib.db.prepare("INSERT INTO plates (media_id, frame_id, x1, y1, x2, y2, text, model_text, confidence, region) VALUES (?, ?, ?, 10, ?, 40, ?, ?, ?, ?) RETURNING id")
+  const ids = plates.map(([text, conf, region], i) => id(ins.get(m, f, i * 60, i * 60 + 50, text, text, conf, region)))
   return { lib, ids }
 }
 
+function library(file: string, plates: [string, number, string | null][], path = '/data/cam-A/2024/img.jpg'): { lib: Library; ids: number[] } {
+  return inserted(openLibrary(file), plates, path)
+}
+
+// SQLite-only: the table rebuild from a v3 file (PostgreSQL alters the CHECK in place; 004's pg text)
 describe('migration 004 (illegible)', () => {
   it('rebuilds plates and history on a v3 library: every row, id, index and foreign key kept, illegible allowed', () => {
     const file = join(dir, 'v3.db')
@@ -84,9 +91,15 @@ describe('migration 004 (illegible)', () => {
   })
 })
 
+/** a fresh library on `store` with plates */
+async function storeLibrary(store: Store, plates: [string, number, string | null][], path = '/data/cam-A/2024/img.jpg'): Promise<{ lib: Library; ids: number[] }> {
+  return inserted(openLibrary(await store.fresh()), plates, path)
+}
+
+describe.each(stores)('on $name', (store) => {
 describe('illegible plates', () => {
-  it('keeps the box, clears the text, logs the decision; undo gives the text back, redo takes it again', () => {
-    const { lib, ids } = library(join(dir, 'a.db'), [['B21GSB', 0.3, null]])
+  it('keeps the box, clears the text, logs the decision; undo gives the text back, redo takes it again', async () => {
+    const { lib, ids } = await storeLibrary(store, [['B21GSB', 0.3, null]])
     const id = ids[0]
     expect(lib.writer.illegible(id, 'ana')).toMatchObject({ reviewState: 'illegible', text: '', box: { x1: 0, y1: 10, x2: 50, y2: 40 } })
     const h = lib.reader.historyItems({ plateId: id }).items[0]
@@ -100,8 +113,8 @@ describe('illegible plates', () => {
     lib.close()
   })
 
-  it('a plate without text cannot be confirmed or corrected to nothing: it is illegible, or typed', () => {
-    const { lib, ids } = library(join(dir, 'b.db'), [['', 0.2, null]])
+  it('a plate without text cannot be confirmed or corrected to nothing: it is illegible, or typed', async () => {
+    const { lib, ids } = await storeLibrary(store, [['', 0.2, null]])
     expect(() => lib.writer.confirm(ids[0], 'ana')).toThrow(/illegible/)
     expect(() => lib.writer.correct(ids[0], '  ', 'ana')).toThrow(/illegible/)
     expect(lib.writer.bulkConfirm({}, 0, 'ana').count).toBe(0)
@@ -115,7 +128,7 @@ describe('illegible plates', () => {
 })
 
 describe('Unicode plate text', () => {
-  it('normalises case and spaces only: Cyrillic, ß and long pastes survive whole', () => {
+  it('normalises case and spaces only: Cyrillic, ß and long pastes survive whole', async () => {
     expect(normalizePlateText('в75 мсу')).toBe('В75МСУ')
     expect(normalizePlateText('straße')).toBe('STRAßE')
     expect(normalizePlateText('\u00a0b 123\tx')).toBe('B123X')
@@ -127,8 +140,8 @@ describe('Unicode plate text', () => {
     expect(charsOutside('В75МСУ', '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ')).toEqual(['В', 'М', 'С', 'У'])
   })
 
-  it('stores what was typed', () => {
-    const { lib, ids } = library(join(dir, 'c.db'), [['B75MCY', 0.3, null], ['X', 0.3, null]])
+  it('stores what was typed', async () => {
+    const { lib, ids } = await storeLibrary(store, [['B75MCY', 0.3, null], ['X', 0.3, null]])
     expect(lib.writer.correct(ids[0], 'в75мсу', 'ana')).toMatchObject({ text: 'В75МСУ', reviewState: 'corrected' })
     expect(lib.writer.correct(ids[1], 'ß1', 'ana').text).toBe('ß1')
     lib.close()
@@ -138,8 +151,8 @@ describe('Unicode plate text', () => {
 describe('one search syntax', () => {
   const texts = (lib: Library, filter: object): string[] => lib.reader.listPlates(filter, 'confidence', 0, 100).items.map((p) => p.text).sort()
 
-  it('substring by default, * and ? anywhere in it, _ and % literal, any case in any script', () => {
-    const { lib } = library(join(dir, 'd.db'), [
+  it('substring by default, * and ? anywhere in it, _ and % literal, any case in any script', async () => {
+    const { lib } = await storeLibrary(store, [
       ['XB21Y', 0.1, null],
       ['2101AB', 0.2, null],
       ['A_B1', 0.3, null],
@@ -157,8 +170,8 @@ describe('one search syntax', () => {
     lib.close()
   })
 
-  it('region is case-insensitive (Unicode too); folder is any part of the folder path', () => {
-    const { lib } = library(join(dir, 'e.db'), [['B1', 0.1, 'Romania'], ['B2', 0.2, 'ÖSTERREICH'], ['B3', 0.3, null]])
+  it('region is case-insensitive (Unicode too); folder is any part of the folder path', async () => {
+    const { lib } = await storeLibrary(store, [['B1', 0.1, 'Romania'], ['B2', 0.2, 'ÖSTERREICH'], ['B3', 0.3, null]])
     expect(texts(lib, { region: 'romania' })).toEqual(['B1'])
     expect(texts(lib, { region: 'österreich' })).toEqual(['B2'])
     expect(texts(lib, { folder: 'cam-a' })).toEqual(['B1', 'B2', 'B3'])
@@ -171,8 +184,8 @@ describe('one search syntax', () => {
 })
 
 describe('history list', () => {
-  it('every row names the text before and after; filters by plate, action and date', () => {
-    const { lib, ids } = library(join(dir, 'f.db'), [['B21GSB', 0.9, null], ['CJ10ABC', 0.4, null], ['IS99ZZZ', 0.5, null]])
+  it('every row names the text before and after; filters by plate, action and date', async () => {
+    const { lib, ids } = await storeLibrary(store, [['B21GSB', 0.9, null], ['CJ10ABC', 0.4, null], ['IS99ZZZ', 0.5, null]])
     lib.writer.confirm(ids[0], 'ana')
     lib.writer.correct(ids[1], 'CJ10ABD', 'bob')
     lib.writer.reject(ids[2], 'ana')
@@ -193,4 +206,5 @@ describe('history list', () => {
     expect(lib.reader.historyItems({ dateTo: '2000-01-01' }).total).toBe(0)
     lib.close()
   })
+})
 })

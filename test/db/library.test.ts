@@ -1,18 +1,19 @@
-import type { SqliteDb } from '../../src/main/db/index'
-// The library database on real SQLite files: migrations, queue queries with filters, and every review
-// operation with its history and undo. Plates are committed through the same import commit the
-// importer uses (ImportStore.commitFile), with synthetic detections instead of the engine.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openLibrary, type Library } from '../../src/main/db/index'
+// The library database on real SQLite files and on a real PostgreSQL server (helpers/stores.ts):
+// migrations, queue queries with filters, and every review operation with its history and undo. Plates
+// are committed through the same import commit the importer uses (ImportStore.commitFile), with
+// synthetic detections instead of the engine.
+import { readFileSync, rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openLibrary, type Library, type SqliteDb } from '../../src/main/db/index'
+import { stores, stopTestCluster } from '../helpers/stores'
 import type { FileResult } from '../../src/main/db/imports'
 import { migrations } from '../../src/main/db/migrations/index'
 import { DEFAULT_SETTINGS, plateWhere } from '../../src/main/db/reader'
 import type { PlateFilter } from '../../src/shared/types'
 
 let dir: string
+let target: string
 let lib: Library
 
 function read(text: string, confidence: number, region = 'ro') {
@@ -68,21 +69,26 @@ function commit(f: FileResult): number {
   return lib.imports.commitFile(item.id, f).mediaId
 }
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'platedesk-db-'))
-  lib = openLibrary(join(dir, 'lib.db'))
+afterAll(stopTestCluster)
+
+describe.each(stores)('library on $name', (store) => {
+beforeEach(async () => {
+  target = await store.fresh()
+  dir = store.name === 'sqlite' ? dirname(target) : ''
+  lib = openLibrary(target)
   commit(imageFile('a.jpg', '/photos/2024', [['B21GSB', 0.95], ['CJ10ABC', 0.4]], '2024-05-01T10:00:00.000Z'))
   commit(imageFile('b.jpg', '/photos/2024', [['B123XYZ', 0.7]], '2024-06-01T10:00:00.000Z'))
   commit(imageFile('c.jpg', '/other', [['IS99ZZZ', 0.99]]))
 })
 afterEach(() => {
   lib.close()
-  rmSync(dir, { recursive: true, force: true })
+  if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
 const ids = (l: Library, filter = {}) => l.reader.listPlates(filter, 'confidence', 0, 100).items.map((p) => p.text)
 
-describe('openLibrary', () => {
+// SQLite-only: the native binding, WAL, PRAGMAs, sqlite_master and file paths are SQLite's
+describe.skipIf(store.name !== 'sqlite')('openLibrary (SQLite file)', () => {
   it('loads better-sqlite3 from PLATEDESK_SQLITE_BINDING when set (the Electron build of npm start)', () => {
     process.env.PLATEDESK_SQLITE_BINDING = join(dir, 'missing', 'better_sqlite3.node')
     try {
@@ -133,6 +139,37 @@ describe('openLibrary', () => {
   })
 })
 
+describe.skipIf(store.name !== 'postgres')('openLibrary (server)', () => {
+  it('applies every migration once; re-opens with the data kept; read-only refuses writes', () => {
+    const max = Math.max(...migrations.map((m) => m.version))
+    expect(lib.version).toBe(max)
+    expect(lib.dialect).toBe('postgres')
+    lib.close()
+    lib = openLibrary(target)
+    expect(lib.version).toBe(max)
+    expect(lib.reader.stats().plates).toBe(4)
+    expect(lib.integrityCheck()).toEqual({ ok: true, integrity: ['ok'], foreignKeys: [] })
+    const ro = openLibrary(target, { readonly: true })
+    expect(ro.reader.stats().media).toBe(3)
+    expect(() => ro.writer.confirm(1, 'x')).toThrow(/read-only transaction/)
+    ro.close()
+    const versions = (lib.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]).map((r) => r.version)
+    expect(versions).toEqual(migrations.map((m) => m.version).sort((a, b) => a - b))
+  })
+
+  it('never shows the password of the URL in an error', () => {
+    const u = new URL(target)
+    u.password = 's3cret-pw'
+    u.port = '1'
+    expect(() => openLibrary(u.toString())).toThrow(/cannot connect to server library postgres:\/\/platedesk:\*\*\*@127\.0\.0\.1:1\//)
+    try {
+      openLibrary(u.toString())
+    } catch (err) {
+      expect(String((err as Error).message)).not.toContain('s3cret')
+    }
+  })
+})
+
 describe('plate queue', () => {
   it('sorts by confidence and filters by state, confidence, region, folder, date, media and text', () => {
     expect(ids(lib)).toEqual(['CJ10ABC', 'B123XYZ', 'B21GSB', 'IS99ZZZ'])
@@ -159,7 +196,8 @@ describe('plate queue', () => {
     const media = lib.reader.listMedia('/photos', 0, 10)
     expect(media.total).toBe(2)
     expect(media.items[0].plates).toBe(2)
-    // the queue queries walk an index in the requested order (no sort of the whole table)
+    // the queue queries walk an index in the requested order (no sort of the whole table); SQLite's plans
+    if (store.name !== 'sqlite') return
     const plan = (filter: PlateFilter, order: string) => {
       const { where, params } = plateWhere(filter)
       const sql = `EXPLAIN QUERY PLAN SELECT p.id FROM plates p JOIN media m ON m.id = p.media_id JOIN frames f ON f.id = p.frame_id ${where} ORDER BY ${order} LIMIT 10`
@@ -307,7 +345,8 @@ describe('review operations', () => {
     expect(s.theme).toBe('dark')
     expect(s.videoFps).toBe(2)
     lib.close()
-    lib = openLibrary(join(dir, 'lib.db'))
+    lib = openLibrary(target)
     expect(lib.reader.settings()).toMatchObject({ theme: 'dark', videoFps: 2 })
   })
+})
 })

@@ -9,19 +9,23 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openLibrary, type Library } from '../../src/main/db/index'
 import { runExport } from '../../src/main/export/index'
+import { stores, stopTestCluster } from '../helpers/stores'
 
-describe('export selection', () => {
+afterAll(stopTestCluster)
+
+describe.each(stores)('export selection ($name)', (store) => {
   let dir: string
   let lib: Library
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'platedesk-select-'))
-    lib = openLibrary(join(dir, 'lib.db'))
+    lib = openLibrary(store.name === 'sqlite' ? join(dir, 'lib.db') : await store.fresh())
+    const id = (r: unknown) => (r as { id: number }).id
     const add = lib.db.prepare('INSERT INTO plates (media_id, frame_id, x1, y1, x2, y2, text, confidence, review_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
     const image = async (name: string): Promise<[number, number]> => {
       const file = join(dir, name)
       await sharp({ create: { width: 640, height: 480, channels: 3, background: '#777' } }).jpeg().toFile(file)
-      const m = Number(lib.db.prepare("INSERT INTO media (path, folder, sha256, kind, size, width, height, status) VALUES (?, ?, ?, 'image', 1, 640, 480, 'done')").run(file, dir, name).lastInsertRowid)
-      const f = Number(lib.db.prepare('INSERT INTO frames (media_id, idx, width, height) VALUES (?, 0, 640, 480)').run(m).lastInsertRowid)
+      const m = id(lib.db.prepare("INSERT INTO media (path, folder, sha256, kind, size, width, height, status) VALUES (?, ?, ?, 'image', 1, 640, 480, 'done') RETURNING id").get(file, dir, name))
+      const f = id(lib.db.prepare('INSERT INTO frames (media_id, idx, width, height) VALUES (?, 0, 640, 480) RETURNING id').get(m))
       return [m, f]
     }
     // a: every plate decided (the unreviewed box lies on the hand-drawn one: a duplicate, not a plate)

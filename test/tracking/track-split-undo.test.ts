@@ -1,7 +1,9 @@
 // Undoing a split at the track's best frame: the plate's detection moved to the new track's plate, and
 // undo gives it back (it failed with "UNIQUE constraint failed: plates.detection_id" while the new
-// plate still held it). Real SQLite fixture library holding the fixture clip's tracks; no engine.
+// plate still held it). Real fixture library (SQLite file, and a PostgreSQL server library: the restore
+// re-inserts rows with their old ids) holding the fixture clip's tracks; no engine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { stores, stopTestCluster } from '../helpers/stores'
 import { createLibraryService, type LibraryService } from '../../src/main/services/library'
 import { openLibrary, type Library } from '../../src/main/db/index'
 import { buildFixtureLibrary, type FixtureLibrary } from '../export/fixture-library'
@@ -9,12 +11,14 @@ import { FIXTURES_SKIP_REASON, fixturesDir, skipReason } from '../helpers/models
 
 const FIX = fixturesDir()
 
-describe.skipIf(skipReason(!FIX && FIXTURES_SKIP_REASON))('split at the best frame, then undo', () => {
+afterAll(stopTestCluster)
+
+describe.skipIf(skipReason(!FIX && FIXTURES_SKIP_REASON)).each(stores)('split at the best frame, then undo ($name)', (store) => {
   let fixture: FixtureLibrary
   let lib: Library
   let svc: LibraryService
-  beforeAll(() => {
-    fixture = buildFixtureLibrary(FIX!, { withVideo: true })
+  beforeAll(async () => {
+    fixture = buildFixtureLibrary(FIX!, { withVideo: true, target: await store.fresh() })
     fixture.lib.close()
     lib = openLibrary(fixture.file)
     svc = createLibraryService({ library: lib, engine: () => Promise.reject(new Error('no engine here')), emit: () => undefined, user: 'tester', resume: false })

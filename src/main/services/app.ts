@@ -18,7 +18,7 @@ import {
 } from '../../shared/api'
 import type { EngineStatus, ModelStatus, Settings } from '../../shared/types'
 import type { Engine } from '../engine/types'
-import { openLibrary } from '../db/index'
+import { openLibrary, redactUrl } from '../db/index'
 import { ffmpegInfo } from '../media/ffmpeg'
 import { createLibraryService, videoFile } from './library'
 import { createModelsService } from './models'
@@ -241,7 +241,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
         }
         status = { ready: false, detector: null, recognizer: null, provider: 'cpu', workers: 0, error, models }
       }
-      return { version, mode: opts.mode, dbPath: opts.dbPath, engine: status, ffmpeg: ffmpegInfo() }
+      return { version, mode: opts.mode, dbPath: redactUrl(opts.dbPath), engine: status, ffmpeg: ffmpegInfo() }
     },
     'models.status': () => modelStatus(),
     'models.download': (req) => models.download(req),

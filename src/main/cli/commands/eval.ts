@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { EvalReport } from '../../../shared/types'
 import { openLibrary } from '../../db/index'
+import { DB_OPTION_HELP, isServerUrl, libraryTarget, redactUrl } from '../db-arg'
 import type { Engine, EngineOptions } from '../../engine/types'
 import { evaluateDataset, formatDatasetReport } from '../../eval/dataset'
 import { findGroundTruth } from '../../eval/ground-truth'
@@ -70,7 +71,7 @@ async function compareCli(file: string, o: EvalCliOptions): Promise<number> {
       }
     })
     if (tty) process.stderr.write('\n')
-    process.stdout.write((o.json ? JSON.stringify(report, null, 2) : formatComparison(file, report)) + '\n')
+    process.stdout.write((o.json ? JSON.stringify(report, null, 2) : formatComparison(redactUrl(file), report)) + '\n')
     return report.failures.length ? 1 : 0
   } catch (err) {
     process.stderr.write(`platedesk eval: ${(err as Error).message}\n`)
@@ -86,7 +87,7 @@ export function registerEval(program: Command): void {
     .command('eval')
     .description('score the models: on a labelled folder (DIR) or against the review of a library (--db)')
     .argument('[dir]', 'folder of images with ground truth (X.txt, X.xml, annotations/X.xml, labels/X.txt, plates.tsv)')
-    .option('--db <file>', 'evaluate the model reads of a library against its reviewed plates')
+    .option('--db <file>', `evaluate the model reads of a library against its reviewed plates (${DB_OPTION_HELP})`)
     .option('--recognizer <ids>', "with --db: compare recognisers (comma-separated ids, 'a+b' = a chain) on the reviewed plates' crops")
     .option('--workers <n>', 'engine worker threads')
     .option('--iou <t>', 'IoU threshold for a detection match (DIR mode)', '0.5')
@@ -101,8 +102,8 @@ export function registerEval(program: Command): void {
         return
       }
       if (o.db) {
-        const file = resolve(o.db)
-        if (!existsSync(file)) {
+        const file = libraryTarget(o.db)
+        if (!isServerUrl(file) && !existsSync(file)) {
           process.stderr.write(`platedesk eval: library ${file} not found\n`)
           process.exitCode = 2
           return
@@ -114,7 +115,7 @@ export function registerEval(program: Command): void {
         const lib = openLibrary(file, { readonly: true })
         try {
           const report = evaluateLibrary(lib.db)
-          process.stdout.write((o.json ? JSON.stringify(report, null, 2) : formatLibraryReport(file, report)) + '\n')
+          process.stdout.write((o.json ? JSON.stringify(report, null, 2) : formatLibraryReport(redactUrl(file), report)) + '\n')
         } finally {
           lib.close()
         }

@@ -4,6 +4,7 @@ import { resolve } from 'node:path'
 import { exportOptionsSchema } from '../../../shared/api'
 import type { ExportOptions } from '../../../shared/types'
 import { openLibrary } from '../../db/index'
+import { DB_OPTION_HELP, isServerUrl, libraryTarget } from '../db-arg'
 import { runExport } from '../../export/index'
 import { leftOutText } from '../../../shared/export-summary'
 
@@ -64,7 +65,7 @@ export function registerExport(program: Command): void {
   program
     .command('export')
     .description('export reviewed plates as training data (YOLO, COCO, VOC, OCR crops) or a report (CSV, OpenALPR JSON)')
-    .requiredOption('--db <file>', 'library file')
+    .requiredOption('--db <file>', DB_OPTION_HELP)
     .requiredOption('--format <format>', 'yolo | coco | voc | ocr | paddleocr | csv | json')
     .requiredOption('--out <dir>', 'output folder (must be empty unless --overwrite)')
     .option('--include-unreviewed <t>', 'also export unreviewed plates with confidence >= t (0..1)')
@@ -84,8 +85,8 @@ export function registerExport(program: Command): void {
         process.exitCode = 2
         return
       }
-      const dbFile = resolve(o.db)
-      if (!existsSync(dbFile)) {
+      const dbFile = libraryTarget(o.db)
+      if (!isServerUrl(dbFile) && !existsSync(dbFile)) {
         process.stderr.write(`platedesk export: library ${dbFile} not found\n`)
         process.exitCode = 2
         return

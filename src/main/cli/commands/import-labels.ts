@@ -2,13 +2,14 @@ import type { Command } from 'commander'
 import { resolve } from 'node:path'
 import { LABEL_IMPORT_FORMATS as FORMATS, importGroundTruth, type LabelImportFormat } from '../../db/ground-truth-writer'
 import { openLibrary } from '../../db/index'
+import { DB_OPTION_HELP, libraryTarget } from '../db-arg'
 
 export function registerImportLabels(program: Command): void {
   program
     .command('import-labels')
     .description('import a labelled image set as reviewed ground truth (plates confirmed when labelled with text, else manual)')
     .argument('<path>', 'folder of images with label files next to them (or in annotations/ / labels/ beside); ccpd: the names are the labels; crops: named by their text; fast-plate-ocr: its CSV or the folder holding it')
-    .requiredOption('--db <file>', 'library file (created when missing)')
+    .requiredOption('--db <file>', `${DB_OPTION_HELP} (a file is created when missing)`)
     .requiredOption('--format <format>', FORMATS.join(' | '))
     .option('--folder <name>', 'source folder recorded for the media (default: the imported path)')
     .option('--json', 'print the result as JSON')
@@ -18,7 +19,7 @@ export function registerImportLabels(program: Command): void {
         process.exitCode = 2
         return
       }
-      const lib = openLibrary(resolve(o.db))
+      const lib = openLibrary(libraryTarget(o.db))
       const tty = process.stderr.isTTY
       try {
         const r = await importGroundTruth(lib.db, path, {

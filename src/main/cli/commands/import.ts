@@ -3,6 +3,7 @@
 // one plain line per file when piped. Exit 1 if any file failed (or the engine could not start).
 import type { Command } from 'commander'
 import { openLibrary } from '../../db/index'
+import { DB_OPTION_HELP, libraryTarget } from '../db-arg'
 import type { Engine } from '../../engine/types'
 import { ImportQueue } from '../../importer/queue'
 import type { ImportProgress } from '../../../shared/types'
@@ -30,7 +31,7 @@ export function registerImport(program: Command): void {
   program
     .command('import')
     .description('import images and videos (files or folders, recursively) into a library; resumes an unfinished import first')
-    .requiredOption('--db <file>', 'library database file (created if missing)')
+    .requiredOption('--db <file>', `${DB_OPTION_HELP} (a file is created if missing)`)
     .option('--fps <n>', 'video sampling rate in frames per second (0 = every frame; default: the library setting)')
     .option('--concurrency <n>', 'files in flight (default: 2 x engine workers)')
     .option('--workers <n>', 'engine worker threads (default: CPU cores)')
@@ -50,7 +51,7 @@ export function registerImport(program: Command): void {
         throw new Error(`unknown --profile "${opts.profile}" (${RECOGNITION_PROFILES.map((p) => p.id).join(', ')})`)
       }
       const recognizerId = profile?.recognizerId ?? opts.recognizer
-      const library = openLibrary(opts.db)
+      const library = openLibrary(libraryTarget(opts.db))
       let engine: Engine | null = null
       let enginePromise: Promise<Engine> | null = null
       const getEngine = () =>

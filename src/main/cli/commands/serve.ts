@@ -2,13 +2,14 @@ import { spawn } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type { Command } from 'commander'
+import { DB_OPTION_HELP, isServerUrl, libraryTarget, redactUrl } from '../db-arg'
 
 /** `platedesk serve --db FILE [--port P] [--open]`: the review app in a browser, on 127.0.0.1 with a token. */
 export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('web mode: serve the review app on 127.0.0.1 with a random access token')
-    .requiredOption('--db <file>', 'library file (created when absent)')
+    .requiredOption('--db <file>', `${DB_OPTION_HELP} (a file is created when absent)`)
     .option('--port <port>', 'port (0 = any free port)', '0')
     .option('--models <dir>', 'model directory (default: $ALPR_MODELS_DIR, then the user-data folder)')
     .option('--renderer <dir>', 'built renderer directory (default: out/renderer)')
@@ -20,8 +21,8 @@ export function registerServe(program: Command): void {
         process.exitCode = 2
         return
       }
-      const dbPath = resolve(o.db)
-      mkdirSync(dirname(dbPath), { recursive: true })
+      const dbPath = libraryTarget(o.db)
+      if (!isServerUrl(dbPath)) mkdirSync(dirname(dbPath), { recursive: true })
       const { createBackend } = await import('../../services/app')
       const { startServer } = await import('../../server/index')
       const backend = await createBackend({ dbPath, modelsDir: o.models ? resolve(o.models) : undefined, mode: 'web' })
@@ -32,7 +33,7 @@ export function registerServe(program: Command): void {
         await backend.close()
         throw err
       }
-      process.stdout.write(`PlateDesk web mode, library ${dbPath}\n${server.url}\n`)
+      process.stdout.write(`PlateDesk web mode, library ${redactUrl(dbPath)}\n${server.url}\n`)
       if (backend.damage) process.stderr.write(`platedesk serve: warning: ${backend.damage}\n`)
       if (o.open) openInBrowser(server.url)
       await new Promise<void>((done) => {

@@ -1,15 +1,16 @@
 // platedesk stats --db FILE [--json]
 import type { Command } from 'commander'
 import { openLibrary } from '../../db/index'
+import { DB_OPTION_HELP, libraryTarget } from '../db-arg'
 
 export function registerStats(program: Command): void {
   program
     .command('stats')
     .description('counts of media, frames, detections, plates, tracks, reviews and errors in a library')
-    .requiredOption('--db <file>', 'library database file')
+    .requiredOption('--db <file>', DB_OPTION_HELP)
     .option('--json', 'print JSON')
     .action((opts: { db: string; json?: boolean }) => {
-      const library = openLibrary(opts.db, { readonly: true })
+      const library = openLibrary(libraryTarget(opts.db), { readonly: true })
       if (library.damage) process.stderr.write(`platedesk stats: warning: ${library.damage}\n`)
       try {
         const s = library.reader.stats()

@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { TrainProgress } from '../../../shared/types'
 import { openLibrary } from '../../db/index'
+import { DB_OPTION_HELP, isServerUrl, libraryTarget, redactUrl } from '../db-arg'
 import { RESULT_FILE, runTrainJob } from '../../train/job'
 
 interface TrainCliOptions {
@@ -42,7 +43,7 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('fine-tune a recognizer on the reviewed plates of a library (20% held back) and compare it with the base')
-    .requiredOption('--db <file>', 'library file')
+    .requiredOption('--db <file>', DB_OPTION_HELP)
     .requiredOption('--base <id>', 'the recognizer to start from (a model id, e.g. lprnet-china)')
     .requiredOption('--out <dir>', 'job folder (new or empty): data/, holdout/, model/, train.log, result.json')
     .option('--epochs <n>', 'training epochs', '10')
@@ -58,8 +59,8 @@ export function registerTrain(program: Command): void {
       const epochs = Number(o.epochs)
       if (!Number.isInteger(epochs) || epochs < 1 || epochs > 1000) return fail(`--epochs must be a whole number from 1 to 1000, got "${o.epochs}"`)
       if (!['auto', 'cpu', 'cuda'].includes(o.device ?? 'auto')) return fail(`--device must be auto, cpu or cuda, got "${o.device}"`)
-      const dbFile = resolve(o.db)
-      if (!existsSync(dbFile)) return fail(`library ${dbFile} not found`)
+      const dbFile = libraryTarget(o.db)
+      if (!isServerUrl(dbFile) && !existsSync(dbFile)) return fail(`library ${dbFile} not found`)
       const out = resolve(o.out)
       if (existsSync(out) && readdirSync(out).length > 0) return fail(`job folder ${out} is not empty: give a new or empty folder`)
       const lib = openLibrary(dbFile, { readonly: true })
@@ -125,7 +126,7 @@ export function registerTrain(program: Command): void {
       if (o.json) process.stdout.write(JSON.stringify(final, null, 2) + '\n')
       else if (final.state === 'done') {
         process.stdout.write(formatComparison(final) + '\n')
-        if (final.adoptedId) process.stdout.write(`adopted: added as ${final.adoptedId} and selected in ${dbFile}\n`)
+        if (final.adoptedId) process.stdout.write(`adopted: added as ${final.adoptedId} and selected in ${redactUrl(dbFile)}\n`)
         else if (o.adopt && final.comparison?.better === false) process.stdout.write('not adopted\n')
       }
       if (final.state === 'error') {
