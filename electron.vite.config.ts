@@ -14,10 +14,12 @@ export default defineConfig({
     resolve: { alias },
     build: {
       rollupOptions: {
-        // The engine worker and the CLI are separate entries so worker_threads can load them by path.
+        // The engine worker, the PostgreSQL worker (db/pg.ts) and the CLI are separate entries so
+        // worker_threads can load them by path.
         input: {
           index: resolve('src/main/index.ts'),
           'engine-worker': resolve('src/main/engine/worker.ts'),
+          'pg-worker': resolve('src/main/db/pg-worker.ts'),
           cli: resolve('src/main/cli/index.ts')
         }
       }
