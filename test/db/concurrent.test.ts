@@ -1,5 +1,6 @@
-// Several OS processes writing one library file at once (an import beside review edits, two reviewers):
-// every write waits its turn, none fails with "database is locked", and every write is in the file.
+// Several OS processes writing one library at once (an import beside review edits, two reviewers), on a
+// library file and on a server library: every write waits its turn (SQLite's write lock, PostgreSQL's
+// advisory lock), none fails with "database is locked" or a lock timeout, and every write is there.
 import { execFile, spawn } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -7,6 +8,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openLibrary } from '../../src/main/db/index'
 import { FIXTURES_SKIP_REASON, fixturesDir, MODELS_SKIP_REASON, modelsDir, REPO_ROOT, skipReason } from '../helpers/models'
+import { stores, stopTestCluster } from '../helpers/stores'
 
 const CHILD = join(REPO_ROOT, 'test/db/concurrent-child.ts')
 const TSX = join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs')
@@ -36,12 +38,15 @@ function child(file: string, role: 'import' | 'review', count: number, startAt: 
   })
 }
 
-describe('two processes on one library', () => {
+afterAll(stopTestCluster)
+
+describe.each(stores)('processes on one library ($name)', (store) => {
   const dir = mkdtempSync(join(tmpdir(), 'platedesk-concurrent-'))
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const fresh = async (name: string): Promise<string> => (store.name === 'sqlite' ? join(dir, name) : store.fresh())
 
   it('an import and two review bursts at once: zero failures, all writes present', async () => {
-    const file = join(dir, 'library.db')
+    const file = await fresh('library.db')
     openLibrary(file).close()
     // plates to review: a first import, alone
     const seed = await child(file, 'import', 20, 0)
@@ -68,7 +73,7 @@ describe('two processes on one library', () => {
   })
 
   it('processes creating the same new library at once: one schema, every import kept', async () => {
-    const file = join(dir, 'fresh.db')
+    const file = await fresh('fresh.db')
     const startAt = Date.now() + 6000
     const results = await Promise.all([0, 1, 2].map(() => child(file, 'import', 10, startAt)))
     for (const r of results) expect(r, JSON.stringify(r)).toMatchObject({ done: 11, failed: 0 })
@@ -81,7 +86,8 @@ describe('two processes on one library', () => {
     }
   })
 
-  it.skipIf(skipReason(!modelsDir() && MODELS_SKIP_REASON, !fixturesDir() && FIXTURES_SKIP_REASON))(
+  // SQLite only: the CLI import on a server library is test/db/server-cli.test.ts
+  it.skipIf(store.name !== 'sqlite' || skipReason(!modelsDir() && MODELS_SKIP_REASON, !fixturesDir() && FIXTURES_SKIP_REASON))(
     'platedesk import (real recognition) while two reviewers edit: every file imported, every edit kept',
     async () => {
       const file = join(dir, 'import.db')
