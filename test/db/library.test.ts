@@ -5,7 +5,7 @@
 import { readFileSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openLibrary, type Library, type SqliteDb } from '../../src/main/db/index'
+import { openLibrary, syncIdSequences, type Library, type SqliteDb } from '../../src/main/db/index'
 import { stores, stopTestCluster } from '../helpers/stores'
 import type { FileResult } from '../../src/main/db/imports'
 import { migrations } from '../../src/main/db/migrations/index'
@@ -155,6 +155,15 @@ describe.skipIf(store.name !== 'postgres')('openLibrary (server)', () => {
     ro.close()
     const versions = (lib.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]).map((r) => r.version)
     expect(versions).toEqual(migrations.map((m) => m.version).sort((a, b) => a - b))
+  })
+
+  it('explicit ids (a push, a restore) then syncIdSequences: generated ids continue after them', () => {
+    const frame = lib.db.prepare('SELECT media_id, frame_id FROM plates ORDER BY id LIMIT 1').get() as { media_id: number; frame_id: number }
+    lib.db.prepare("INSERT INTO plates (id, media_id, frame_id, x1, y1, x2, y2, text, confidence) VALUES (1000, ?, ?, 1, 1, 9, 9, 'X', 1)").run(frame.media_id, frame.frame_id)
+    syncIdSequences(lib.db, ['plates', 'history'])
+    const added = lib.writer.add(frame.media_id, 0, { x1: 20, y1: 20, x2: 90, y2: 40 }, 'AB12', 'ana')
+    expect(added.id).toBe(1001)
+    expect(lib.writer.confirm(1000, 'ana').reviewState).toBe('confirmed')
   })
 
   it('never shows the password of the URL in an error', () => {
