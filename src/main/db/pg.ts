@@ -107,6 +107,9 @@ function shortSql(sql: string): string {
 
 function toParam(v: unknown): unknown {
   if (v === undefined) return null
+  if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array) && !(v instanceof Date)) {
+    throw new Error('named parameters (an object) are not portable SQL: use ? placeholders and pass values in order')
+  }
   if (typeof v === 'bigint') return v.toString()
   if (typeof v === 'boolean') return v ? 1 : 0
   return v
