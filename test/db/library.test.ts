@@ -166,6 +166,17 @@ describe.skipIf(store.name !== 'postgres')('openLibrary (server)', () => {
     expect(lib.writer.confirm(1000, 'ana').reviewState).toBe('confirmed')
   })
 
+  it("another process's migration under prepared statements: reads and write transactions go on", () => {
+    const a = lib.reader.listPlates({}, 'confidence', 0, 1).items[0].id
+    lib.writer.confirm(a, 'ana')
+    expect(lib.reader.listHistory(a, 0, 10).total).toBe(1) // SELECT * FROM history, prepared now
+    const other = openLibrary(target)
+    other.db.exec('ALTER TABLE history ADD COLUMN extra TEXT; ALTER TABLE plates ADD COLUMN extra TEXT')
+    other.close()
+    expect(lib.reader.listHistory(a, 0, 10).items[0].action).toBe('confirm') // outside a transaction
+    expect(lib.writer.undo(undefined, 'ana').plateIds).toEqual([a]) // SELECT * inside a write transaction
+  })
+
   it('never shows the password of the URL in an error', () => {
     const u = new URL(target)
     u.password = 's3cret-pw'

@@ -90,6 +90,9 @@ export interface PgOpenOptions {
 
 /** a PostgreSQL error as thrown by PgDb: PG's SQLSTATE as `code`, and the statement it came from */
 export class PgError extends Error {
+  /** worth running the transaction again (transactions.ts retryBusy): a plan made stale by another
+   *  process's migration was dropped, the next attempt prepares the statement anew */
+  retryable = false
   constructor(
     message: string,
     readonly code: string | undefined,
@@ -132,6 +135,8 @@ export class PgDb implements Db {
   private depth = 0
   private closed = false
   private readonly translated = new Map<string, { text: string; name: string }>()
+  /** bumped when every prepared statement is dropped, so new names never meet old ones on the server */
+  private generation = 0
 
   constructor(url: string, opts: PgOpenOptions = {}) {
     this.name = redactUrl(url)
@@ -158,14 +163,29 @@ export class PgDb implements Db {
   /** runs one parameterised statement (portable SQL with `?`) */
   query(sql: string, params: unknown[]): { rows: Record<string, unknown>[]; changes: number } {
     if (this.closed) throw new Error(`the server library ${this.name} is closed`)
-    let t = this.translated.get(sql)
-    if (!t) {
-      // a named (server-side prepared) statement: parsed and planned once per connection
-      t = { text: translatePlaceholders(sql).text, name: `pd${this.translated.size + 1}` }
-      this.translated.set(sql, t)
+    const values = params.map(toParam)
+    for (let attempt = 1; ; attempt++) {
+      let t = this.translated.get(sql)
+      if (!t) {
+        // a named (server-side prepared) statement: parsed and planned once per connection
+        t = { text: translatePlaceholders(sql).text, name: `pd${this.generation}_${this.translated.size + 1}` }
+        this.translated.set(sql, t)
+      }
+      try {
+        const r = this.check(sql, worker({ op: 'query', handle: this.handle, sql: t.text, params: values, name: t.name }))
+        return { rows: (r.rows ?? []).map(fixRow), changes: r.changes ?? 0 }
+      } catch (err) {
+        // another process migrated the schema (e.g. added a column) under a prepared `SELECT *`: prepare anew;
+        // inside a transaction (now aborted) the whole transaction is retried instead
+        if (!(err instanceof PgError) || err.code !== '0A000' || !/cached plan/.test(err.message)) throw err
+        this.translated.clear()
+        this.generation++
+        if (this.inTransaction || attempt > 1) {
+          err.retryable = this.inTransaction
+          throw err
+        }
+      }
     }
-    const r = this.check(sql, worker({ op: 'query', handle: this.handle, sql: t.text, params: params.map(toParam), name: t.name }))
-    return { rows: (r.rows ?? []).map(fixRow), changes: r.changes ?? 0 }
   }
 
   prepare(sql: string): DbStatement {

@@ -34,6 +34,7 @@ export function assertWritable(db: Db): void {
 const PG_BUSY = new Set(['40001', '40P01', '55P03'])
 
 export function isBusy(err: unknown): boolean {
+  if ((err as { retryable?: unknown } | null)?.retryable === true) return true
   const code = (err as { code?: unknown } | null)?.code
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || PG_BUSY.has(code))
 }
