@@ -177,6 +177,25 @@ describe.each(stores)('library on $name', (store) => {
       expect(lib.writer.undo(undefined, 'ana').plateIds).toEqual([a]) // SELECT * inside a write transaction
     })
 
+    it('a lost connection (server restart, terminated session) is replaced on the next call', () => {
+      const pid = () => (lib.db.prepare('SELECT pg_backend_pid() AS pid').get() as { pid: number }).pid
+      const kill = (p: number): void => {
+        const other = openLibrary(target)
+        expect(other.db.prepare('SELECT pg_terminate_backend(?, 5000) AS ok').get(p)).toEqual({ ok: 1 })
+        other.close()
+      }
+      const first = pid()
+      kill(first)
+      expect(lib.reader.stats().plates).toBe(4) // a read outside a transaction
+      const second = pid()
+      expect(second).not.toBe(first)
+      kill(second)
+      const id = lib.reader.listPlates({}, 'confidence', 0, 1).items[0].id
+      expect(lib.writer.confirm(id, 'ana').reviewState).toBe('confirmed') // (the read above reconnected)
+      kill(pid())
+      expect(lib.writer.reject(id, 'ana').reviewState).toBe('rejected') // a write transaction first
+    })
+
     it('never shows the password of the URL in an error', () => {
       const u = new URL(target)
       u.password = 's3cret-pw'

@@ -8,8 +8,8 @@ import { runAsWorker } from 'synckit'
 
 export type PgRequest =
   | { op: 'connect'; url: string; lockTimeoutMs: number; readonly: boolean }
-  | { op: 'query'; handle: number; sql: string; params: unknown[]; name: string | null }
-  | { op: 'exec'; handle: number; sql: string }
+  | { op: 'query'; handle: number; sql: string; params: unknown[]; name: string | null; reconnect: boolean }
+  | { op: 'exec'; handle: number; sql: string; reconnect?: boolean }
   | { op: 'close'; handle: number }
 
 export type PgReply =
@@ -28,8 +28,36 @@ const types = {
   }
 }
 
-const clients = new Map<number, pg.Client>()
+interface Conn {
+  client: pg.Client
+  url: string
+  lockTimeoutMs: number
+  readonly: boolean
+}
+
+const conns = new Map<number, Conn>()
 let next = 1
+
+async function connect(url: string, lockTimeoutMs: number, readonly: boolean): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, types, application_name: 'platedesk' })
+  // a dropped connection must not crash the thread; the next query reports it (or reconnects)
+  client.on('error', () => {})
+  await client.connect()
+  await client.query(
+    `SET client_min_messages = warning; SET lock_timeout = ${Math.max(0, Math.trunc(lockTimeoutMs))}` +
+      (readonly ? '; SET default_transaction_read_only = on' : '')
+  )
+  return client
+}
+
+/** the connection is gone (server restart, admin terminated it, network): a new one may succeed */
+function lostConnection(err: unknown): boolean {
+  const e = err as { code?: string; message?: string }
+  return (
+    e?.code === '57P01' || e?.code === '57P02' || e?.code === '57P03' || e?.code === 'ECONNRESET' || e?.code === 'EPIPE' ||
+    /Connection terminated|not queryable|Client has encountered a connection error/i.test(e?.message ?? '')
+  )
+}
 
 function fail(err: unknown): PgReply {
   const e = err as { message?: string; code?: string; detail?: string; hint?: string }
@@ -44,31 +72,32 @@ function param(v: unknown): unknown {
 async function handle(req: PgRequest): Promise<PgReply> {
   try {
     if (req.op === 'connect') {
-      const client = new pg.Client({ connectionString: req.url, types, application_name: 'platedesk' })
-      // a dropped connection must not crash the thread; the next query reports it
-      client.on('error', () => {})
-      await client.connect()
-      await client.query(
-        `SET client_min_messages = warning; SET lock_timeout = ${Math.max(0, Math.trunc(req.lockTimeoutMs))}` +
-          (req.readonly ? '; SET default_transaction_read_only = on' : '')
-      )
+      const client = await connect(req.url, req.lockTimeoutMs, req.readonly)
       const h = next++
-      clients.set(h, client)
+      conns.set(h, { client, url: req.url, lockTimeoutMs: req.lockTimeoutMs, readonly: req.readonly })
       return { ok: true, handle: h }
     }
-    const client = clients.get(req.handle)
-    if (!client) return { ok: false, message: 'the connection to the server library is closed' }
+    const conn = conns.get(req.handle)
+    if (!conn) return { ok: false, message: 'the connection to the server library is closed' }
     if (req.op === 'close') {
-      clients.delete(req.handle)
-      await client.end().catch(() => {})
+      conns.delete(req.handle)
+      await conn.client.end().catch(() => {})
       return { ok: true }
     }
-    if (req.op === 'exec') {
-      await client.query(req.sql)
-      return { ok: true }
+    const query = req.op === 'exec' ? req.sql : { text: req.sql, values: req.params.map(param), ...(req.name ? { name: req.name } : {}) }
+    try {
+      const r = await conn.client.query(query)
+      return { ok: true, rows: r.rows, changes: r.rowCount ?? 0 }
+    } catch (err) {
+      // outside a transaction a lost connection is replaced once and the statement run again (the new
+      // session prepares its statements anew); inside one the transaction is lost with it: report it
+      if (!req.reconnect || !lostConnection(err)) throw err
+      if (req.op === 'exec' && !/^BEGIN\b/.test(req.sql)) throw err
+      conn.client.end().catch(() => {})
+      conn.client = await connect(conn.url, conn.lockTimeoutMs, conn.readonly)
+      const r = await conn.client.query(query)
+      return { ok: true, rows: r.rows, changes: r.rowCount ?? 0 }
     }
-    const r = await client.query({ text: req.sql, values: req.params.map(param), ...(req.name ? { name: req.name } : {}) })
-    return { ok: true, rows: r.rows, changes: r.rowCount ?? 0 }
   } catch (err) {
     return fail(err)
   }

@@ -172,7 +172,7 @@ export class PgDb implements Db {
         this.translated.set(sql, t)
       }
       try {
-        const r = this.check(sql, worker({ op: 'query', handle: this.handle, sql: t.text, params: values, name: t.name }))
+        const r = this.check(sql, worker({ op: 'query', handle: this.handle, sql: t.text, params: values, name: t.name, reconnect: !this.inTransaction }))
         return { rows: (r.rows ?? []).map(fixRow), changes: r.changes ?? 0 }
       } catch (err) {
         // another process migrated the schema (e.g. added a column) under a prepared `SELECT *`: prepare anew;
@@ -199,8 +199,13 @@ export class PgDb implements Db {
   }
 
   exec(sql: string): this {
+    return this.execOn(sql, false)
+  }
+
+  /** `reconnect`: a lost connection may be replaced first (only where no transaction is open) */
+  private execOn(sql: string, reconnect: boolean): this {
     if (this.closed) throw new Error(`the server library ${this.name} is closed`)
-    this.check(sql, worker({ op: 'exec', handle: this.handle, sql }))
+    this.check(sql, worker({ op: 'exec', handle: this.handle, sql, reconnect }))
     return this
   }
 
@@ -226,7 +231,7 @@ export class PgDb implements Db {
     }
     this.depth = 1
     try {
-      this.exec(`BEGIN; ${lockSql}`.trim())
+      this.execOn(`BEGIN; ${lockSql}`.trim(), true)
       const r = fn()
       this.exec('COMMIT')
       return r
