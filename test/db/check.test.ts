@@ -1,3 +1,5 @@
+// SQLite-only: it breaks a foreign key behind SQLite's back and reads integrity_check; PostgreSQL always
+// enforces foreign keys (`check` on a server library: test/db/server-cli.test.ts).
 // `platedesk check` and `stats` on real library files: a healthy library passes, a damaged one fails.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'

@@ -1,3 +1,4 @@
+// SQLite-only: damage is a corrupted library file (PostgreSQL checks its own pages).
 // A library with 8 KB of garbage in the middle: found at open (quick_check), reported by stats and serve,
 // and every write is refused with how to recover, so the damage is not buried under new edits.
 import { spawn, spawnSync } from 'node:child_process'

@@ -1,6 +1,7 @@
-import type { SqliteDb } from '../../src/main/db/index'
+// SQLite-only: recognising files by their header (a server database with other tables: library.test.ts).
 // Someone else's SQLite file (or any file) given as a library is refused before anything writes to it:
 // the error names the file and the file stays byte for byte the same, with no -wal/-shm left beside it.
+import type { SqliteDb } from '../../src/main/db/index'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'

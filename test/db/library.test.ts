@@ -5,7 +5,7 @@
 import { readFileSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openLibrary, syncIdSequences, type Library, type SqliteDb } from '../../src/main/db/index'
+import { openLibrary, PgDb, syncIdSequences, type Library, type SqliteDb } from '../../src/main/db/index'
 import { stores, stopTestCluster } from '../helpers/stores'
 import type { FileResult } from '../../src/main/db/imports'
 import { migrations } from '../../src/main/db/migrations/index'
@@ -194,6 +194,17 @@ describe.each(stores)('library on $name', (store) => {
       expect(lib.writer.confirm(id, 'ana').reviewState).toBe('confirmed') // (the read above reconnected)
       kill(pid())
       expect(lib.writer.reject(id, 'ana').reviewState).toBe('rejected') // a write transaction first
+    })
+
+    it('refuses a database that holds other tables, leaving it unchanged', async () => {
+      const url = await store.fresh()
+      const raw = new PgDb(url)
+      raw.exec('CREATE TABLE recipes (id INTEGER PRIMARY KEY, title TEXT)')
+      raw.close()
+      expect(() => openLibrary(url)).toThrow(/is not a PlateDesk library \(it has the tables recipes\); it was left unchanged/)
+      const after = new PgDb(url)
+      expect(after.prepare(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema()`).all()).toEqual([{ t: 'recipes' }])
+      after.close()
     })
 
     it('never shows the password of the URL in an error', () => {

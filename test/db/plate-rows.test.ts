@@ -9,26 +9,30 @@ import { requests } from '../../src/shared/api'
 import { plateForInput, plateFromInput } from '../../src/shared/plate-text'
 import { openLibrary } from '../../src/main/db/index'
 import type { FileResult } from '../../src/main/db/imports'
+import { stores, stopTestCluster } from '../helpers/stores'
 
 const dir = mkdtempSync(join(tmpdir(), 'platedesk-rows-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
+afterAll(stopTestCluster)
 
-describe('plate text rows', () => {
-  it('the API keeps rows and any script; the writer stores them; Review edits them as ROW1/ROW2', () => {
+// on a library file and on a server library
+describe.each(stores)('plate text rows ($name)', (store) => {
+  it('the API keeps rows and any script; the writer stores them; Review edits them as ROW1/ROW2', async () => {
     const parse = (text: string) => requests['plates.correct'].parse({ id: 1, text }).text
     expect(parse('abc/1d23')).toBe('ABC\n1D23')
     expect(parse('ABC\n1D23')).toBe('ABC\n1D23')
     expect(parse('皖a 12345')).toBe('皖A12345')
     expect(parse('mü ab 12')).toBe('MÜAB12')
 
-    const lib = openLibrary(join(dir, 'lib.db'))
+    const lib = openLibrary(store.name === 'sqlite' ? join(dir, 'lib.db') : await store.fresh())
+    const newId = (r: unknown) => (r as { id: number }).id
     try {
-      const mediaId = Number(lib.db.prepare("INSERT INTO media (path, folder, sha256, kind, size, width, height, status) VALUES ('/m.jpg', '/', 'aa', 'image', 1, 640, 480, 'done')").run().lastInsertRowid)
-      const frameId = Number(lib.db.prepare('INSERT INTO frames (media_id, idx, width, height) VALUES (?, 0, 640, 480)').run(mediaId).lastInsertRowid)
-      const id = Number(
+      const mediaId = newId(lib.db.prepare("INSERT INTO media (path, folder, sha256, kind, size, width, height, status) VALUES ('/m.jpg', '/', 'aa', 'image', 1, 640, 480, 'done') RETURNING id").get())
+      const frameId = newId(lib.db.prepare('INSERT INTO frames (media_id, idx, width, height) VALUES (?, 0, 640, 480) RETURNING id').get(mediaId))
+      const id = newId(
         lib.db
-          .prepare("INSERT INTO plates (media_id, frame_id, x1, y1, x2, y2, text, model_text, confidence) VALUES (?, ?, 10, 10, 60, 50, 'ABC1D23', 'ABC1D23', 0.8)")
-          .run(mediaId, frameId).lastInsertRowid
+          .prepare("INSERT INTO plates (media_id, frame_id, x1, y1, x2, y2, text, model_text, confidence) VALUES (?, ?, 10, 10, 60, 50, 'ABC1D23', 'ABC1D23', 0.8) RETURNING id")
+          .get(mediaId, frameId)
       )
       const row = lib.writer.correct(id, parse('ABC / 1D23'), 'me')
       expect(row.text).toBe('ABC\n1D23')
@@ -61,8 +65,8 @@ describe('plate text rows', () => {
     }
   })
 
-  it('corners a detector gives are stored with the imported plate (ImportStore.commitFile)', () => {
-    const lib = openLibrary(join(dir, 'import.db'))
+  it('corners a detector gives are stored with the imported plate (ImportStore.commitFile)', async () => {
+    const lib = openLibrary(store.name === 'sqlite' ? join(dir, 'import.db') : await store.fresh())
     try {
       const read = { text: 'B21GSB', confidence: 0.9, charConfidences: [], candidates: [], region: null, regionConfidence: null, modelId: 'm' }
       const corners: [[number, number], [number, number], [number, number], [number, number]] = [[562, 414], [649, 413], [649, 436], [562, 437]]
