@@ -123,7 +123,11 @@ export function ratio(engineRuns: Phase[], imp: Phase, unit: string): string {
   const r = rate(imp) / e
   const own = imp.cpuMsPerItem + imp.childCpuMsPerItem
   const cpu = engineRuns.reduce((s, p) => s + p.cpuMsPerItem, 0) / engineRuns.length
+  // CPU outside the engine's worker threads (decode threads, main thread, GC, ffmpeg): what an import adds
+  const outside = (p: Phase) => (p.threads ? (p.cpuMsPerItem + p.childCpuMsPerItem) - p.threads.engine / Math.max(1, p.items) : NaN)
+  const engineOutside = engineRuns.reduce((s, p) => s + outside(p), 0) / engineRuns.length
   return (
+    (imp.threads ? `RESULT CPU outside the engine's worker threads: import ${outside(imp).toFixed(1)} vs engine alone ${engineOutside.toFixed(1)} ms per item\n` : '') +
     `RESULT engine ${e.toFixed(1)} images/s, import ${rate(imp).toFixed(1)} ${unit}/s: ratio ${r.toFixed(2)}x (goal >= 0.90); ` +
     `CPU ${own.toFixed(1)} vs ${cpu.toFixed(1)} ms per item (the rate a CPU-bound machine would keep: ${(cpu / own).toFixed(2)}x); ` +
     `import peak rss ${imp.peakRssMb.toFixed(0)} MB`
