@@ -5,6 +5,7 @@
 // A truncated or corrupt video yields every frame that could be decoded, then throws VideoDecodeError.
 // Frames are scaled inside ffmpeg's filter graph (maxSide), so an 8192x8192 video never hands back a
 // 200 MB RGB frame; ffmpeg itself runs under the time and memory bounds of ffmpeg.ts.
+import { mkdtemp, rm } from 'node:fs/promises'
 import { connect, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -182,17 +183,15 @@ export async function* decodeVideo(path: string, opts: DecodeOptions = {}): Asyn
   }
 }
 
-let pairs = 0
-
 /**
  * Two connected local sockets: `theirs` becomes a child's stdout, `ours` reads with `onread` into the
- * buffers it is given (no allocation per read). Linux: an abstract socket; macOS: a socket file removed
- * once connected; Windows: null (the caller uses a pipe).
+ * buffers it is given (no allocation per read). The socket lives in a fresh 0700 folder, so no other
+ * user can connect in between; null on Windows (the caller uses a pipe).
  */
 async function socketPair(onread: { buffer: () => Uint8Array; callback: (n: number, b: Uint8Array) => boolean }): Promise<{ ours: Socket; theirs: Socket } | null> {
-  if (process.platform !== 'linux' && process.platform !== 'darwin') return null
-  const name = `platedesk-frames-${process.pid}-${++pairs}`
-  const path = process.platform === 'linux' ? `\0${name}` : join(tmpdir(), `${name}.sock`)
+  if (process.platform === 'win32') return null
+  const dir = await mkdtemp(join(tmpdir(), 'pd-frames-'))
+  const path = join(dir, 's')
   const server = createServer()
   try {
     await new Promise<void>((res, rej) => {
@@ -207,7 +206,8 @@ async function socketPair(onread: { buffer: () => Uint8Array; callback: (n: numb
     })
     return { ours, theirs: await accepted }
   } finally {
-    server.close()
+    server.close() // stops listening now (its callback would wait for the connections to end)
+    await rm(dir, { recursive: true, force: true }) // connected sockets outlive their file
   }
 }
 
