@@ -32,6 +32,8 @@ export interface DecodeOptions {
   maxSide?: number
   /** kill ffmpeg when it produces nothing for this long while a frame is awaited (default 120 s) */
   stallMs?: number
+  /** how frames leave ffmpeg: a local socket read without copies (default where available) or a pipe */
+  transport?: 'socket' | 'pipe'
 }
 
 /** The output size of a width x height frame bounded to maxSide (aspect kept, never enlarged). */
@@ -72,7 +74,7 @@ export async function* decodeVideo(path: string, opts: DecodeOptions = {}): Asyn
   let filled = 0
   const done: Buffer[] = []
   let wake: (() => void) | null = null
-  const pair = await socketPair({
+  const pair = opts.transport === 'pipe' ? null : await socketPair({
     buffer: () => buf.subarray(filled),
     callback: (n: number) => {
       filled += n
