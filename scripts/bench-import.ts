@@ -71,11 +71,12 @@ async function main(): Promise<void> {
       .sort()
     const engine = await createEngine({ workers })
     const w = engine.status().workers
+    const tids = engine.threadIds?.() ?? []
     console.log(`engine: ${w} workers, provider ${engine.status().provider}; load ${load()}`)
     const depth = w * 2 + 1
     await feed(files.slice(0, w * 2), depth, (f) => engine.recognizeFile(f)) // warm-up: ONNX's lazy initialisation
     // the engine alone on the same files, before and after the import (the load drifts on shared machines)
-    const engineRun = () => measure('engine only', w, () => feed(files, depth, (f) => engine.recognizeFile(f).catch(() => null)))
+    const engineRun = () => measure('engine only', w, () => feed(files, depth, (f) => engine.recognizeFile(f).catch(() => null)), tids)
     const runs: Phase[] = [await engineRun()]
     console.log(line(runs[0]!, 'images'))
 
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
       await queue.enqueue([media], { fps: 0 })
       await queue.idle()
       return { items: profile.files, workerMs: profile.workerMs }
-    })
+    }, tids)
     console.log(line(imp, 'photos'))
     runs.push(await engineRun())
     console.log(line(runs[1]!, 'images'))

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import type { Engine, RawImage } from '../src/main/engine/types'
 import type { ImageRecognition } from '../src/shared/types'
+import { diff, formatThreadCpu, snapshot, type ThreadCpu } from './thread-cpu'
 
 export interface Phase {
   name: string
@@ -20,6 +21,8 @@ export interface Phase {
   /** the workers' own time per item summed, over workers x wall: how busy the engine was kept */
   workerBusy: number
   load: string
+  /** CPU per thread group (Linux): the engine's workers vs everything else */
+  threads: ThreadCpu | null
 }
 
 /** CPU ms of the children this process has waited for (/proc/self/stat cutime + cstime, 100 Hz ticks) */
@@ -38,16 +41,23 @@ export const load = () =>
     .join(' ')
 
 /** Runs `fn` (which returns how many items it handled and the workers' summed ms) and measures it. */
-export async function measure(name: string, workers: number, fn: () => Promise<{ items: number; workerMs: number }>): Promise<Phase> {
+export async function measure(
+  name: string,
+  workers: number,
+  fn: () => Promise<{ items: number; workerMs: number }>,
+  engineTids: number[] = []
+): Promise<Phase> {
   let peak = process.memoryUsage().rss
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 25)
   const cpu0 = process.cpuUsage()
   const child0 = childCpuMs()
   const elu0 = performance.eventLoopUtilization()
+  const threads0 = snapshot()
   const t0 = performance.now()
   const { items, workerMs } = await fn()
   const seconds = (performance.now() - t0) / 1000
   const cpu = process.cpuUsage(cpu0)
+  const threads1 = snapshot()
   const elu = performance.eventLoopUtilization(elu0)
   clearInterval(sampler)
   peak = Math.max(peak, process.memoryUsage().rss)
@@ -60,7 +70,8 @@ export async function measure(name: string, workers: number, fn: () => Promise<{
     mainMsPerItem: elu.active / Math.max(1, items),
     peakRssMb: peak / 1048576,
     workerBusy: workerMs / (workers * seconds * 1000),
-    load: load()
+    load: load(),
+    threads: threads0 && threads1 ? diff(threads0, threads1, engineTids) : null
   }
 }
 
@@ -70,7 +81,8 @@ export function line(p: Phase, unit: string): string {
   return (
     `${p.name.padEnd(14)} ${rate(p).toFixed(1).padStart(6)} ${unit}/s  (${p.items} in ${p.seconds.toFixed(1)} s)  ` +
     `CPU ${p.cpuMsPerItem.toFixed(1)}${p.childCpuMsPerItem ? ` + ffmpeg ${p.childCpuMsPerItem.toFixed(1)}` : ''} ms/${unit.replace(/s$/, '')} (main thread ${p.mainMsPerItem.toFixed(1)})  workers busy ${(p.workerBusy * 100).toFixed(0)}%  ` +
-    `peak rss ${p.peakRssMb.toFixed(0)} MB  load ${p.load}`
+    `peak rss ${p.peakRssMb.toFixed(0)} MB  load ${p.load}` +
+    (p.threads ? `\n${' '.repeat(15)}${formatThreadCpu(p.threads, p.items, unit.replace(/s$/, ''))}` : '')
   )
 }
 
@@ -111,7 +123,11 @@ export function ratio(engineRuns: Phase[], imp: Phase, unit: string): string {
   const r = rate(imp) / e
   const own = imp.cpuMsPerItem + imp.childCpuMsPerItem
   const cpu = engineRuns.reduce((s, p) => s + p.cpuMsPerItem, 0) / engineRuns.length
+  // CPU outside the engine's worker threads (decode threads, main thread, GC, ffmpeg): what an import adds
+  const outside = (p: Phase) => (p.threads ? (p.cpuMsPerItem + p.childCpuMsPerItem) - p.threads.engine / Math.max(1, p.items) : NaN)
+  const engineOutside = engineRuns.reduce((s, p) => s + outside(p), 0) / engineRuns.length
   return (
+    (imp.threads ? `RESULT CPU outside the engine's worker threads: import ${outside(imp).toFixed(1)} vs engine alone ${engineOutside.toFixed(1)} ms per item\n` : '') +
     `RESULT engine ${e.toFixed(1)} images/s, import ${rate(imp).toFixed(1)} ${unit}/s: ratio ${r.toFixed(2)}x (goal >= 0.90); ` +
     `CPU ${own.toFixed(1)} vs ${cpu.toFixed(1)} ms per item (the rate a CPU-bound machine would keep: ${(cpu / own).toFixed(2)}x); ` +
     `import peak rss ${imp.peakRssMb.toFixed(0)} MB`

@@ -43,11 +43,12 @@ async function main(): Promise<void> {
     const total = frames.length * loops
     const engine = await createEngine({ workers })
     const w = engine.status().workers
+    const tids = engine.threadIds?.() ?? []
     console.log(`${w} workers, ${frames.length} clip frames x ${loops} = ${total} frames of ${frames[0]!.width}x${frames[0]!.height}; load ${load()}`)
     const depth = w * 2 + 1
     await engineFrames(engine, frames, w * 2, depth) // warm-up: ONNX's lazy initialisation
 
-    const engineRun = (name: string) => measure(name, w, () => engineFrames(engine, frames, total, depth))
+    const engineRun = (name: string) => measure(name, w, () => engineFrames(engine, frames, total, depth), tids)
     const runs: Phase[] = [await engineRun('engine only')]
     console.log(line(runs[0]!, 'frames'))
     const importRun = async (name: string, videoWindow?: number) => {
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
         await queue.enqueue([video], { fps: 0 })
         await queue.idle()
         return { items: profile.frames, workerMs: profile.workerMs }
-      })
+      }, tids)
       console.log(line(phase, 'frames'))
       return { lib, profile, phase }
     }
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
     // the issue's reference: `platedesk bench` (the engine on the 1280x720 fixture JPEGs, decoded in the workers)
     const jpegs = readdirSync(join(dirname(clip), 'images')).filter((f) => f.endsWith('.jpg')).map((f) => join(dirname(clip), 'images', f))
     const seq = Array.from({ length: total }, (_, i) => jpegs[i % jpegs.length]!)
-    const jp = await measure('engine (JPEGs)', w, () => feed(seq, depth, (f) => engine.recognizeFile(f)))
+    const jp = await measure('engine (JPEGs)', w, () => feed(seq, depth, (f) => engine.recognizeFile(f)), tids)
     console.log(line(jp, 'images'))
     console.log(`RESULT vs the engine on the fixture JPEGs (platedesk bench): ${(rate(imp) / rate(jp)).toFixed(2)}x`)
     lib.close()

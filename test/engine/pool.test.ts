@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
@@ -75,6 +75,26 @@ describe.skipIf(skip)('engine pool', () => {
     const fromFile = await engine.recognizeFile(file)
     expect(essence(raw)).toEqual(essence(fromFile))
     expect(raw.timings.decodeMs).toBe(0)
+  })
+
+  it('recognizeBytes (an import reads each photo once) moves the bytes and matches recognizeFile; bad bytes name the file', async () => {
+    const some = images.slice(0, 4)
+    for (const file of some) {
+      const bytes = readFileSync(file)
+      const copy = new Uint8Array(bytes.byteLength)
+      copy.set(bytes)
+      const fromBytes = await engine.recognizeBytes!(copy, file)
+      expect(copy.byteLength).toBe(0) // detached: it went to the worker without a copy
+      expect(essence(fromBytes)).toEqual(essence(await engine.recognizeFile(file)))
+    }
+    const bad = makeBadFiles(join(dir, 'bad-bytes'), images[0]!)
+    const results = await Promise.allSettled([bad.truncated, bad.text, bad.empty].map((f) => engine.recognizeBytes!(readFileSync(f), f)))
+    const msg = (i: number) => ((results[i] as PromiseRejectedResult).reason as Error).message
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected'])
+    expect(msg(0)).toContain(bad.truncated)
+    expect(msg(0)).toMatch(/truncated/)
+    expect(msg(1)).toMatch(/contains text/)
+    expect(msg(2)).toMatch(/empty file/)
   })
 
   it('a bad file rejects with the file and cause; the pool keeps working', async () => {

@@ -130,6 +130,21 @@ describe.skipIf(skipReason(!fixtures && FIXTURES_SKIP_REASON))('video', () => {
     expect(spawnSync('pgrep', ['-f', long]).status).toBe(1)
   })
 
+  it('frames read through the local socket (no copy per read) equal the pipe\'s, each in its own transferable buffer', async () => {
+    const digest = async (transport: 'socket' | 'pipe', o: { fps?: number; maxSide?: number }) => {
+      const h = createHash('sha256')
+      let n = 0
+      for await (const f of decodeVideo(clip(), { ...o, transport })) {
+        const d = f.image.data
+        expect(d.byteOffset === 0 && d.byteLength === d.buffer.byteLength).toBe(true) // owns its memory: moves to a worker without a copy
+        h.update(d).update(`${f.idx} ${f.timeS} ${f.image.width}x${f.image.height}`)
+        n++
+      }
+      return `${n} ${h.digest('hex')}`
+    }
+    for (const o of [{}, { fps: 3, maxSide: 640 }]) expect(await digest('socket', o)).toBe(await digest('pipe', o))
+  })
+
   it('a truncated video yields the frames it can, then reports the error with the count', async () => {
     const fast = join(dir, 'fast.mp4')
     expect(spawnSync(ffmpegPath(), ['-v', 'error', '-y', '-i', clip(), '-c', 'copy', '-movflags', '+faststart', fast]).status).toBe(0)

@@ -2,7 +2,7 @@
 // worker thread (pool.ts); also usable directly (tests, one-off scripts) without any threads.
 import * as ort from 'onnxruntime-node'
 import type { Detection, ExecutionProvider, ImageRecognition, PlateRead, RecognizedPlate } from '../../shared/types'
-import { decodeImageFile, type DecodedImage } from '../media/images'
+import { decodeImageBuffer, decodeImageFile, type DecodedImage } from '../media/images'
 import { readFile, stat } from 'node:fs/promises'
 import { DEFAULT_DETECTION_THRESHOLD, Detector, type VariantFactory } from './detector'
 import { rectangularModel } from './rect-model'
@@ -266,6 +266,14 @@ export class Pipeline {
   async recognizeFile(path: string, ro: RecognizeOptions = {}): Promise<ImageRecognition> {
     const t0 = performance.now()
     const img = await decodeImageFile(path, { maxSide: this.opts.maxSide })
+    return this.recognizeDecoded(img, performance.now() - t0, t0, ro)
+  }
+
+  /** an encoded image already in memory (an import read it once for its hash): no file access here */
+  async recognizeBytes(bytes: Uint8Array, name: string, ro: RecognizeOptions = {}): Promise<ImageRecognition> {
+    const t0 = performance.now()
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    const img = await decodeImageBuffer(buf, name, { maxSide: this.opts.maxSide })
     return this.recognizeDecoded(img, performance.now() - t0, t0, ro)
   }
 

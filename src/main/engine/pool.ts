@@ -19,6 +19,8 @@ interface Job {
 
 interface Slot {
   worker: Worker
+  /** the worker's kernel thread id (Linux), for per-thread CPU accounting in benchmarks */
+  tid: number | null
   /** sent to this worker, oldest first; the worker runs them one at a time in this order */
   jobs: Job[]
 }
@@ -45,6 +47,12 @@ function workerSpec(): { url: URL; workerData: Record<string, unknown> } {
     url: new URL('./boot.mjs', here),
     workerData: { entry: pathToFileURL(fileURLToPath(new URL('./worker.ts', here))).href }
   }
+}
+
+/** `data` itself when it owns its whole ArrayBuffer (so it can be transferred), else a copy that does */
+function owned(data: Uint8Array): Uint8Array {
+  const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
+  return whole && data.buffer instanceof ArrayBuffer ? data : new Uint8Array(data)
 }
 
 export interface PoolOptions extends PipelineOptions {
@@ -83,7 +91,7 @@ export class EnginePool implements Engine {
     const { url, workerData } = workerSpec()
     const { workers: _w, ...pipelineOpts } = this.opts
     const worker = new Worker(url, { workerData: { ...workerData, options: pipelineOpts } })
-    const slot: Slot = { worker, jobs: [] }
+    const slot: Slot = { worker, tid: null, jobs: [] }
     this.all.add(worker)
     worker.once('exit', () => this.all.delete(worker))
     return new Promise<void>((resolve, reject) => {
@@ -91,6 +99,7 @@ export class EnginePool implements Engine {
       worker.on('message', (msg: WorkerMessage) => {
         if (msg.type === 'ready') {
           ready = true
+          slot.tid = msg.tid
           if (this.closed) {
             void worker.terminate()
             return reject(new Error('engine closed during start-up'))
@@ -170,8 +179,8 @@ export class EnginePool implements Engine {
       slot.worker.postMessage(job.req, job.transfer)
     } catch {
       // some buffers (e.g. memory owned by a native addon) cannot be transferred: send a copy
-      const req = job.req.kind === 'raw' ? { ...job.req, data: new Uint8Array(job.req.data) } : job.req
-      slot.worker.postMessage(req, req.kind === 'raw' ? [req.data.buffer as ArrayBuffer] : [])
+      const req = job.req.kind === 'file' ? job.req : { ...job.req, data: new Uint8Array(job.req.data) }
+      slot.worker.postMessage(req, req.kind === 'file' ? [] : [req.data.buffer as ArrayBuffer])
     }
   }
 
@@ -188,6 +197,11 @@ export class EnginePool implements Engine {
     return this.queue.length
   }
 
+  /** kernel thread ids of the running workers (Linux; empty elsewhere): benchmarks split CPU by thread */
+  threadIds(): number[] {
+    return this.slots.flatMap((s) => (s.tid != null ? [s.tid] : []))
+  }
+
   get size(): number {
     return this.slots.length
   }
@@ -196,14 +210,18 @@ export class EnginePool implements Engine {
     return this.submit({ id: this.nextId++, kind: 'file', path, ...(opts ? { opts } : {}) })
   }
 
+  /** The bytes are transferred (zero-copy) when they own their whole ArrayBuffer, else copied. */
+  recognizeBytes(bytes: Uint8Array, name: string, opts?: RecognizeOptions): Promise<ImageRecognition> {
+    const data = owned(bytes)
+    return this.submit({ id: this.nextId++, kind: 'bytes', data, name, ...(opts ? { opts } : {}) }, [data.buffer as ArrayBuffer])
+  }
+
   /**
    * The frame's pixels are transferred (zero-copy) when they own their whole ArrayBuffer, which then
    * becomes detached in the caller; otherwise (a slice of a bigger buffer) they are copied.
    */
   recognizeRaw(image: RawImage, opts?: RecognizeOptions): Promise<ImageRecognition> {
-    let data = image.data
-    const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
-    if (!whole || !(data.buffer instanceof ArrayBuffer)) data = new Uint8Array(data)
+    const data = owned(image.data)
     const req: WorkerRequest = { id: this.nextId++, kind: 'raw', data, width: image.width, height: image.height, ...(opts ? { opts } : {}) }
     return this.submit(req, [data.buffer as ArrayBuffer])
   }

@@ -48,7 +48,14 @@ export interface Engine {
   status(): EngineStatus
   /** Decodes (sharp, EXIF-rotated) and recognises one image file. Rejects with an Error naming the file and cause. */
   recognizeFile(path: string, opts?: RecognizeOptions): Promise<ImageRecognition>
+  /**
+   * Decodes and recognises an encoded image already in memory (`name` only names it in errors); the
+   * bytes may be transferred to a worker (detached in the caller). Same result as recognizeFile.
+   */
+  recognizeBytes?(bytes: Uint8Array, name: string, opts?: RecognizeOptions): Promise<ImageRecognition>
   /** Recognises an already-decoded frame; the buffer may be transferred to a worker. */
   recognizeRaw(image: RawImage, opts?: RecognizeOptions): Promise<ImageRecognition>
   close(): Promise<void>
+  /** kernel thread ids of the engine's workers (Linux), for benchmarks that split CPU by thread */
+  threadIds?(): number[]
 }

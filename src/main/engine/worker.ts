@@ -1,5 +1,6 @@
 // Engine worker thread: one Pipeline (own 1-thread ONNX sessions, sharp with 1 thread) per worker,
 // answering requests from pool.ts one at a time. Parallelism comes from running several workers.
+import { readlinkSync } from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
 import sharp from 'sharp'
 import { ModelError } from './models'
@@ -9,9 +10,10 @@ import type { RecognizeOptions } from './types'
 export type WorkerRequest =
   | { id: number; kind: 'file'; path: string; opts?: RecognizeOptions }
   | { id: number; kind: 'raw'; data: Uint8Array; width: number; height: number; opts?: RecognizeOptions }
+  | { id: number; kind: 'bytes'; data: Uint8Array; name: string; opts?: RecognizeOptions }
 
 export type WorkerMessage =
-  | { type: 'ready'; detectorId: string; recognizerId: string; provider: string; warning: string | null }
+  | { type: 'ready'; detectorId: string; recognizerId: string; provider: string; warning: string | null; tid: number | null }
   | { type: 'init-error'; message: string; name: string }
   | { type: 'result'; id: number; result: import('../../shared/types').ImageRecognition }
   | { type: 'error'; id: number; message: string; name: string }
@@ -32,12 +34,22 @@ try {
     detectorId: pipeline.detectorId,
     recognizerId: pipeline.recognizerId,
     provider: pipeline.provider,
-    warning: pipeline.warning
+    warning: pipeline.warning,
+    tid: threadId()
   } satisfies WorkerMessage)
 } catch (err) {
   const e = err as Error
   port.postMessage({ type: 'init-error', message: e.message, name: e instanceof ModelError ? 'ModelError' : e.name } satisfies WorkerMessage)
   process.exit(0)
+}
+
+/** this thread's kernel id (Linux), so benchmarks can tell the engine's CPU from the rest of the process */
+function threadId(): number | null {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop()) || null
+  } catch {
+    return null
+  }
 }
 
 // The pool may send the next request before this one is done: run them strictly one after another
@@ -52,7 +64,9 @@ async function handle(req: WorkerRequest): Promise<void> {
     const result =
       req.kind === 'file'
         ? await pipeline.recognizeFile(req.path, req.opts)
-        : await pipeline.recognizeRaw({ data: req.data, width: req.width, height: req.height, channels: 3 }, req.opts)
+        : req.kind === 'bytes'
+          ? await pipeline.recognizeBytes(req.data, req.name, req.opts)
+          : await pipeline.recognizeRaw({ data: req.data, width: req.width, height: req.height, channels: 3 }, req.opts)
     port.postMessage({ type: 'result', id: req.id, result } satisfies WorkerMessage)
   } catch (err) {
     const e = err as Error

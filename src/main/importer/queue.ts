@@ -10,7 +10,7 @@ import { getModel } from '../engine/models'
 import type { Library } from '../db/index'
 import type { CommitOutcome, FileDetection, FileFrame, FileResult, ImportOptions, ItemRecord, JobRecord } from '../db/imports'
 import type { FileProgress, ImageRecognition, ImportProgress } from '../../shared/types'
-import { sha256File } from '../media/hash'
+import { readWholeFile, sha256Bytes, sha256File, WHOLE_FILE_MAX } from '../media/hash'
 import { readExif } from '../media/exif'
 import { probeVideo } from '../media/probe'
 import { DEFAULT_MAX_SIDE } from '../media/images'
@@ -444,8 +444,13 @@ export class ImportQueue {
       return { state: 'error', plates: 0, error }
     }
     let sha: string
+    // a photo is read once: its bytes give the hash, the EXIF and (moved to a worker) the decode
+    let bytes: Buffer | null = null
     try {
-      sha = await this.wait('hash', sha256File(path))
+      if (kind === 'image' && st.size <= WHOLE_FILE_MAX && engine.recognizeBytes) {
+        bytes = await this.wait('hash', readWholeFile(path, st.size))
+        sha = this.sync('hash', () => sha256Bytes(bytes!))
+      } else sha = await this.wait('hash', sha256File(path))
     } catch (err) {
       const error = fileError(path, err)
       store.commitItemError(item.id, error)
@@ -461,7 +466,7 @@ export class ImportQueue {
     let settle!: () => void
     this.hashesInFlight.set(sha, new Promise<void>((res) => (settle = res)))
     try {
-      return await this.recognizeAndCommit(engine, job, item, r, st, kind, sha)
+      return await this.recognizeAndCommit(engine, job, item, r, st, kind, sha, bytes)
     } finally {
       this.hashesInFlight.delete(sha)
       settle()
@@ -475,7 +480,8 @@ export class ImportQueue {
     r: RunState,
     st: { size: number; mtimeMs: number },
     kind: 'image' | 'video',
-    sha: string
+    sha: string,
+    bytes: Buffer | null
   ): Promise<{ state: CommitOutcome['state']; plates: number; error: string | null } | null> {
     const store = this.lib.imports
     const path = item.path
@@ -503,7 +509,7 @@ export class ImportQueue {
     const ro: RecognizeOptions | undefined =
       job.options.recognizerId || crops ? { recognizerId: job.options.recognizerId, crop: crops } : undefined
     try {
-      if (kind === 'image') await this.image(engine, f, detector, ro)
+      if (kind === 'image') await this.image(engine, f, detector, ro, bytes)
       else if (crops) throw new Error('a plate-crop import takes images only, not videos')
       else await this.video(engine, f, detector, job.options.fps, r, ro)
     } catch (err) {
@@ -517,8 +523,16 @@ export class ImportQueue {
     return { state: out.state, plates: out.plates, error: f.error }
   }
 
-  private async image(engine: Engine, f: FileResult, detector: string, ro?: RecognizeOptions): Promise<void> {
-    const [exif, rec] = await Promise.all([this.wait('exif', readExif(f.path)), this.wait('engine-wait', engine.recognizeFile(f.path, ro))])
+  private async image(engine: Engine, f: FileResult, detector: string, ro?: RecognizeOptions, bytes?: Buffer | null): Promise<void> {
+    let exif: Awaited<ReturnType<typeof readExif>>
+    let rec: ImageRecognition
+    if (bytes && engine.recognizeBytes) {
+      // EXIF first: the bytes are then moved (not copied) to a worker and unusable here
+      exif = await this.wait('exif', readExif(bytes))
+      rec = await this.wait('engine-wait', engine.recognizeBytes(bytes, f.path, ro))
+    } else {
+      ;[exif, rec] = await Promise.all([this.wait('exif', readExif(f.path)), this.wait('engine-wait', engine.recognizeFile(f.path, ro))])
+    }
     if (this.o.profile) {
       this.o.profile.files++
       this.o.profile.workerMs += rec.timings.totalMs

@@ -21,9 +21,10 @@ function iso(v: unknown): string | null {
   return null
 }
 
-export async function readExif(path: string): Promise<ExifInfo> {
+/** from a file's path, or from its bytes already in memory (no second read) */
+export async function readExif(input: string | Uint8Array): Promise<ExifInfo> {
   try {
-    const data = (await exifr.parse(path, {
+    const data = (await exifr.parse(input, {
       tiff: true,
       exif: true,
       gps: true,

@@ -169,6 +169,8 @@ export function memoryLimitMb(): number {
 export interface BoundedOptions {
   /** address-space limit in MiB (default memoryLimitMb()); 0 = none */
   memoryMb?: number
+  /** a connected local socket to hand the child as its stdout (the returned process's stdout is then null) */
+  stdout?: import('node:net').Socket
 }
 
 /**
@@ -177,11 +179,12 @@ export interface BoundedOptions {
  */
 export function spawnBounded(bin: string, args: string[], o: BoundedOptions = {}): ChildProcessByStdio<null, Readable, Readable> {
   const mb = o.memoryMb ?? memoryLimitMb()
+  const stdio = ['ignore', o.stdout ?? 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe']
   if (process.platform === 'win32' || !mb || !existsSync('/bin/sh')) {
-    return spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true })
+    return spawn(bin, args, { stdio, windowsHide: true })
   }
   const script = 'ulimit -v "$0" 2>/dev/null; exec "$@"'
-  return spawn('/bin/sh', ['-c', script, String(Math.round(mb * 1024)), bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  return spawn('/bin/sh', ['-c', script, String(Math.round(mb * 1024)), bin, ...args], { stdio })
 }
 
 export interface RunResult {

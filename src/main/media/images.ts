@@ -237,6 +237,13 @@ async function finish(
     }
     return { data, width: info.width, height: info.height, origWidth: width, origHeight: height, scale: info.width / width, format }
   } catch (err) {
+    // an in-memory image over the pixel limit: say how large it is, as the header check of a file does
+    if (!dims && /pixel limit/i.test((err as Error).message ?? '')) {
+      const meta = await sharp(buf, { limitInputPixels: false }).metadata().catch(() => null)
+      const w = meta?.autoOrient?.width ?? meta?.width
+      const h = meta?.autoOrient?.height ?? meta?.height
+      if (w && h) checkPixels(name, w, h)
+    }
     throw new ImageDecodeError(name, describeSharpError(buf, err))
   }
 }

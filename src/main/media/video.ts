@@ -1,9 +1,14 @@
-// Video frames as a stream: ffmpeg decodes to raw RGB on stdout and an async generator hands out one
-// frame at a time. While the consumer holds a frame the generator does not read stdout, the pipe fills
-// and ffmpeg blocks, so memory stays at about one frame plus the pipe buffer whatever the video length.
+// Video frames as a stream: ffmpeg decodes to raw RGB on stdout (a local socket, else a pipe) and an
+// async generator hands out one frame at a time. While the consumer holds a frame the generator does not
+// read, the socket fills and ffmpeg blocks, so memory stays at about one frame plus the socket buffer
+// whatever the video length.
 // A truncated or corrupt video yields every frame that could be decoded, then throws VideoDecodeError.
 // Frames are scaled inside ffmpeg's filter graph (maxSide), so an 8192x8192 video never hands back a
 // 200 MB RGB frame; ffmpeg itself runs under the time and memory bounds of ffmpeg.ts.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { connect, createServer, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Box } from '../../shared/types'
 import type { RawImage } from '../engine/types'
 import { ffmpegPath, runBounded, spawnBounded, stderrReason } from './ffmpeg'
@@ -27,6 +32,8 @@ export interface DecodeOptions {
   maxSide?: number
   /** kill ffmpeg when it produces nothing for this long while a frame is awaited (default 120 s) */
   stallMs?: number
+  /** how frames leave ffmpeg: a local socket read without copies (default where available) or a pipe */
+  transport?: 'socket' | 'pipe'
 }
 
 /** The output size of a width x height frame bounded to maxSide (aspect kept, never enlarged). */
@@ -60,7 +67,28 @@ export async function* decodeVideo(path: string, opts: DecodeOptions = {}): Asyn
   if (fps === 0) args.push('-vsync', '0')
   args.push('-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1')
 
-  const proc = spawnBounded(ffmpegPath(), args)
+  // Frames are read straight into their own buffers through a local socket (socketPair): no 64 KB
+  // chunk is allocated per read and none is copied, which on a pipe cost ~42 chunks of garbage per
+  // 720p frame and full GCs of the main thread every few frames. Elsewhere, or if it fails, a pipe.
+  let buf = Buffer.allocUnsafeSlow(frameSize)
+  let filled = 0
+  const done: Buffer[] = []
+  let wake: (() => void) | null = null
+  const pair = opts.transport === 'pipe' ? null : await socketPair({
+    buffer: () => buf.subarray(filled),
+    callback: (n: number) => {
+      filled += n
+      if (filled === frameSize) {
+        done.push(buf)
+        buf = Buffer.allocUnsafeSlow(frameSize)
+        filled = 0
+      }
+      wake?.()
+      return done.length === 0 // a whole frame waits for the consumer: stop reading, ffmpeg blocks
+    }
+  }).catch(() => null)
+  const proc = spawnBounded(ffmpegPath(), args, pair ? { stdout: pair.theirs } : {})
+  pair?.theirs.destroy() // the child holds its own copy
   let stderr = ''
   proc.stderr.on('data', (d: Buffer) => {
     if (stderr.length < 16_384) stderr += d.toString()
@@ -85,11 +113,35 @@ export async function* decodeVideo(path: string, opts: DecodeOptions = {}): Asyn
 
   const stepS = fps > 0 ? 1 / fps : 1 / (info.fps ?? 25)
   let idx = 0
-  let buf = Buffer.allocUnsafeSlow(frameSize)
-  let filled = 0
   let finished = false
   try {
     arm()
+    if (pair) {
+      const ours = pair.ours
+      let closed = false
+      ours.once('close', () => {
+        closed = true
+        wake?.()
+      })
+      ours.on('error', () => undefined) // a killed ffmpeg resets the socket: the exit code tells why
+      ours.resume() // flowing, so the end of the stream is noticed (no data is ever pushed: onread takes it)
+      for (;;) {
+        const data = done.shift()
+        if (data) {
+          clearTimeout(timer)
+          const frame: VideoFrame = { idx, timeS: idx * stepS, image: { data, width, height, channels: 3 } }
+          idx++
+          yield frame
+          arm()
+          ours.resume() // reading stopped when the callback said false; restart it (net.Socket resumes its handle)
+          continue
+        }
+        if (closed) break
+        await new Promise<void>((res) => (wake = res))
+        wake = null
+      }
+      finished = true
+    } else
     for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
       clearTimeout(timer)
       let off = 0
@@ -113,6 +165,7 @@ export async function* decodeVideo(path: string, opts: DecodeOptions = {}): Asyn
     clearTimeout(timer)
     opts.signal?.removeEventListener('abort', onAbort)
     if (!finished) proc.kill('SIGKILL') // consumer stopped early (break/throw) or the read failed
+    pair?.ours.destroy()
   }
   const exit = await exited
   if (opts.signal?.aborted) throw new VideoDecodeError(`${path}: decoding cancelled after ${idx} frames`, idx)
@@ -129,6 +182,34 @@ export async function* decodeVideo(path: string, opts: DecodeOptions = {}): Asyn
         : `${path}: no decodable frames (${why})`,
       idx
     )
+  }
+}
+
+/**
+ * Two connected local sockets: `theirs` becomes a child's stdout, `ours` reads with `onread` into the
+ * buffers it is given (no allocation per read). The socket lives in a fresh 0700 folder, so no other
+ * user can connect in between; null on Windows (the caller uses a pipe).
+ */
+async function socketPair(onread: { buffer: () => Uint8Array; callback: (n: number, b: Uint8Array) => boolean }): Promise<{ ours: Socket; theirs: Socket } | null> {
+  if (process.platform === 'win32') return null
+  const dir = await mkdtemp(join(tmpdir(), 'pd-frames-'))
+  const path = join(dir, 's')
+  const server = createServer()
+  try {
+    await new Promise<void>((res, rej) => {
+      server.once('error', rej)
+      server.listen(path, () => res())
+    })
+    const accepted = new Promise<Socket>((res) => server.once('connection', res))
+    const ours = connect({ path, onread })
+    await new Promise<void>((res, rej) => {
+      ours.once('connect', res)
+      ours.once('error', rej)
+    })
+    return { ours, theirs: await accepted }
+  } finally {
+    server.close() // stops listening now (its callback would wait for the connections to end)
+    await rm(dir, { recursive: true, force: true }) // connected sockets outlive their file
   }
 }
 
