@@ -1,0 +1,229 @@
+// A recognition worker of the team work queue: takes file jobs from pg-boss, recognises each file with
+// the local engine and commits it into the library through the ImportStore (one transaction per file).
+//
+// Delivery is at-least-once (a job whose worker died comes back after its expiry), so every write is
+// idempotent: a file whose item is already committed, or whose path/bytes are already in the library, is
+// acknowledged without recognising or writing it again; commitFile itself re-checks the hash inside its
+// transaction. A job's last failed attempt goes to pg-boss's dead-letter queue, from which a worker
+// records the file as failed, with the cause, in the library (the batch's import item).
+import { stat } from 'node:fs/promises'
+import type PgBoss from 'pg-boss'
+import type { Library } from '../db/index'
+import type { FileResult, ImportOptions } from '../db/imports'
+import type { Engine } from '../engine/types'
+import { sha256File } from '../media/hash'
+import { mapPath, type PathMapping } from './path-map'
+import { ImportQueue } from './queue'
+import { FAILED_QUEUE, RECOGNITION_QUEUE, queueDrained, type RecognitionJob } from './work-queue'
+
+export type WorkerOutcome = 'done' | 'duplicate' | 'already' | 'failed' | 'error'
+
+export interface WorkerFileEvent {
+  path: string
+  outcome: WorkerOutcome
+  plates: number
+  error: string | null
+  /** the attempt (1 = first delivery) */
+  attempt: number
+}
+
+export interface QueueWorkerOptions {
+  library: Library
+  boss: PgBoss
+  engine: Engine
+  /** jobs in flight; default: the engine's workers */
+  concurrency?: number
+  /** enqueued path prefix -> this machine's */
+  map?: PathMapping[]
+  /** stop once nothing is left to run (waiting, held by a worker, or failed and unrecorded) */
+  once?: boolean
+  /** ms between polls of an empty queue; default 1000 (pg-boss's minimum is 500) */
+  pollMs?: number
+  onFile?: (e: WorkerFileEvent) => void
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err))
+
+/** what the cause of a dead-lettered job was: pg-boss stores the thrown error (or its timeout note) as output */
+function causeOf(output: unknown): string {
+  const o = output as { message?: string; value?: { message?: string } } | null
+  return o?.message ?? o?.value?.message ?? 'failed (no cause recorded)'
+}
+
+export class QueueWorker {
+  private readonly queue: ImportQueue
+  private readonly inFlight = new Set<Promise<unknown>>()
+  private workIds: string[] = []
+  private stopping = false
+  private done!: () => void
+  /** resolves when the worker stopped (stop(), or --once and the queue drained) */
+  readonly finished: Promise<void>
+  readonly counts = { done: 0, duplicate: 0, already: 0, failed: 0, error: 0 }
+
+  constructor(private readonly o: QueueWorkerOptions) {
+    this.queue = new ImportQueue({ library: o.library, engine: async () => o.engine })
+    this.finished = new Promise<void>((res) => (this.done = res))
+  }
+
+  async start(): Promise<void> {
+    const { boss } = this.o
+    const n = Math.max(1, this.o.concurrency ?? (this.o.engine.status().workers || 1))
+    const pollingIntervalSeconds = Math.max(0.5, (this.o.pollMs ?? 1000) / 1000)
+    // n pollers with one job each: n files in flight; a poller that just finished a job fetches the
+    // next at once (notify) instead of sleeping out its polling interval
+    for (let i = 0; i < n; i++) {
+      let id = ''
+      id = await boss.work<RecognitionJob>(RECOGNITION_QUEUE, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds }, async ([job]) => {
+        try {
+          return await this.track(this.handle(job))
+        } finally {
+          if (!this.stopping && id) boss.notifyWorker(id)
+        }
+      })
+      this.workIds.push(id)
+    }
+    this.workIds.push(
+      await boss.work<RecognitionJob>(FAILED_QUEUE, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds }, async ([job]) =>
+        this.track(Promise.resolve().then(() => this.recordFailure(job)))
+      )
+    )
+    if (this.o.once) void this.watchDrain()
+  }
+
+  /** Stops fetching, lets the jobs in flight finish (their results are committed), then resolves. */
+  async stop(): Promise<void> {
+    if (this.stopping) return this.finished
+    this.stopping = true
+    for (const id of this.workIds) await this.o.boss.offWork({ id })
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight])
+    await this.queue.close()
+    this.done()
+    return this.finished
+  }
+
+  get active(): number {
+    return this.inFlight.size
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.add(p)
+    void p.finally(() => this.inFlight.delete(p)).catch(() => undefined)
+    return p
+  }
+
+  private async watchDrain(): Promise<void> {
+    const interval = this.o.pollMs ?? 1000
+    while (!this.stopping) {
+      await new Promise((r) => setTimeout(r, interval))
+      if (this.stopping) return
+      try {
+        // nothing in flight here and nothing waiting, held elsewhere (a dead worker's job stays 'active'
+        // until it expires and comes back) or dead-lettered and unrecorded
+        if (!this.inFlight.size && (await queueDrained(this.o.boss))) {
+          await this.stop()
+          return
+        }
+      } catch (err) {
+        process.stderr.write(`platedesk worker: ${messageOf(err)}\n`)
+      }
+    }
+  }
+
+  private emit(e: WorkerFileEvent): void {
+    this.counts[e.outcome]++
+    try {
+      this.o.onFile?.(e)
+    } catch {
+      /* a listener's failure (a closed stdout) must not fail the job */
+    }
+  }
+
+  /** one delivery of a file job; throws to have pg-boss retry it (and dead-letter it after the last try) */
+  private async handle(job: PgBoss.JobWithMetadata<RecognitionJob>): Promise<{ outcome: WorkerOutcome; mediaId?: number }> {
+    const d = job.data
+    const store = this.o.library.imports
+    const attempt = job.retryCount + 1
+    const item = store.queueItem(d.batch, d.path, d.root)
+    if (item.state === 'done' || item.state === 'duplicate' || item.state === 'error') {
+      // committed by an earlier delivery whose acknowledgement was lost (its worker died after the commit)
+      this.emit({ path: d.path, outcome: 'already', plates: 0, error: null, attempt })
+      return { outcome: 'already' }
+    }
+    const local = mapPath(d.path, this.o.map ?? [])
+    const where = local === d.path ? d.path : `${d.path} (read as ${local})`
+    try {
+      let st
+      try {
+        st = await stat(local)
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException
+        throw new Error(`${where}: cannot read (${e.code === 'ENOENT' ? 'no such file on this worker; a shared folder mounted elsewhere needs --map FROM=TO' : (e.code ?? e.message)})`)
+      }
+      if (!st.isFile()) throw new Error(`${where}: not a regular file`)
+      const known = store.knownPath(d.path, st.size, st.mtimeMs)
+      if (known != null) {
+        store.commitDuplicate(item.id, known, d.path, st.size, st.mtimeMs)
+        this.emit({ path: d.path, outcome: 'duplicate', plates: 0, error: null, attempt })
+        return { outcome: 'duplicate', mediaId: known }
+      }
+      const sha = await sha256File(local)
+      const existing = store.existingByHash(sha)
+      if (existing != null) {
+        store.commitDuplicate(item.id, existing, d.path, st.size, st.mtimeMs)
+        this.emit({ path: d.path, outcome: 'duplicate', plates: 0, error: null, attempt })
+        return { outcome: 'duplicate', mediaId: existing }
+      }
+      const f: FileResult = {
+        path: local,
+        folder: d.root,
+        size: st.size,
+        mtimeMs: st.mtimeMs,
+        sha256: sha,
+        kind: d.kind,
+        width: null,
+        height: null,
+        durationS: null,
+        fps: null,
+        capturedAt: null,
+        gpsLat: null,
+        gpsLon: null,
+        status: 'done',
+        error: null,
+        frames: [],
+        tracks: []
+      }
+      const options: ImportOptions = { fps: d.fps, ...(d.recognizerId ? { recognizerId: d.recognizerId } : {}), ...(d.crops ? { crops: true } : {}) }
+      try {
+        await this.queue.recogniseFile(this.o.engine, f, options)
+      } catch (err) {
+        const m = messageOf(err)
+        throw new Error(m.includes(local) || m.includes(d.path) ? m : `${where}: ${m}`)
+      }
+      // the library names the file as enqueued, whichever machine read it
+      f.path = d.path
+      if (f.error) f.error = f.error.split(local).join(d.path)
+      const out = store.commitFile(item.id, f)
+      const outcome: WorkerOutcome = out.state === 'duplicate' ? 'duplicate' : out.state === 'error' ? 'failed' : 'done'
+      this.emit({ path: d.path, outcome, plates: out.plates, error: f.error, attempt })
+      return { outcome, mediaId: out.mediaId }
+    } catch (err) {
+      this.emit({ path: d.path, outcome: 'error', plates: 0, error: messageOf(err), attempt })
+      throw err
+    }
+  }
+
+  /** a file whose last attempt failed: recorded as failed with the cause (unless a late attempt committed it) */
+  private recordFailure(job: PgBoss.JobWithMetadata<RecognitionJob>): void {
+    const d = job.data
+    const store = this.o.library.imports
+    const item = store.queueItem(d.batch, d.path, d.root)
+    if (item.state === 'done' || item.state === 'duplicate') return
+    const cause = causeOf(job.output)
+    const error = cause.includes(d.path) ? cause : `${d.path}: ${cause}`
+    store.commitItemError(item.id, `${error} (after ${RETRY_ATTEMPTS(job)} attempts)`)
+    this.emit({ path: d.path, outcome: 'failed', plates: 0, error, attempt: RETRY_ATTEMPTS(job) })
+  }
+}
+
+/** the dead-lettered job carries the original's retry limit: attempts = limit + 1 */
+const RETRY_ATTEMPTS = (job: PgBoss.JobWithMetadata<RecognitionJob>) => job.retryLimit + 1
