@@ -41,7 +41,7 @@ export function WorkQueueCard() {
   return (
     <Card data-testid="work-queue">
       <CardContent>
-        <Stack direction="row" spacing={1} alignItems="center" sx={{ mb: 1 }}>
+        <Stack direction="row" spacing={1} sx={{ mb: 1, alignItems: 'center' }}>
           <Typography variant="h6">Recognition workers</Typography>
           {s && <Chip size="small" label={s.queued + s.active > 0 ? 'working' : 'idle'} color={s.queued + s.active > 0 ? 'primary' : 'success'} />}
         </Stack>
