@@ -9,7 +9,7 @@ import type { Library } from '../db/index'
 import type { ImportOptions } from '../db/imports'
 import { getModel } from '../engine/models'
 import { mediaKind, scanPaths, type ScanProgress } from './scan'
-import { redactUrl, sendRecognition } from './work-queue'
+import { redactUrl, sendRecognition, type SendPolicy } from './work-queue'
 
 export interface EnqueueResult {
   /** the library's batch (import job) id; null when nothing was queued */
@@ -33,8 +33,8 @@ export interface EnqueueOptions {
   /** the queue's URL, remembered (without password) in the library so the app can show the queue */
   queueUrl: string
   options?: Partial<ImportOptions>
-  /** seconds one attempt may take before the job is handed to another worker (default per kind) */
-  timeoutS?: number
+  /** expiry and retries of the jobs */
+  policy?: SendPolicy
   onScanProgress?: (p: ScanProgress) => void
 }
 
@@ -85,7 +85,7 @@ export async function enqueuePaths(paths: string[], o: EnqueueOptions): Promise<
         const sent = await sendRecognition(
           o.boss,
           { batch, path: file.path, root: file.root, kind, size: st.size, mtimeMs: Math.trunc(st.mtimeMs), ...options },
-          o.timeoutS
+          o.policy
         )
         if (sent) res.queued++
         else res.alreadyQueued++

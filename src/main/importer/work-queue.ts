@@ -95,13 +95,22 @@ export function jobIdOf(path: string, size: number, mtimeMs: number): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`
 }
 
+export interface SendPolicy {
+  /** seconds one attempt may take before the job is handed to another worker (default per kind) */
+  timeoutS?: number
+  /** attempts after the first (default RETRY_LIMIT) */
+  retries?: number
+  /** seconds before the first retry, doubling (with jitter) after each (default 5) */
+  retryDelayS?: number
+}
+
 /** Queues one file; false when a job for it (same path, size and time) is already there. */
-export async function sendRecognition(boss: PgBoss, job: RecognitionJob, timeoutS?: number): Promise<boolean> {
+export async function sendRecognition(boss: PgBoss, job: RecognitionJob, p: SendPolicy = {}): Promise<boolean> {
   const id = await boss.send(RECOGNITION_QUEUE, job as unknown as object, {
     id: jobIdOf(job.path, job.size, job.mtimeMs),
-    expireInSeconds: timeoutS ?? DEFAULT_JOB_TIMEOUT_S[job.kind],
-    retryLimit: RETRY_LIMIT,
-    retryDelay: 5,
+    expireInSeconds: p.timeoutS ?? DEFAULT_JOB_TIMEOUT_S[job.kind],
+    retryLimit: p.retries ?? RETRY_LIMIT,
+    retryDelay: p.retryDelayS ?? 5,
     retryBackoff: true
   })
   return id != null

@@ -8,6 +8,8 @@ export interface EnqueueCliOptions {
   db: string
   queue?: string
   jobTimeout?: string
+  retries?: string
+  retryDelay?: string
   fps?: number
   recognizerId?: string
   crops?: boolean
@@ -16,8 +18,13 @@ export interface EnqueueCliOptions {
 export async function enqueueCommand(paths: string[], o: EnqueueCliOptions): Promise<void> {
   if (!paths.length) throw new Error('--enqueue-only needs the files or folders to queue')
   const url = queueUrlFor(o.db, o.queue)
-  const timeoutS = o.jobTimeout != null ? Number(o.jobTimeout) : undefined
-  if (timeoutS != null && (!Number.isInteger(timeoutS) || timeoutS < 1)) throw new Error(`--job-timeout must be a whole number of seconds >= 1, got ${o.jobTimeout}`)
+  const whole = (v: string | undefined, name: string, min: number): number | undefined => {
+    if (v == null) return undefined
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number >= ${min}, got ${v}`)
+    return n
+  }
+  const policy = { timeoutS: whole(o.jobTimeout, '--job-timeout', 1), retries: whole(o.retries, '--retries', 0), retryDelayS: whole(o.retryDelay, '--retry-delay', 0) }
   const library = openLibrary(o.db)
   const boss = await openWorkQueue(url, { supervise: false }).catch((err) => {
     library.close()
@@ -28,7 +35,7 @@ export async function enqueueCommand(paths: string[], o: EnqueueCliOptions): Pro
       library,
       boss,
       queueUrl: url,
-      timeoutS,
+      policy,
       options: { ...(o.fps != null ? { fps: o.fps } : {}), ...(o.recognizerId ? { recognizerId: o.recognizerId } : {}), ...(o.crops ? { crops: true } : {}) }
     })
     for (const n of r.notes) process.stderr.write(`note: ${n}\n`)

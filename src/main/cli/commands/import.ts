@@ -22,6 +22,8 @@ interface ImportCliOptions {
   enqueueOnly?: boolean
   queue?: string
   jobTimeout?: string
+  retries?: string
+  retryDelay?: string
 }
 
 function bar(p: ImportProgress, width = 28): string {
@@ -46,6 +48,8 @@ export function registerImport(program: Command): void {
     .option('--enqueue-only', 'only scan and queue the files for `platedesk worker` processes (team work queue); recognise nothing here')
     .option('--queue <url>', 'the work queue (postgres://...) for --enqueue-only; default: --db when it is a postgres URL')
     .option('--job-timeout <s>', 'with --enqueue-only: seconds one attempt may take before another worker gets the file (default 600 per image, 14400 per video)')
+    .option('--retries <n>', 'with --enqueue-only: attempts after the first before a file is recorded as failed (default 2)')
+    .option('--retry-delay <s>', 'with --enqueue-only: seconds before the first retry, doubling after each (default 5)')
     .argument('[paths...]', 'files or folders to import')
     .action(async (paths: string[], opts: ImportCliOptions) => {
       const out = process.stdout
@@ -60,7 +64,7 @@ export function registerImport(program: Command): void {
       const recognizerId = profile?.recognizerId ?? opts.recognizer
       if (opts.enqueueOnly) {
         const { enqueueCommand } = await import('./enqueue')
-        await enqueueCommand(paths, { db: opts.db, queue: opts.queue, jobTimeout: opts.jobTimeout, fps, recognizerId, crops: opts.crops })
+        await enqueueCommand(paths, { db: opts.db, queue: opts.queue, jobTimeout: opts.jobTimeout, retries: opts.retries, retryDelay: opts.retryDelay, fps, recognizerId, crops: opts.crops })
         return
       }
       const library = openLibrary(opts.db)

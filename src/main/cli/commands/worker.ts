@@ -73,14 +73,15 @@ export function registerWorker(program: Command): void {
             out.write(`${line}\n`)
           }
         })
+        const ready = Date.now()
         process.stderr.write(`platedesk worker ${process.pid}: ${engine.status().workers} engine workers, queue ${url.replace(/:[^:@/]*@/, '@')}\n`)
         if (signalled) await worker.stop()
         else await worker.start()
         await worker.finished
         const c = worker.counts
-        const s = (Date.now() - started) / 1000
+        const s = (Date.now() - ready) / 1000
         out.write(
-          `summary: ${c.done} recognised, ${c.duplicate} already in the library, ${c.already} committed before, ${c.failed} failed, ${c.error} attempts to retry; ${(c.done / Math.max(s, 0.001)).toFixed(2)} files/s over ${s.toFixed(1)} s\n`
+          `summary: ${c.done} recognised, ${c.duplicate} already in the library, ${c.already} committed before, ${c.failed} failed, ${c.error} attempts to retry; ${(c.done / Math.max(s, 0.001)).toFixed(2)} files/s over ${s.toFixed(1)} s (engine ready after ${((ready - started) / 1000).toFixed(1)} s)\n`
         )
       } finally {
         process.off('SIGINT', onSignal)
