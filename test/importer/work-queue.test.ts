@@ -3,7 +3,7 @@
 // once whatever happens to the workers (two at once, one killed with SIGKILL mid-job), a repeated
 // enqueue must queue nothing, and a corrupt file must end failed with its cause, after its retries.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -102,12 +102,16 @@ describe.skipIf(skip)('team work queue: enqueue-only + workers', () => {
     expect(JSON.parse(st.out)).toMatchObject({ queued: 0, active: 0, done: 7, failed: 0 })
   })
 
-  it('two workers in parallel: each file exactly once', async () => {
+  it('two workers in parallel, reading the share where it is mounted on their machine (--map): each file exactly once, under its enqueued path', async () => {
     const url = await testDatabase()
     const src = folder('two', 10)
     const db = join(dir, 'two.sqlite')
     expect((await run(['import', '--db', db, '--queue', url, '--enqueue-only', src])).out).toContain('queued 10 files')
-    const [a, b] = await Promise.all([0, 1].map(() => run(['worker', '--db', db, '--queue', url, '--concurrency', '1', '--once'])))
+    // the workers' machine has the share elsewhere: without the mapping no file is reachable
+    const mounted = join(dir, 'mnt', 'two')
+    mkdirSync(join(dir, 'mnt'))
+    renameSync(src, mounted)
+    const [a, b] = await Promise.all([0, 1].map(() => run(['worker', '--db', db, '--queue', url, '--concurrency', '1', '--once', '--map', `${src}=${mounted}`])))
     expect(a.code, a.err).toBe(0)
     expect(b.code, b.err).toBe(0)
     const recognised = [...a.out.split('\n'), ...b.out.split('\n')].filter((l) => l.startsWith('done ')).map((l) => l.split(' ')[1])
@@ -152,6 +156,28 @@ describe.skipIf(skip)('team work queue: enqueue-only + workers', () => {
     expect(s.media.map((m) => m.path)).toEqual(images.slice(0, 8).map((f) => join(src, f)).sort())
     expect(s.media.every((m) => m.status === 'done')).toBe(true)
     expect(s.q).toMatchObject({ total: 8, done: 8, failed: 0, pending: 0 })
+  })
+
+  it('SIGTERM: the worker finishes its files in flight, commits and acknowledges them, exits 0 and leaves nothing held', async () => {
+    const url = await testDatabase()
+    const src = folder('term', 10)
+    const db = join(dir, 'term.sqlite')
+    expect((await run(['import', '--db', db, '--queue', url, '--enqueue-only', src])).out).toContain('queued 10 files')
+    const w = start(['worker', '--db', db, '--queue', url, '--concurrency', '2'])
+    for (let i = 0; i < 600 && !w.out().includes('done '); i++) await new Promise((r) => setTimeout(r, 50))
+    w.child.kill('SIGTERM')
+    const r = await w.done
+    expect(r.code, r.err).toBe(0)
+    const recognised = r.out.split('\n').filter((l) => l.startsWith('done ')).length
+    expect(recognised).toBeGreaterThan(0)
+    const boss = await openWorkQueue(url, { supervise: false })
+    try {
+      // nothing left 'active' for an expiry to bring back: every taken job was run and acknowledged
+      expect(await queueSizes(boss)).toEqual({ queued: 10 - recognised, active: 0 })
+    } finally {
+      await boss.stop({ graceful: false })
+    }
+    expect(libraryState(db).q).toMatchObject({ done: recognised, pending: 0 })
   })
 
   it('a corrupt file fails after its retries with a clear cause in the library and the status; the others import', async () => {

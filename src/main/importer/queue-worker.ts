@@ -52,9 +52,10 @@ function causeOf(output: unknown): string {
 
 export class QueueWorker {
   private readonly queue: ImportQueue
-  private readonly inFlight = new Set<Promise<unknown>>()
-  private workIds: string[] = []
+  private loops: Promise<void>[] = []
+  private inFlight = 0
   private stopping = false
+  private wake = new Set<() => void>()
   private done!: () => void
   /** resolves when the worker stopped (stop(), or --once and the queue drained) */
   readonly finished: Promise<void>
@@ -65,61 +66,94 @@ export class QueueWorker {
     this.finished = new Promise<void>((res) => (this.done = res))
   }
 
-  async start(): Promise<void> {
-    const { boss } = this.o
+  /**
+   * n loops, each fetching one job from pg-boss, running it and acknowledging it (complete, or fail
+   * with the error so pg-boss retries it): n files in flight. A loop that just finished a job fetches
+   * the next at once; an empty queue is polled every pollMs. One more loop records dead-lettered files.
+   */
+  start(): void {
     const n = Math.max(1, this.o.concurrency ?? (this.o.engine.status().workers || 1))
-    const pollingIntervalSeconds = Math.max(0.5, (this.o.pollMs ?? 1000) / 1000)
-    // n pollers with one job each: n files in flight; a poller that just finished a job fetches the
-    // next at once (notify) instead of sleeping out its polling interval
-    for (let i = 0; i < n; i++) {
-      let id = ''
-      id = await boss.work<RecognitionJob>(RECOGNITION_QUEUE, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds }, async ([job]) => {
-        try {
-          return await this.track(this.handle(job))
-        } finally {
-          if (!this.stopping && id) boss.notifyWorker(id)
-        }
-      })
-      this.workIds.push(id)
-    }
-    this.workIds.push(
-      await boss.work<RecognitionJob>(FAILED_QUEUE, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds }, async ([job]) =>
-        this.track(Promise.resolve().then(() => this.recordFailure(job)))
-      )
-    )
+    for (let i = 0; i < n; i++) this.loops.push(this.loop(RECOGNITION_QUEUE, (job) => this.handle(job)))
+    this.loops.push(this.loop(FAILED_QUEUE, async (job) => this.recordFailure(job)))
     if (this.o.once) void this.watchDrain()
   }
 
-  /** Stops fetching, lets the jobs in flight finish (their results are committed), then resolves. */
+  /**
+   * Stops fetching; the jobs in flight finish, are committed and acknowledged, then resolves. Nothing is
+   * left held: a job is only ever taken by a loop that then runs it to its acknowledgement.
+   */
   async stop(): Promise<void> {
-    if (this.stopping) return this.finished
-    this.stopping = true
-    for (const id of this.workIds) await this.o.boss.offWork({ id })
-    while (this.inFlight.size) await Promise.allSettled([...this.inFlight])
-    await this.queue.close()
-    this.done()
+    if (!this.stopping) {
+      this.stopping = true
+      for (const w of [...this.wake]) w()
+      await Promise.allSettled(this.loops)
+      await this.queue.close()
+      this.done()
+    }
     return this.finished
   }
 
   get active(): number {
-    return this.inFlight.size
+    return this.inFlight
   }
 
-  private track<T>(p: Promise<T>): Promise<T> {
-    this.inFlight.add(p)
-    void p.finally(() => this.inFlight.delete(p)).catch(() => undefined)
-    return p
+  /** a wait that stop() cuts short */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((res) => {
+      const done = () => {
+        clearTimeout(t)
+        this.wake.delete(done)
+        res()
+      }
+      const t = setTimeout(done, ms)
+      this.wake.add(done)
+    })
+  }
+
+  private async loop(name: string, run: (job: PgBoss.JobWithMetadata<RecognitionJob>) => Promise<unknown>): Promise<void> {
+    const { boss } = this.o
+    const pollMs = this.o.pollMs ?? 1000
+    while (!this.stopping) {
+      let jobs: PgBoss.JobWithMetadata<RecognitionJob>[]
+      try {
+        jobs = await boss.fetch<RecognitionJob>(name, { batchSize: 1, includeMetadata: true })
+      } catch (err) {
+        process.stderr.write(`platedesk worker: cannot fetch from the queue: ${messageOf(err)}\n`)
+        jobs = []
+      }
+      const job = jobs[0]
+      if (!job) {
+        await this.sleep(pollMs)
+        continue
+      }
+      this.inFlight++
+      try {
+        let result: unknown
+        try {
+          result = await run(job)
+        } catch (err) {
+          await boss.fail(name, job.id, err as object)
+          continue
+        }
+        await boss.complete(name, job.id, (result ?? {}) as object)
+      } catch (err) {
+        // the acknowledgement was lost (connection): the job expires and comes back, and its commit is found
+        process.stderr.write(`platedesk worker: cannot acknowledge job ${job.id}: ${messageOf(err)}\n`)
+      } finally {
+        this.inFlight--
+      }
+    }
   }
 
   private async watchDrain(): Promise<void> {
     const interval = this.o.pollMs ?? 1000
     while (!this.stopping) {
-      await new Promise((r) => setTimeout(r, interval))
+      await this.sleep(interval)
       if (this.stopping) return
       try {
         // nothing in flight here and nothing waiting, held elsewhere (a dead worker's job stays 'active'
         // until it expires and comes back) or dead-lettered and unrecorded
-        if (!this.inFlight.size && (await queueDrained(this.o.boss))) {
+        if (!this.inFlight && (await queueDrained(this.o.boss))) {
           await this.stop()
           return
         }

@@ -76,7 +76,7 @@ export function registerWorker(program: Command): void {
         const ready = Date.now()
         process.stderr.write(`platedesk worker ${process.pid}: ${engine.status().workers} engine workers, queue ${url.replace(/:[^:@/]*@/, '@')}\n`)
         if (signalled) await worker.stop()
-        else await worker.start()
+        else worker.start()
         await worker.finished
         const c = worker.counts
         const s = (Date.now() - ready) / 1000
