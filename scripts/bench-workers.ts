@@ -8,7 +8,7 @@
 // reference, the load average and each worker's peak RSS. Then a kill -9 run: two workers, one killed
 // mid-job; the survivor (--once) must leave every file in the library exactly once.
 //
-//   npm run bench:workers -- [N=48] [--runs 1,2,4]
+//   npm run bench:workers -- [N=120] [--runs 1,2,4]
 //
 // On shared CI cores the figures are noisy; compare them with the engine-only line printed beside them.
 import { spawn, spawnSync } from 'node:child_process'
@@ -29,7 +29,7 @@ const flag = (name: string) => {
   const i = args.indexOf(name)
   return i >= 0 ? args[i + 1] : undefined
 }
-const n = Number(args.find((a, i) => /^\d+$/.test(a) && !args[i - 1]?.startsWith('--')) ?? 48)
+const n = Number(args.find((a, i) => /^\d+$/.test(a) && !args[i - 1]?.startsWith('--')) ?? 120)
 const counts = (flag('--runs') ?? '1,2,4').split(',').map(Number)
 const fixtures = join(root, '..', 'shared', 'fixtures', 'romania-dashcam', 'images')
 if (!process.env.ALPR_MODELS_DIR) process.env.ALPR_MODELS_DIR = join(root, '..', 'shared', 'models')

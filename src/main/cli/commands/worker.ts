@@ -15,6 +15,7 @@ interface WorkerCliOptions {
   db: string
   queue?: string
   concurrency?: string
+  inFlight?: string
   once?: boolean
   map: string[]
   models?: string
@@ -26,7 +27,8 @@ export function registerWorker(program: Command): void {
     .description('recognise the files of the team work queue (queued by `import --enqueue-only`) into the library; run as many as you like')
     .requiredOption('--db <library>', 'the library (a SQLite file, or postgres://...)')
     .option('--queue <url>', 'the work queue (postgres://...); default: --db when it is a postgres URL')
-    .option('--concurrency <n>', 'files in flight = engine worker threads (default: CPU cores)')
+    .option('--concurrency <n>', 'engine worker threads, each kept busy by its own job (default: CPU cores)')
+    .option('--in-flight <n>', 'jobs held at once (default: concurrency + 1: one file is read and committed while the engine works on the others)')
     .option('--once', 'exit (0) once the queue is empty instead of waiting for more')
     .option('--map <from=to>', 'a shared folder mounted elsewhere here: the path prefix as enqueued = the same folder on this machine (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--models <dir>', 'models directory (default: ALPR_MODELS_DIR, then the user data dir)')
@@ -35,6 +37,8 @@ export function registerWorker(program: Command): void {
       const map: PathMapping[] = opts.map.map(parseMapping)
       const concurrency = opts.concurrency != null ? Number(opts.concurrency) : undefined
       if (concurrency != null && (!Number.isInteger(concurrency) || concurrency < 1)) throw new Error(`--concurrency must be a whole number >= 1, got ${opts.concurrency}`)
+      const inFlight = opts.inFlight != null ? Number(opts.inFlight) : undefined
+      if (inFlight != null && (!Number.isInteger(inFlight) || inFlight < 1)) throw new Error(`--in-flight must be a whole number >= 1, got ${opts.inFlight}`)
       const out = process.stdout
       const library = openLibrary(opts.db)
       let engine: Engine | null = null
@@ -58,7 +62,7 @@ export function registerWorker(program: Command): void {
           library,
           boss,
           engine,
-          concurrency: concurrency ?? engine.status().workers,
+          concurrency: inFlight ?? (concurrency ?? engine.status().workers) + 1,
           map,
           once: !!opts.once,
           onFile: (e) => {
