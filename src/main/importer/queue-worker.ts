@@ -177,6 +177,9 @@ export class QueueWorker {
     const d = job.data
     const store = this.o.library.imports
     const attempt = job.retryCount + 1
+    if (!store.getJob(d.batch)?.options.queue) {
+      throw new Error(`${d.path}: queued for another library (its batch ${d.batch} is not a work-queue batch of ${this.o.library.file}); run the workers with the --db the files were enqueued into`)
+    }
     const item = store.queueItem(d.batch, d.path, d.root)
     if (item.state === 'done' || item.state === 'duplicate' || item.state === 'error') {
       // committed by an earlier delivery whose acknowledgement was lost (its worker died after the commit)
@@ -250,6 +253,7 @@ export class QueueWorker {
   private recordFailure(job: PgBoss.JobWithMetadata<RecognitionJob>): void {
     const d = job.data
     const store = this.o.library.imports
+    if (!store.getJob(d.batch)?.options.queue) throw new Error(`${d.path}: failed, and queued for another library than ${this.o.library.file} (batch ${d.batch}): ${causeOf(job.output)}`)
     const item = store.queueItem(d.batch, d.path, d.root)
     if (item.state === 'done' || item.state === 'duplicate') return
     const cause = causeOf(job.output)
