@@ -190,7 +190,7 @@ describe.skipIf(skip)('team work queue: enqueue-only + workers', () => {
     const w = await run(['worker', '--db', db, '--queue', url, '--concurrency', '2', '--once'])
     expect(w.code, w.err).toBe(0)
     // tried twice (first attempt and one retry), then recorded as failed
-    expect(w.out.split('\n').filter((l) => l.startsWith('retry ') && l.includes(bad)).length).toBe(2)
+    expect(w.out.split('\n').filter((l) => /^attempt \d failed: /.test(l) && l.includes(bad)).length).toBe(2)
     expect(w.out).toMatch(new RegExp(`failed ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `))
     const s = libraryState(db)
     expect(s.media.filter((m) => m.status === 'done').length).toBe(3)

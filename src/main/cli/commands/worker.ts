@@ -70,7 +70,7 @@ export function registerWorker(program: Command): void {
               e.outcome === 'done'
                 ? `done ${e.path} (${e.plates} plates)`
                 : e.outcome === 'error'
-                  ? `retry ${e.error} (attempt ${e.attempt})`
+                  ? `attempt ${e.attempt} failed: ${e.error}`
                   : e.outcome === 'failed'
                     ? `failed ${e.error}`
                     : `${e.outcome} ${e.path}`
@@ -85,7 +85,7 @@ export function registerWorker(program: Command): void {
         const c = worker.counts
         const s = (Date.now() - ready) / 1000
         out.write(
-          `summary: ${c.done} recognised, ${c.duplicate} already in the library, ${c.already} committed before, ${c.failed} failed, ${c.error} attempts to retry; ${(c.done / Math.max(s, 0.001)).toFixed(2)} files/s over ${s.toFixed(1)} s (engine ready after ${((ready - started) / 1000).toFixed(1)} s); peak rss ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n`
+          `summary: ${c.done} recognised, ${c.duplicate} already in the library, ${c.already} committed before, ${c.failed} failed, ${c.error} failed attempts; ${(c.done / Math.max(s, 0.001)).toFixed(2)} files/s over ${s.toFixed(1)} s (engine ready after ${((ready - started) / 1000).toFixed(1)} s); peak rss ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n`
         )
       } finally {
         process.off('SIGINT', onSignal)
