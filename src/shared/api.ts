@@ -24,7 +24,7 @@ import type {
   TrainProgress
 } from './types'
 import { MAX_PLATE_TEXT, plateFromInput } from './plate-text'
-import type { ImportScanProgress, MediaToolsInfo } from './types'
+import type { ImportScanProgress, MediaToolsInfo, WorkQueueStatus } from './types'
 import { PROFILE_IDS } from './profiles'
 import { RULE_ID } from './country-rules'
 
@@ -131,6 +131,8 @@ export const requests = {
   'import.cancelScan': z.object({}),
   /** files an import skipped because their content was already in the library, with the file they repeat */
   'import.duplicates': z.object({ jobId: id.optional(), ...page }),
+  /** the team work queue of recognition workers (queued/active/done/failed); null when the library has none */
+  'import.workQueue': z.object({}),
   'media.list': z.object({ folder: folderPath.optional(), ...page }),
   /** a JPEG of a frame (or a crop of it), scaled to fit maxSize, as a data: URL */
   'media.image': z.object({
@@ -252,6 +254,7 @@ export interface Responses {
   'import.failures': Page<ImportFailure>
   'import.cancelScan': { cancelled: number }
   'import.duplicates': Page<ImportDuplicate>
+  'import.workQueue': WorkQueueStatus | null
   'media.list': Page<MediaSummary>
   'media.image': { dataUrl: string; width: number; height: number }
   'plates.list': Page<PlateRow>

@@ -269,6 +269,22 @@ export interface ImportProgress {
   fileProgress?: FileProgress | null
 }
 
+/** The team work queue (recognition workers, issue 13): files waiting, held by a worker, committed, failed. */
+export interface WorkQueueStatus {
+  queued: number
+  active: number
+  /** committed: recognised, or found already in the library */
+  done: number
+  duplicate: number
+  failed: number
+  plates: number
+  batches: number
+  /** the newest failures with their causes */
+  failures: { path: string; error: string }[]
+  /** files committed per second over the last minute (null until measured) */
+  filesPerSecond: number | null
+}
+
 /** While a new import's folders are scanned (before its job exists): folders and files found so far. */
 export interface ImportScanProgress {
   dirs: number

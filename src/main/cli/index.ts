@@ -11,6 +11,8 @@ import { registerServe } from './commands/serve'
 import { registerExport } from './commands/export'
 import { registerImportLabels } from './commands/import-labels'
 import { registerTrain } from './commands/train'
+import { registerWorker } from './commands/worker'
+import { registerQueue } from './commands/queue'
 
 /** Each register function adds its command; its action sets process.exitCode on failure. */
 export async function main(argv: string[]): Promise<number> {
@@ -28,7 +30,9 @@ export async function main(argv: string[]): Promise<number> {
     registerServe,
     registerExport,
     registerImportLabels,
-    registerTrain
+    registerTrain,
+    registerWorker,
+    registerQueue
   ]) {
     register(program)
   }

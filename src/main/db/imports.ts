@@ -16,6 +16,8 @@ export interface ImportOptions {
   recognizerId?: string
   /** every file is a plate crop: no detection, the whole image is the plate */
   crops?: boolean
+  /** the job is a batch of the team work queue (recognition workers commit its items; never resumed locally) */
+  queue?: true
 }
 
 export interface JobRecord {
@@ -145,7 +147,10 @@ export class ImportStore extends Statements {
   }
 
   latestJob(): JobRecord | null {
-    const r = this.stmt('SELECT * FROM import_jobs ORDER BY id DESC LIMIT 1').get() as Record<string, unknown> | undefined
+    // the work queue's batches have their own progress (queue status), not the local import's
+    const r = this.stmt('SELECT * FROM import_jobs WHERE options NOT LIKE ? ORDER BY id DESC LIMIT 1').get('%"queue":true%') as
+      | Record<string, unknown>
+      | undefined
     return r ? toJob(r) : null
   }
 
@@ -202,6 +207,66 @@ export class ImportStore extends Statements {
     ).get(sha256) as { id: number; status: string; reviewed: number } | undefined
     if (!r) return null
     return r.status === 'done' || r.reviewed > 0 ? r.id : null
+  }
+
+  // ------------------------------------------------------------------ team work-queue batches
+  // A batch enqueued for the recognition workers is an import job created finished ('done', so no local
+  // import ever resumes it) whose items the workers add and commit as they go.
+
+  createQueueBatch(roots: string[], options: ImportOptions): number {
+    return this.tx(() => {
+      const r = this.stmt(`INSERT INTO import_jobs (roots, options, state, finished_at) VALUES (?, ?, 'done', ?) RETURNING id`).get(
+        JSON.stringify(roots),
+        JSON.stringify({ ...options, queue: true }),
+        new Date().toISOString()
+      ) as { id: number }
+      return r.id
+    })
+  }
+
+  /** a batch none of whose files was queued (all already queued or in the library): leave no trace */
+  deleteEmptyJob(jobId: number): void {
+    this.tx(() => this.stmt('DELETE FROM import_jobs WHERE id = ? AND NOT EXISTS (SELECT 1 FROM import_items WHERE job_id = ?)').run(jobId, jobId))
+  }
+
+  /** the item of a queued file, created on first delivery; a redelivered job finds it (and its state) again */
+  queueItem(jobId: number, path: string, root: string): ItemRecord {
+    return this.tx(() => {
+      const r = this.stmt(
+        `INSERT INTO import_items (job_id, path, root) VALUES (?, ?, ?)
+         ON CONFLICT (job_id, path) DO UPDATE SET root = excluded.root
+         RETURNING id, job_id, path, root, state`
+      ).get(jobId, path, root) as { id: number; job_id: number; path: string; root: string; state: ItemState }
+      return { id: r.id, jobId: r.job_id, path: r.path, root: r.root, state: r.state }
+    })
+  }
+
+  /** files of every work-queue batch, by state: what the workers have committed so far */
+  queueCounts(): JobCounts & { batches: number } {
+    const r = this.stmt(
+      `SELECT COUNT(DISTINCT j.id) AS batches, COUNT(i.id) AS total,
+        COALESCE(SUM(CASE WHEN i.state = 'pending' THEN 1 ELSE 0 END), 0) AS pending,
+        COALESCE(SUM(CASE WHEN i.state = 'done' THEN 1 ELSE 0 END), 0) AS done,
+        COALESCE(SUM(CASE WHEN i.state = 'duplicate' THEN 1 ELSE 0 END), 0) AS duplicate,
+        COALESCE(SUM(CASE WHEN i.state = 'error' THEN 1 ELSE 0 END), 0) AS failed,
+        COALESCE(SUM(CASE WHEN i.state = 'cancelled' THEN 1 ELSE 0 END), 0) AS cancelled,
+        COALESCE(SUM(i.plates), 0) AS plates
+       FROM import_jobs j LEFT JOIN import_items i ON i.job_id = j.id
+       WHERE j.options LIKE ?`
+    ).get('%"queue":true%') as Record<string, number | string>
+    // PostgreSQL returns COUNT/SUM as BIGINT strings
+    const n = (k: string) => Number(r[k] ?? 0)
+    return { batches: n('batches'), total: n('total'), pending: n('pending'), done: n('done'), duplicate: n('duplicate'), failed: n('failed'), cancelled: n('cancelled'), plates: n('plates') }
+  }
+
+  /** the newest failures of work-queue batches (path and cause), newest first */
+  queueFailures(limit = 50): { path: string; error: string }[] {
+    return (
+      this.stmt(
+        `SELECT i.path, i.error FROM import_items i JOIN import_jobs j ON j.id = i.job_id
+         WHERE j.options LIKE ? AND i.state = 'error' ORDER BY i.id DESC LIMIT ?`
+      ).all('%"queue":true%', limit) as { path: string; error: string | null }[]
+    ).map((r) => ({ path: r.path, error: r.error ?? 'unknown error' }))
   }
 
   // ------------------------------------------------------------------ commits (one transaction each)

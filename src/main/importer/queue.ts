@@ -504,14 +504,8 @@ export class ImportQueue {
       frames: [],
       tracks: []
     }
-    const crops = !!job.options.crops
-    const detector = crops ? 'crop' : (engine.status().detector ?? 'detector')
-    const ro: RecognizeOptions | undefined =
-      job.options.recognizerId || crops ? { recognizerId: job.options.recognizerId, crop: crops } : undefined
     try {
-      if (kind === 'image') await this.image(engine, f, detector, ro, bytes)
-      else if (crops) throw new Error('a plate-crop import takes images only, not videos')
-      else await this.video(engine, f, detector, job.options.fps, r, ro)
+      await this.recogniseInto(engine, f, job.options, r, kind, bytes)
     } catch (err) {
       f.status = 'error'
       f.error = fileError(path, err)
@@ -521,6 +515,29 @@ export class ImportQueue {
     const out = this.sync('commit', () => store.commitFile(item.id, f))
     if (this.o.profile) this.o.profile.commits++
     return { state: out.state, plates: out.plates, error: f.error }
+  }
+
+  /** recognises f.path (an image, or a video: decoded, tracked) into f's frames and tracks; throws when it cannot */
+  private async recogniseInto(engine: Engine, f: FileResult, options: ImportOptions, r: RunState, kind = f.kind, bytes?: Buffer | null): Promise<void> {
+    const crops = !!options.crops
+    const detector = crops ? 'crop' : (engine.status().detector ?? 'detector')
+    const ro: RecognizeOptions | undefined = options.recognizerId || crops ? { recognizerId: options.recognizerId, crop: crops } : undefined
+    if (kind === 'image') await this.image(engine, f, detector, ro, bytes)
+    else if (crops) throw new Error('a plate-crop import takes images only, not videos')
+    else await this.video(engine, f, detector, options.fps, r, ro)
+  }
+
+  /**
+   * One file outside any library job (the team work queue's workers): recognised into `f` (f.path is
+   * read), nothing committed. Throws when it cannot be read; f.status 'error' when only partly (a
+   * truncated video). `signal` stops a video between frames.
+   */
+  async recogniseFile(engine: Engine, f: FileResult, options: ImportOptions, signal?: AbortSignal): Promise<void> {
+    const abort = new AbortController()
+    if (signal) signal.addEventListener('abort', () => abort.abort(), { once: true })
+    const job: JobRecord = { id: 0, roots: [f.folder], options, state: 'running', createdAt: '', finishedAt: null }
+    const r: RunState = { job, stop: null, abort, total: 1, processed: 0, failed: 0, duplicates: 0, plates: 0, doneThisRun: 0, startedAt: Date.now(), currentFile: f.path, video: null }
+    await this.recogniseInto(engine, f, options, r)
   }
 
   private async image(engine: Engine, f: FileResult, detector: string, ro?: RecognizeOptions, bytes?: Buffer | null): Promise<void> {

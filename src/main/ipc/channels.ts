@@ -21,7 +21,8 @@ export const channelGroups = {
     'import.cancelScan',
     'import.duplicates',
     'media.list',
-    'media.image'
+    'media.image',
+    'import.workQueue'
   ],
   review: [
     'plates.list',

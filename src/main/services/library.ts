@@ -15,6 +15,7 @@ import { ImportQueue } from '../importer/queue'
 import { previewImageFile } from '../media/images'
 import { grabFrame } from '../media/video'
 import { checkModelSelection } from './model-selection'
+import { createWorkQueueWatcher } from './work-queue'
 import type { Emit } from './types'
 import { profileById } from '../../shared/profiles'
 
@@ -28,6 +29,7 @@ export type LibraryChannel =
   | 'import.failures'
   | 'import.cancelScan'
   | 'import.duplicates'
+  | 'import.workQueue'
   | 'media.list'
   | 'media.image'
   | 'plates.list'
@@ -99,6 +101,7 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
     onCommitted: () => emit('library.changed', { reason: 'import' })
   })
   if (ctx.resume !== false) queue.resumeUnfinished()
+  const workQueue = createWorkQueueWatcher(library)
 
   const reviewed = <T extends { id: number }>(row: T): T => {
     emit('library.changed', { reason: 'review', plateIds: [row.id] })
@@ -141,6 +144,13 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
     'import.failures': (req) => reader.importFailures(req.jobId, req.offset, req.limit),
     'import.cancelScan': () => ({ cancelled: queue.cancelScans() }),
     'import.duplicates': (req) => reader.importDuplicates(req.jobId, req.offset, req.limit),
+    'import.workQueue': async () => {
+      try {
+        return await workQueue.status()
+      } catch (err) {
+        throw apiError('io', `work queue: ${(err as Error).message}`)
+      }
+    },
     'media.list': (req) => reader.listMedia(req.folder, req.offset, req.limit),
     'media.image': (req) => mediaImage(library, req.mediaId, req.frameIdx, req.crop, req.maxSize),
     'plates.list': (req) => reader.listPlates(req.filter, req.sort, req.offset, req.limit),
@@ -199,7 +209,7 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
       return s
     }
   }
-  return { handlers, queue, dispose: () => queue.close() }
+  return { handlers, queue, dispose: async () => void (await Promise.all([queue.close(), workQueue.close()])) }
 }
 
 export function createLibraryHandlers(ctx: LibraryContext): LibraryHandlers {

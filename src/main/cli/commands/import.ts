@@ -1,6 +1,8 @@
 // platedesk import --db FILE [--fps N] [--profile P | --recognizer ID] [--crops] PATH...
 // Resumes an unfinished job in that library first, then imports the paths. A progress bar on a TTY,
 // one plain line per file when piped. Exit 1 if any file failed (or the engine could not start).
+// With --enqueue-only the files only go into the team work queue (--queue URL, PostgreSQL) for
+// `platedesk worker` processes to recognise.
 import type { Command } from 'commander'
 import { openLibrary } from '../../db/index'
 import { DB_OPTION_HELP, libraryTarget } from '../db-arg'
@@ -18,6 +20,11 @@ interface ImportCliOptions {
   crops?: boolean
   recognizer?: string
   profile?: string
+  enqueueOnly?: boolean
+  queue?: string
+  jobTimeout?: string
+  retries?: string
+  retryDelay?: string
 }
 
 function bar(p: ImportProgress, width = 28): string {
@@ -39,6 +46,11 @@ export function registerImport(program: Command): void {
     .option('--profile <id>', `recognition profile for this import: ${RECOGNITION_PROFILES.map((p) => `${p.id} (${p.name})`).join(', ')}; default: the library setting`)
     .option('--recognizer <id>', "recognizer model id (or 'a+b') for this import, instead of a profile")
     .option('--crops', 'every image is a plate crop (OCR datasets): no detection, the whole image is the plate')
+    .option('--enqueue-only', 'only scan and queue the files for `platedesk worker` processes (team work queue); recognise nothing here')
+    .option('--queue <url>', 'the work queue (postgres://...) for --enqueue-only; default: --db when it is a postgres URL')
+    .option('--job-timeout <s>', 'with --enqueue-only: seconds one attempt may take before another worker gets the file (default 600 per image, 14400 per video)')
+    .option('--retries <n>', 'with --enqueue-only: attempts after the first before a file is recorded as failed (default 2)')
+    .option('--retry-delay <s>', 'with --enqueue-only: seconds before the first retry, doubling after each (default 5)')
     .argument('[paths...]', 'files or folders to import')
     .action(async (paths: string[], opts: ImportCliOptions) => {
       const out = process.stdout
@@ -51,6 +63,11 @@ export function registerImport(program: Command): void {
         throw new Error(`unknown --profile "${opts.profile}" (${RECOGNITION_PROFILES.map((p) => p.id).join(', ')})`)
       }
       const recognizerId = profile?.recognizerId ?? opts.recognizer
+      if (opts.enqueueOnly) {
+        const { enqueueCommand } = await import('./enqueue')
+        await enqueueCommand(paths, { db: opts.db, queue: opts.queue, jobTimeout: opts.jobTimeout, retries: opts.retries, retryDelay: opts.retryDelay, fps, recognizerId, crops: opts.crops })
+        return
+      }
       const library = openLibrary(libraryTarget(opts.db))
       let engine: Engine | null = null
       let enginePromise: Promise<Engine> | null = null

@@ -9,6 +9,7 @@ import { ImportCard } from './ImportCard'
 import { ImportProgressCard } from './ImportProgressCard'
 import { MediaGrid } from './MediaGrid'
 import { newerProgress } from './progressOrder'
+import { WorkQueueCard } from './WorkQueueCard'
 
 export function LibraryScreen() {
   const [progress, setShown] = useState<ImportProgress | null>(null)
@@ -26,6 +27,7 @@ export function LibraryScreen() {
             void api.call('import.status', {}).then(setProgress, () => undefined)
           }}
         />
+        <WorkQueueCard />
         {progress && <ImportProgressCard progress={progress} onChange={setProgress} />}
         {progress && <FailuresList key={`${progress.jobId}-${progress.filesFailed}`} jobId={progress.jobId} failed={progress.filesFailed} />}
         {progress && <DuplicatesList key={`${progress.jobId}-${progress.filesDuplicate}`} jobId={progress.jobId} duplicates={progress.filesDuplicate ?? 0} />}
