@@ -6,6 +6,7 @@ import libraryIndexes from './002_library_indexes'
 import plateOrder from './003_plate_order'
 import plateCorners from './005_plate_corners'
 import readRules from './007_read_rules'
+import { accountsPg, accountsSql } from './008_accounts'
 import { migrateIllegible } from './004_illegible'
 import { migrateTrackEdits } from './006_track_edits'
 import type Database from 'better-sqlite3'
@@ -14,6 +15,8 @@ export interface Migration {
   version: number
   name: string
   sql: string
+  /** the same migration for PostgreSQL (team mode) */
+  pg?: string
   /** code run after `sql`, in the same transaction */
   run?: (db: Database.Database) => void
   /** a table rebuild: foreign keys off while it runs, foreign_key_check before the commit */
@@ -27,5 +30,6 @@ export const migrations: Migration[] = [
   { version: 4, name: 'illegible', sql: '', run: migrateIllegible, foreignKeysOff: true },
   { version: 5, name: 'plate_corners', sql: plateCorners },
   { version: 6, name: 'track_edits', sql: '', run: migrateTrackEdits, foreignKeysOff: true },
-  { version: 7, name: 'read_rules', sql: readRules }
+  { version: 7, name: 'read_rules', sql: readRules },
+  { version: 8, name: 'accounts', sql: accountsSql, pg: accountsPg }
 ]

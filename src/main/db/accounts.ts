@@ -1,0 +1,128 @@
+// The SQL of team-mode accounts (migration 008): users and their sessions. Portable: it runs unchanged on
+// SQLite and on PostgreSQL through the synchronous adapter (?-placeholders, ISO text timestamps from JS,
+// RETURNING for new ids, quoted camelCase aliases). Hashing and tokens are the services' business: this
+// module stores what it is given.
+import type Database from 'better-sqlite3'
+import { writeTransaction } from './transactions'
+
+export type AccountRole = 'admin' | 'reviewer' | 'viewer'
+
+export interface UserRow {
+  id: number
+  name: string
+  role: AccountRole
+  createdAt: string
+  updatedAt: string
+}
+
+export interface UserWithHash extends UserRow {
+  passwordHash: string
+}
+
+export interface SessionRow {
+  id: number
+  userId: number
+  name: string
+  role: AccountRole
+  createdAt: string
+  lastSeenAt: string
+  expiresAt: string
+}
+
+const USER_COLS = `id, name, role, created_at AS "createdAt", updated_at AS "updatedAt"`
+
+/** Reads: who exists, and which session a token hash belongs to. */
+export class AccountReader {
+  constructor(private readonly db: Database.Database) {}
+
+  count(): number {
+    return Number((this.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number | string }).n)
+  }
+
+  countAdmins(): number {
+    return Number((this.db.prepare(`SELECT COUNT(*) AS n FROM users WHERE role = 'admin'`).get() as { n: number | string }).n)
+  }
+
+  list(): UserRow[] {
+    return (this.db.prepare(`SELECT ${USER_COLS} FROM users ORDER BY lower(name), id`).all() as UserRow[]).map(num)
+  }
+
+  /** by name, regardless of case */
+  byName(name: string): UserWithHash | null {
+    const row = this.db.prepare(`SELECT ${USER_COLS}, password_hash AS "passwordHash" FROM users WHERE lower(name) = lower(?)`).get(name) as
+      | UserWithHash
+      | undefined
+    return row ? num(row) : null
+  }
+
+  session(tokenHash: string): SessionRow | null {
+    const row = this.db
+      .prepare(
+        `SELECT s.id, s.user_id AS "userId", u.name, u.role, s.created_at AS "createdAt", s.last_seen_at AS "lastSeenAt",
+                s.expires_at AS "expiresAt"
+           FROM sessions s JOIN users u ON u.id = s.user_id
+          WHERE s.token_hash = ?`
+      )
+      .get(tokenHash) as SessionRow | undefined
+    return row ? { ...row, id: Number(row.id), userId: Number(row.userId) } : null
+  }
+}
+
+/** Writes. A change of role or password, and a removal, end the user's sessions in the same transaction. */
+export class AccountWriter {
+  constructor(private readonly db: Database.Database) {}
+
+  addUser(name: string, role: AccountRole, passwordHash: string, now: string): number {
+    const row = this.db
+      .prepare('INSERT INTO users (name, role, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id')
+      .get(name, role, passwordHash, now, now) as { id: number | string }
+    return Number(row.id)
+  }
+
+  /** false when no such user */
+  setRole(userId: number, role: AccountRole, now: string): boolean {
+    return writeTransaction(this.db, () => {
+      const changed = this.db.prepare('UPDATE users SET role = ?, updated_at = ? WHERE id = ?').run(role, now, userId).changes > 0
+      this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId)
+      return changed
+    })
+  }
+
+  setPassword(userId: number, passwordHash: string, now: string): boolean {
+    return writeTransaction(this.db, () => {
+      const changed = this.db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?').run(passwordHash, now, userId).changes > 0
+      this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId)
+      return changed
+    })
+  }
+
+  removeUser(userId: number): boolean {
+    return writeTransaction(this.db, () => {
+      this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId)
+      return this.db.prepare('DELETE FROM users WHERE id = ?').run(userId).changes > 0
+    })
+  }
+
+  addSession(userId: number, tokenHash: string, now: string, expiresAt: string): void {
+    this.db
+      .prepare('INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+      .run(tokenHash, userId, now, now, expiresAt)
+  }
+
+  touchSession(id: number, now: string): void {
+    this.db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id = ?').run(now, id)
+  }
+
+  removeSession(tokenHash: string): void {
+    this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash)
+  }
+
+  /** sessions past their absolute expiry, or idle since before idleBefore */
+  removeExpired(now: string, idleBefore: string): number {
+    return this.db.prepare('DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at < ?').run(now, idleBefore).changes
+  }
+}
+
+function num<T extends { id: number }>(row: T): T {
+  return { ...row, id: Number(row.id) }
+}
