@@ -41,6 +41,7 @@ export interface SignedIn {
 }
 
 export interface Accounts {
+  readonly policy: SessionPolicy
   /** true when the library has at least one account (team mode) */
   enabled(): boolean
   list(): AccountInfo[]
@@ -86,6 +87,7 @@ export function createAccounts(db: Database.Database, policy: Partial<SessionPol
   }
 
   const accounts: Accounts = {
+    policy: { idleMs, absoluteMs },
     enabled: () => reader.count() > 0,
     list: () => reader.list().map(info),
     async add(name, role, password) {
