@@ -139,6 +139,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 const HTTP_STATUS: Record<string, number> = {
   'invalid-request': 400,
   unauthorized: 401,
+  forbidden: 403,
   'not-found': 404,
   conflict: 409,
   engine: 500,
