@@ -9,6 +9,7 @@ import { ImportCard } from './ImportCard'
 import { ImportProgressCard } from './ImportProgressCard'
 import { MediaGrid } from './MediaGrid'
 import { newerProgress } from './progressOrder'
+import { useCan } from '../../auth'
 
 export function LibraryScreen() {
   const [progress, setShown] = useState<ImportProgress | null>(null)
@@ -17,15 +18,18 @@ export function LibraryScreen() {
     api.call('import.status', {}).then(setProgress, () => undefined)
   }, [setProgress])
   useEvent('import.progress', setProgress)
+  const can = useCan()
 
   return (
     <Box sx={{ height: '100%', overflow: 'auto' }}>
       <Stack spacing={2} sx={{ p: 2, maxWidth: 1400, mx: 'auto' }}>
-        <ImportCard
-          onStarted={() => {
-            void api.call('import.status', {}).then(setProgress, () => undefined)
-          }}
-        />
+        {can('library.import') && (
+          <ImportCard
+            onStarted={() => {
+              void api.call('import.status', {}).then(setProgress, () => undefined)
+            }}
+          />
+        )}
         {progress && <ImportProgressCard progress={progress} onChange={setProgress} />}
         {progress && <FailuresList key={`${progress.jobId}-${progress.filesFailed}`} jobId={progress.jobId} failed={progress.filesFailed} />}
         {progress && <DuplicatesList key={`${progress.jobId}-${progress.filesDuplicate}`} jobId={progress.jobId} duplicates={progress.filesDuplicate ?? 0} />}
