@@ -31,39 +31,54 @@ export interface SessionRow {
 
 const USER_COLS = `id, name, role, created_at AS "createdAt", updated_at AS "updatedAt"`
 
+/** Every statement of this module, by name (test/team/accounts-pg.test.ts runs each on PostgreSQL). */
+export const ACCOUNT_SQL = {
+  count: 'SELECT COUNT(*) AS n FROM users',
+  countAdmins: `SELECT COUNT(*) AS n FROM users WHERE role = 'admin'`,
+  list: `SELECT ${USER_COLS} FROM users ORDER BY lower(name), id`,
+  byName: `SELECT ${USER_COLS}, password_hash AS "passwordHash" FROM users WHERE lower(name) = lower(?)`,
+  session: `SELECT s.id, s.user_id AS "userId", u.name, u.role, s.created_at AS "createdAt", s.last_seen_at AS "lastSeenAt",
+                   s.expires_at AS "expiresAt"
+              FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = ?`,
+  addUser: 'INSERT INTO users (name, role, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id',
+  setRole: 'UPDATE users SET role = ?, updated_at = ? WHERE id = ?',
+  setPassword: 'UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?',
+  removeUserSessions: 'DELETE FROM sessions WHERE user_id = ?',
+  removeUser: 'DELETE FROM users WHERE id = ?',
+  addSession: 'INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+  touchSession: 'UPDATE sessions SET last_seen_at = ? WHERE id = ?',
+  removeSession: 'DELETE FROM sessions WHERE token_hash = ?',
+  removeExpired: 'DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at < ?'
+} as const
+const Q = ACCOUNT_SQL
+
 /** Reads: who exists, and which session a token hash belongs to. */
 export class AccountReader {
   constructor(private readonly db: Database.Database) {}
 
   count(): number {
-    return Number((this.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number | string }).n)
+    return Number((this.db.prepare(Q.count).get() as { n: number | string }).n)
   }
 
   countAdmins(): number {
-    return Number((this.db.prepare(`SELECT COUNT(*) AS n FROM users WHERE role = 'admin'`).get() as { n: number | string }).n)
+    return Number((this.db.prepare(Q.countAdmins).get() as { n: number | string }).n)
   }
 
   list(): UserRow[] {
-    return (this.db.prepare(`SELECT ${USER_COLS} FROM users ORDER BY lower(name), id`).all() as UserRow[]).map(num)
+    return (this.db.prepare(Q.list).all() as UserRow[]).map(num)
   }
 
   /** by name, regardless of case */
   byName(name: string): UserWithHash | null {
-    const row = this.db.prepare(`SELECT ${USER_COLS}, password_hash AS "passwordHash" FROM users WHERE lower(name) = lower(?)`).get(name) as
+    const row = this.db.prepare(Q.byName).get(name) as
       | UserWithHash
       | undefined
     return row ? num(row) : null
   }
 
   session(tokenHash: string): SessionRow | null {
-    const row = this.db
-      .prepare(
-        `SELECT s.id, s.user_id AS "userId", u.name, u.role, s.created_at AS "createdAt", s.last_seen_at AS "lastSeenAt",
-                s.expires_at AS "expiresAt"
-           FROM sessions s JOIN users u ON u.id = s.user_id
-          WHERE s.token_hash = ?`
-      )
-      .get(tokenHash) as SessionRow | undefined
+    const row = this.db.prepare(Q.session).get(tokenHash) as SessionRow | undefined
     return row ? { ...row, id: Number(row.id), userId: Number(row.userId) } : null
   }
 }
@@ -73,53 +88,49 @@ export class AccountWriter {
   constructor(private readonly db: Database.Database) {}
 
   addUser(name: string, role: AccountRole, passwordHash: string, now: string): number {
-    const row = this.db
-      .prepare('INSERT INTO users (name, role, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id')
-      .get(name, role, passwordHash, now, now) as { id: number | string }
+    const row = this.db.prepare(Q.addUser).get(name, role, passwordHash, now, now) as { id: number | string }
     return Number(row.id)
   }
 
   /** false when no such user */
   setRole(userId: number, role: AccountRole, now: string): boolean {
     return writeTransaction(this.db, () => {
-      const changed = this.db.prepare('UPDATE users SET role = ?, updated_at = ? WHERE id = ?').run(role, now, userId).changes > 0
-      this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId)
+      const changed = this.db.prepare(Q.setRole).run(role, now, userId).changes > 0
+      this.db.prepare(Q.removeUserSessions).run(userId)
       return changed
     })
   }
 
   setPassword(userId: number, passwordHash: string, now: string): boolean {
     return writeTransaction(this.db, () => {
-      const changed = this.db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?').run(passwordHash, now, userId).changes > 0
-      this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId)
+      const changed = this.db.prepare(Q.setPassword).run(passwordHash, now, userId).changes > 0
+      this.db.prepare(Q.removeUserSessions).run(userId)
       return changed
     })
   }
 
   removeUser(userId: number): boolean {
     return writeTransaction(this.db, () => {
-      this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId)
-      return this.db.prepare('DELETE FROM users WHERE id = ?').run(userId).changes > 0
+      this.db.prepare(Q.removeUserSessions).run(userId)
+      return this.db.prepare(Q.removeUser).run(userId).changes > 0
     })
   }
 
   addSession(userId: number, tokenHash: string, now: string, expiresAt: string): void {
-    this.db
-      .prepare('INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)')
-      .run(tokenHash, userId, now, now, expiresAt)
+    this.db.prepare(Q.addSession).run(tokenHash, userId, now, now, expiresAt)
   }
 
   touchSession(id: number, now: string): void {
-    this.db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id = ?').run(now, id)
+    this.db.prepare(Q.touchSession).run(now, id)
   }
 
   removeSession(tokenHash: string): void {
-    this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash)
+    this.db.prepare(Q.removeSession).run(tokenHash)
   }
 
   /** sessions past their absolute expiry, or idle since before idleBefore */
   removeExpired(now: string, idleBefore: string): number {
-    return this.db.prepare('DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at < ?').run(now, idleBefore).changes
+    return this.db.prepare(Q.removeExpired).run(now, idleBefore).changes
   }
 }
 
