@@ -54,183 +54,180 @@ export function SettingsScreen() {
 
   return (
     <Box sx={{ height: '100%', overflow: 'auto', p: 2 }}>
-      <Stack spacing={2} sx={{ maxWidth: 980, mx: 'auto' }}>
+      {/* below admin on a team server: the cards show the settings but take no input (the server refuses it) */}
+      <Stack spacing={2} sx={{ maxWidth: 980, mx: 'auto', ...(readOnly ? { '& > .MuiCard-root:not([data-testid="settings-users"])': { pointerEvents: 'none', opacity: 0.7 } } : {}) }}>
         {readOnly && (
           <Alert severity="info" data-testid="settings-read-only">
             Only an admin changes settings, models and accounts; you see them as they are.
           </Alert>
         )}
         {can('users.list') && <UsersCard />}
-        <Box sx={readOnly ? { pointerEvents: 'none', opacity: 0.7 } : undefined} aria-disabled={readOnly || undefined}>
-          <Stack spacing={2}>
-            <Card>
-              <CardContent>
-                <Stack direction="row" sx={{ alignItems: 'center', mb: 1, gap: 2 }}>
-                  <Typography variant="h6" sx={{ flex: 1 }}>
-                    Models
-                  </Typography>
-                  <Button size="small" variant="outlined" onClick={() => setAdding(true)} data-testid="settings-models-add">
-                    Add model…
-                  </Button>
-                  {neededBad.length > 0 && (
-                    <Button variant="contained" size="small" disabled={dl.running} onClick={() => void startModelsDownload()} data-testid="settings-models-download">
-                      {dl.running ? 'Downloading…' : `Download missing models (${formatMB(neededBad.reduce((s, m) => s + (m.size ?? 0), 0))})`}
-                    </Button>
-                  )}
-                </Stack>
-                {models.error && <Typography color="error">{models.error.message}</Typography>}
-                {dl.error && <Typography color="error">{dl.error}</Typography>}
-                <Table size="small" data-testid="models-table">
-                  <TableHead>
-                    <TableRow>
-                      <TableCell>Model</TableCell>
-                      <TableCell>Task</TableCell>
-                      <TableCell>State</TableCell>
-                      <TableCell>Where</TableCell>
-                      <TableCell />
+        <Card>
+          <CardContent>
+            <Stack direction="row" sx={{ alignItems: 'center', mb: 1, gap: 2 }}>
+              <Typography variant="h6" sx={{ flex: 1 }}>
+                Models
+              </Typography>
+              <Button size="small" variant="outlined" onClick={() => setAdding(true)} data-testid="settings-models-add">
+                Add model…
+              </Button>
+              {neededBad.length > 0 && (
+                <Button variant="contained" size="small" disabled={dl.running} onClick={() => void startModelsDownload()} data-testid="settings-models-download">
+                  {dl.running ? 'Downloading…' : `Download missing models (${formatMB(neededBad.reduce((s, m) => s + (m.size ?? 0), 0))})`}
+                </Button>
+              )}
+            </Stack>
+            {models.error && <Typography color="error">{models.error.message}</Typography>}
+            {dl.error && <Typography color="error">{dl.error}</Typography>}
+            <Table size="small" data-testid="models-table">
+              <TableHead>
+                <TableRow>
+                  <TableCell>Model</TableCell>
+                  <TableCell>Task</TableCell>
+                  <TableCell>State</TableCell>
+                  <TableCell>Where</TableCell>
+                  <TableCell />
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {models.data?.map((m) => {
+                  const f = dl.files.find((x) => x.modelId === m.id)
+                  return (
+                    <TableRow key={m.id} data-testid={`models-row-${m.id}`}>
+                      <TableCell sx={{ fontWeight: 600 }}>
+                        {m.id}
+                        {m.user && <Chip label="yours" size="small" sx={{ ml: 1 }} />}
+                      </TableCell>
+                      <TableCell>{m.task}</TableCell>
+                      <TableCell>
+                        <Chip label={m.state} color={m.state === 'ok' ? 'success' : 'error'} variant={m.state === 'ok' ? 'outlined' : 'filled'} />
+                      </TableCell>
+                      <TableCell sx={{ fontSize: 12, color: 'text.secondary', wordBreak: 'break-all' }}>
+                        {f && (dl.running || f.state === 'error') ? <FileRow f={f} /> : m.state === 'ok' ? displayPath(m.path ?? '') : m.message}
+                      </TableCell>
+                      <TableCell sx={{ whiteSpace: 'nowrap' }}>
+                        {m.user && (
+                          <Button size="small" color="error" onClick={() => void remove(m.id)} data-testid={`models-remove-${m.id}`}>
+                            Remove
+                          </Button>
+                        )}
+                        {m.state !== 'ok' && !m.user && (
+                          <Button size="small" disabled={dl.running} onClick={() => void startModelsDownload([m.id])}>
+                            Download{m.size ? ` (${formatMB(m.size)})` : ''}
+                          </Button>
+                        )}
+                      </TableCell>
                     </TableRow>
-                  </TableHead>
-                  <TableBody>
-                    {models.data?.map((m) => {
-                      const f = dl.files.find((x) => x.modelId === m.id)
-                      return (
-                        <TableRow key={m.id} data-testid={`models-row-${m.id}`}>
-                          <TableCell sx={{ fontWeight: 600 }}>
-                            {m.id}
-                            {m.user && <Chip label="yours" size="small" sx={{ ml: 1 }} />}
-                          </TableCell>
-                          <TableCell>{m.task}</TableCell>
-                          <TableCell>
-                            <Chip label={m.state} color={m.state === 'ok' ? 'success' : 'error'} variant={m.state === 'ok' ? 'outlined' : 'filled'} />
-                          </TableCell>
-                          <TableCell sx={{ fontSize: 12, color: 'text.secondary', wordBreak: 'break-all' }}>
-                            {f && (dl.running || f.state === 'error') ? <FileRow f={f} /> : m.state === 'ok' ? displayPath(m.path ?? '') : m.message}
-                          </TableCell>
-                          <TableCell sx={{ whiteSpace: 'nowrap' }}>
-                            {m.user && (
-                              <Button size="small" color="error" onClick={() => void remove(m.id)} data-testid={`models-remove-${m.id}`}>
-                                Remove
-                              </Button>
-                            )}
-                            {m.state !== 'ok' && !m.user && (
-                              <Button size="small" disabled={dl.running} onClick={() => void startModelsDownload([m.id])}>
-                                Download{m.size ? ` (${formatMB(m.size)})` : ''}
-                              </Button>
-                            )}
-                          </TableCell>
-                        </TableRow>
-                      )
-                    })}
-                  </TableBody>
-                </Table>
-                {info?.engine && (
-                  <Typography variant="caption" color="text.secondary" component="div" sx={{ mt: 1 }}>
-                    Engine: {info.engine.ready ? `running (${info.engine.workers} workers, ${info.engine.provider})` : 'starts on the first import'}
-                    {info.engine.error ? ` · ${info.engine.error}` : ''}
-                  </Typography>
-                )}
-                {info?.ffmpeg && <MediaTools tools={info.ffmpeg} />}
-                <AddModelDialog
-                  open={adding}
-                  onClose={() => setAdding(false)}
-                  onAdded={(m) => {
-                    setAdding(false)
-                    notify(`Added ${m.id} (${m.task}): select it below`, 'success')
-                    reloadModels()
+                  )
+                })}
+              </TableBody>
+            </Table>
+            {info?.engine && (
+              <Typography variant="caption" color="text.secondary" component="div" sx={{ mt: 1 }}>
+                Engine: {info.engine.ready ? `running (${info.engine.workers} workers, ${info.engine.provider})` : 'starts on the first import'}
+                {info.engine.error ? ` · ${info.engine.error}` : ''}
+              </Typography>
+            )}
+            {info?.ffmpeg && <MediaTools tools={info.ffmpeg} />}
+            <AddModelDialog
+              open={adding}
+              onClose={() => setAdding(false)}
+              onAdded={(m) => {
+                setAdding(false)
+                notify(`Added ${m.id} (${m.task}): select it below`, 'success')
+                reloadModels()
+              }}
+            />
+          </CardContent>
+        </Card>
+
+        {settings && (
+          <Card>
+            <CardContent>
+              <Typography variant="h6" sx={{ mb: 2 }}>
+                Recognition
+              </Typography>
+              <Stack spacing={2.5}>
+                <TextField
+                  select
+                  label="Recognition profile"
+                  value={profileOfRecognizer(settings.recognizerId)?.id ?? 'custom'}
+                  onChange={(e) => {
+                    const p = profileById(e.target.value)
+                    if (p) set({ recognizerId: p.recognizerId })
                   }}
-                />
-              </CardContent>
-            </Card>
+                  helperText="Which plates new imports read (an import can choose its own); the recognizer below is what it selects"
+                  slotProps={{ htmlInput: { 'data-testid': 'settings-profile' } }}
+                >
+                  {RECOGNITION_PROFILES.map((p) => (
+                    <MenuItem key={p.id} value={p.id}>
+                      {p.name} — {p.description}
+                    </MenuItem>
+                  ))}
+                  {!profileOfRecognizer(settings.recognizerId) && <MenuItem value="custom">Custom ({settings.recognizerId})</MenuItem>}
+                </TextField>
+                <Stack direction="row" spacing={2}>
+                  <TextField select fullWidth label="Detector" value={modelValue(settings.detectorId, detectors)} onChange={(e) => set({ detectorId: e.target.value })}>
+                    {(detectors.length ? detectors.map((d) => d.id) : [modelValue(settings.detectorId, detectors)]).map((id) => (
+                      <MenuItem key={id} value={id}>
+                        {id}
+                      </MenuItem>
+                    ))}
+                  </TextField>
+                  <TextField select fullWidth label="Recognizer (OCR)" value={modelValue(settings.recognizerId, recognizers)} onChange={(e) => set({ recognizerId: e.target.value })}>
+                    {recognizerChoices(recognizers.map((d) => d.id), modelValue(settings.recognizerId, recognizers)).map(({ value, label }) => (
+                      <MenuItem key={value} value={value}>
+                        {label}
+                      </MenuItem>
+                    ))}
+                  </TextField>
+                  <TextField select fullWidth label="Run on" value={settings.provider} onChange={(e) => set({ provider: e.target.value as ExecutionProvider })}>
+                    {PROVIDERS.map((p) => (
+                      <MenuItem key={p.value} value={p.value}>
+                        {p.label}
+                      </MenuItem>
+                    ))}
+                  </TextField>
+                </Stack>
+                <SliderRow label="Detection threshold" help="Boxes the detector is less sure of are dropped (applies to new imports)" value={settings.detectionThreshold} min={0.05} max={0.95} onCommit={(v) => set({ detectionThreshold: v })} />
+                <SliderRow label="Low confidence" help="Reads below this are flagged for review" value={settings.lowConfidence} min={0.1} max={0.99} onCommit={(v) => set({ lowConfidence: v })} />
+                <Stack direction="row" spacing={2} sx={{ alignItems: 'center' }}>
+                  <TextField
+                    label="Video sampling (frames per second, 0 = every frame)"
+                    type="number"
+                    defaultValue={settings.videoFps}
+                    onBlur={(e) => {
+                      const v = Number(e.target.value)
+                      if (Number.isFinite(v) && v >= 0 && v <= 120 && v !== settings.videoFps) set({ videoFps: v })
+                    }}
+                    sx={{ width: 360 }}
+                  />
+                </Stack>
+              </Stack>
+            </CardContent>
+          </Card>
+        )}
 
-            {settings && (
-              <Card>
-                <CardContent>
-                  <Typography variant="h6" sx={{ mb: 2 }}>
-                    Recognition
-                  </Typography>
-                  <Stack spacing={2.5}>
-                    <TextField
-                      select
-                      label="Recognition profile"
-                      value={profileOfRecognizer(settings.recognizerId)?.id ?? 'custom'}
-                      onChange={(e) => {
-                        const p = profileById(e.target.value)
-                        if (p) set({ recognizerId: p.recognizerId })
-                      }}
-                      helperText="Which plates new imports read (an import can choose its own); the recognizer below is what it selects"
-                      slotProps={{ htmlInput: { 'data-testid': 'settings-profile' } }}
-                    >
-                      {RECOGNITION_PROFILES.map((p) => (
-                        <MenuItem key={p.id} value={p.id}>
-                          {p.name} — {p.description}
-                        </MenuItem>
-                      ))}
-                      {!profileOfRecognizer(settings.recognizerId) && <MenuItem value="custom">Custom ({settings.recognizerId})</MenuItem>}
-                    </TextField>
-                    <Stack direction="row" spacing={2}>
-                      <TextField select fullWidth label="Detector" value={modelValue(settings.detectorId, detectors)} onChange={(e) => set({ detectorId: e.target.value })}>
-                        {(detectors.length ? detectors.map((d) => d.id) : [modelValue(settings.detectorId, detectors)]).map((id) => (
-                          <MenuItem key={id} value={id}>
-                            {id}
-                          </MenuItem>
-                        ))}
-                      </TextField>
-                      <TextField select fullWidth label="Recognizer (OCR)" value={modelValue(settings.recognizerId, recognizers)} onChange={(e) => set({ recognizerId: e.target.value })}>
-                        {recognizerChoices(recognizers.map((d) => d.id), modelValue(settings.recognizerId, recognizers)).map(({ value, label }) => (
-                          <MenuItem key={value} value={value}>
-                            {label}
-                          </MenuItem>
-                        ))}
-                      </TextField>
-                      <TextField select fullWidth label="Run on" value={settings.provider} onChange={(e) => set({ provider: e.target.value as ExecutionProvider })}>
-                        {PROVIDERS.map((p) => (
-                          <MenuItem key={p.value} value={p.value}>
-                            {p.label}
-                          </MenuItem>
-                        ))}
-                      </TextField>
-                    </Stack>
-                    <SliderRow label="Detection threshold" help="Boxes the detector is less sure of are dropped (applies to new imports)" value={settings.detectionThreshold} min={0.05} max={0.95} onCommit={(v) => set({ detectionThreshold: v })} />
-                    <SliderRow label="Low confidence" help="Reads below this are flagged for review" value={settings.lowConfidence} min={0.1} max={0.99} onCommit={(v) => set({ lowConfidence: v })} />
-                    <Stack direction="row" spacing={2} sx={{ alignItems: 'center' }}>
-                      <TextField
-                        label="Video sampling (frames per second, 0 = every frame)"
-                        type="number"
-                        defaultValue={settings.videoFps}
-                        onBlur={(e) => {
-                          const v = Number(e.target.value)
-                          if (Number.isFinite(v) && v >= 0 && v <= 120 && v !== settings.videoFps) set({ videoFps: v })
-                        }}
-                        sx={{ width: 360 }}
-                      />
-                    </Stack>
-                  </Stack>
-                </CardContent>
-              </Card>
-            )}
+        {settings && <CountryRules settings={settings} set={set} />}
 
-            {settings && <CountryRules settings={settings} set={set} />}
-
-            {settings && (
-              <Card>
-                <CardContent>
-                  <Typography variant="h6" sx={{ mb: 1.5 }}>
-                    Appearance
-                  </Typography>
-                  <ToggleButtonGroup exclusive size="small" sx={{ '& .MuiToggleButton-root': { textTransform: 'none', px: 2 } }} value={settings.theme} onChange={(_e, v) => v && set({ theme: v })} aria-label="theme">
-                    <ToggleButton value="light" data-testid="theme-light">
-                      Light
-                    </ToggleButton>
-                    <ToggleButton value="dark" data-testid="theme-dark">
-                      Dark
-                    </ToggleButton>
-                    <ToggleButton value="system">System</ToggleButton>
-                  </ToggleButtonGroup>
-                </CardContent>
-              </Card>
-            )}
-          </Stack>
-        </Box>
+        {settings && (
+          <Card>
+            <CardContent>
+              <Typography variant="h6" sx={{ mb: 1.5 }}>
+                Appearance
+              </Typography>
+              <ToggleButtonGroup exclusive size="small" sx={{ '& .MuiToggleButton-root': { textTransform: 'none', px: 2 } }} value={settings.theme} onChange={(_e, v) => v && set({ theme: v })} aria-label="theme">
+                <ToggleButton value="light" data-testid="theme-light">
+                  Light
+                </ToggleButton>
+                <ToggleButton value="dark" data-testid="theme-dark">
+                  Dark
+                </ToggleButton>
+                <ToggleButton value="system">System</ToggleButton>
+              </ToggleButtonGroup>
+            </CardContent>
+          </Card>
+        )}
       </Stack>
     </Box>
   )
