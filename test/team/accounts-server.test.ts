@@ -137,6 +137,10 @@ describe.skipIf(skipReason(!FIX && FIXTURES_SKIP_REASON))('team server: sign-in,
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0)
     // another name from the same address is not locked out by vic's failures
     expect((await new Person(base()).signIn('val', PW.val)).status).toBe(200)
+    // guesses sent in parallel are counted before their hash checks: none gets past the limit
+    const burst = await Promise.all(Array.from({ length: 8 }, (_, i) => p.signIn('ghost', `parallel-${i}-guess`)))
+    expect(burst.filter((r) => r.status === 401)).toHaveLength(5)
+    expect(burst.filter((r) => r.status === 429)).toHaveLength(3)
   })
 
   it('signs in with an HttpOnly SameSite=Strict cookie and answers who is signed in', async () => {

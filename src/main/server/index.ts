@@ -299,11 +299,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         res.setHeader('retry-after', String(wait))
         return sendError(res, 429, 'unauthorized', `too many failed sign-ins: try again in ${Math.ceil(wait / 60)} minute(s)`)
       }
+      // counted before the (slow) hash check, so parallel guesses cannot all slip under the limit
+      limiter.failed(address, name)
       const signed = name && password ? await accounts!.signIn(name, password) : null
-      if (!signed) {
-        limiter.failed(address, name)
-        return sendError(res, 401, 'unauthorized', 'wrong name or password')
-      }
+      if (!signed) return sendError(res, 401, 'unauthorized', 'wrong name or password')
       limiter.succeeded(address, name)
       res.setHeader('set-cookie', sessionCookie(cookieName, signed.token, { tls, maxAgeS: accounts!.policy.absoluteMs / 1000 }))
       return sendJson(res, 200, { teamMode: true, user: signed.user.user, role: signed.user.role, csrf: antiForgeryToken(signed.token) })

@@ -48,7 +48,8 @@ export interface LoginLimitOptions {
   windowMs: number
 }
 
-/** Failed sign-ins per (address, name) and per address, in a sliding window; a success clears its pair. */
+/** Failed sign-ins per (address, name) and per address, in a sliding window; a success clears its pair.
+ *  The server counts each attempt before checking the password (parallel guesses), a success undoes it. */
 export class LoginLimiter {
   private readonly failures = new Map<string, number[]>()
   private readonly opts: LoginLimitOptions
@@ -78,7 +79,12 @@ export class LoginLimiter {
     if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!) // bounded memory
   }
 
+  /** after failed() counted the attempt up front: a success clears its name and takes the attempt back */
   succeeded(address: string, name: string): void {
     this.failures.delete(`${address}|${name.toLowerCase()}`)
+    const list = this.recent(address)
+    list.pop()
+    if (list.length) this.failures.set(address, list)
+    else this.failures.delete(address)
   }
 }
