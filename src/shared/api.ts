@@ -27,6 +27,7 @@ import { MAX_PLATE_TEXT, plateFromInput } from './plate-text'
 import type { ImportScanProgress, MediaToolsInfo, WorkQueueStatus } from './types'
 import { PROFILE_IDS } from './profiles'
 import { RULE_ID } from './country-rules'
+import { ROLES, type Role } from './roles'
 
 /** Largest |coordinate| a box may have; the backend also clamps boxes to their frame (db/writer.ts). */
 export const MAX_COORD = 1_000_000
@@ -94,6 +95,11 @@ export const settingsSchema = z.object({
   defaultCountry: z.string().max(60),
   disabledRules: z.array(z.string().regex(RULE_ID, 'not a rule file name')).max(200)
 })
+
+/** An account name: letters, digits and . _ - @ (unique regardless of case). */
+export const accountName = z.string().regex(/^[\p{L}\p{N}][\p{L}\p{N}._@-]{0,63}$/u, 'an account name is 1-64 letters, digits, . _ - or @')
+/** A password: long enough to resist guessing, short enough to hash in bounded time. */
+export const accountPassword = z.string().min(10, 'a password has at least 10 characters').max(1024)
 
 /** name → request schema. The response type for each lives in `Responses` below. */
 export const requests = {
@@ -210,7 +216,14 @@ export const requests = {
   'rules.list': z.object({}),
   'rules.get': z.object({ id: z.string().regex(RULE_ID, 'not a rule file name') }),
   'rules.save': z.object({ id: z.string().regex(RULE_ID, 'not a rule file name'), text: z.string().max(1_000_000) }),
-  'rules.delete': z.object({ id: z.string().regex(RULE_ID, 'not a rule file name') })
+  'rules.delete': z.object({ id: z.string().regex(RULE_ID, 'not a rule file name') }),
+  // team-mode accounts (admin only; README "Team server"); a change of role or password, or a removal,
+  // ends the user's sessions
+  'users.list': z.object({}),
+  'users.add': z.object({ name: accountName, role: z.enum(ROLES), password: accountPassword }),
+  'users.setRole': z.object({ name: accountName, role: z.enum(ROLES) }),
+  'users.setPassword': z.object({ name: accountName, password: accountPassword }),
+  'users.remove': z.object({ name: accountName })
 } as const
 
 export interface AppInfo {
@@ -292,6 +305,19 @@ export interface Responses {
   'rules.get': { id: string; text: string; source: RuleFileInfo['source']; path: string }
   'rules.save': { errors: string[]; rule: RuleFileInfo | null }
   'rules.delete': RuleFileInfo[]
+  'users.list': AccountInfo[]
+  'users.add': AccountInfo
+  'users.setRole': AccountInfo
+  'users.setPassword': AccountInfo
+  'users.remove': AccountInfo[]
+}
+
+/** A team-mode account as the API shows it (never its hash). */
+export interface AccountInfo {
+  name: string
+  role: Role
+  createdAt: string
+  updatedAt: string
 }
 
 export type Channel = keyof typeof requests
@@ -326,7 +352,7 @@ export interface Api {
 export type Handlers = { [C in Channel]: (req: ParsedRequest<C>) => Promise<Response<C>> | Response<C> }
 
 /** Errors cross the boundary as { code, message } so the UI can show the cause. */
-export const apiErrorCodes = ['invalid-request', 'not-found', 'conflict', 'engine', 'io', 'internal', 'unauthorized'] as const
+export const apiErrorCodes = ['invalid-request', 'not-found', 'conflict', 'engine', 'io', 'internal', 'unauthorized', 'forbidden'] as const
 export type ApiErrorCode = (typeof apiErrorCodes)[number]
 export function isApiErrorCode(code: unknown): code is ApiErrorCode {
   return (apiErrorCodes as readonly unknown[]).includes(code)

@@ -13,6 +13,7 @@ import { registerImportLabels } from './commands/import-labels'
 import { registerTrain } from './commands/train'
 import { registerWorker } from './commands/worker'
 import { registerQueue } from './commands/queue'
+import { registerUsers } from './commands/users'
 
 /** Each register function adds its command; its action sets process.exitCode on failure. */
 export async function main(argv: string[]): Promise<number> {
@@ -32,7 +33,8 @@ export async function main(argv: string[]): Promise<number> {
     registerImportLabels,
     registerTrain,
     registerWorker,
-    registerQueue
+    registerQueue,
+    registerUsers
   ]) {
     register(program)
   }

@@ -44,7 +44,7 @@ export const channelGroups = {
     'tracks.setText',
     'tracks.confirm'
   ],
-  settings: ['settings.get', 'settings.set', 'rules.list', 'rules.get', 'rules.save', 'rules.delete'],
+  settings: ['settings.get', 'settings.set', 'rules.list', 'rules.get', 'rules.save', 'rules.delete', 'users.list', 'users.add', 'users.setRole', 'users.setPassword', 'users.remove'],
   training: ['export.run', 'export.status', 'eval.run', 'eval.compare', 'train.check', 'train.start', 'train.status', 'train.cancel', 'train.log', 'train.adopt']
 } as const satisfies Record<string, readonly Channel[]>
 

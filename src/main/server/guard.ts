@@ -10,6 +10,7 @@
 // Non-browser clients (the CLI, tests, curl) send neither Origin nor Sec-Fetch-Site and pass with the header.
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
+import { networkInterfaces } from 'node:os'
 
 export interface Refusal {
   status: 401 | 403 | 415
@@ -36,6 +37,58 @@ export function headerToken(req: IncomingMessage): string | null {
 /** The origins of this server (one per loopback name it answers to), e.g. http://127.0.0.1:PORT. */
 export function serverOrigins(port: number): string[] {
   return [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+/**
+ * The Host headers this server answers (lower case, "name:port", and the bare name on https's 443), and
+ * the matching origins for the Origin check. A page served under any other name is a DNS-rebinding
+ * attempt (or a misconfiguration) and gets nothing. Loopback names when bound to loopback or to every
+ * interface; the bound address; with 0.0.0.0 or :: every address of this machine; plus the names
+ * given with --public-host.
+ */
+export function serverHosts(bind: string, port: number, tls: boolean, publicHosts: readonly string[] = []): { hosts: Set<string>; origins: string[] } {
+  const names = new Set<string>()
+  const wildcard = bind === '0.0.0.0' || bind === '::'
+  if (wildcard || isLoopbackHost(bind)) for (const n of ['127.0.0.1', 'localhost', '::1']) names.add(n)
+  if (!wildcard) names.add(bind)
+  if (wildcard) {
+    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) names.add(a.address.replace(/%.*$/, ''))
+  }
+  for (const h of publicHosts) names.add(h.toLowerCase())
+  const hosts = new Set<string>()
+  const origins: string[] = []
+  const scheme = tls ? 'https' : 'http'
+  for (const n of names) {
+    const name = n.includes(':') ? `[${n.toLowerCase()}]` : n.toLowerCase()
+    hosts.add(`${name}:${port}`)
+    origins.push(`${scheme}://${name}:${port}`)
+    if (tls && port === 443) {
+      hosts.add(name)
+      origins.push(`${scheme}://${name}`)
+    }
+  }
+  return { hosts, origins }
+}
+
+/** Origin and Sec-Fetch-Site only (the team-mode sign-in, which has no token yet): null when they pass. */
+export function refuseCrossOrigin(req: IncomingMessage, origins: string[]): Refusal | null {
+  const site = req.headers['sec-fetch-site']
+  if (site !== undefined && site !== 'same-origin') {
+    return { status: 403, code: 'unauthorized', message: `cross-origin request refused (Sec-Fetch-Site: ${String(site).slice(0, 40)})` }
+  }
+  const origin = req.headers.origin
+  if (origin !== undefined && !origins.includes(origin.toLowerCase())) {
+    return { status: 403, code: 'unauthorized', message: `cross-origin request refused (Origin: ${origin.slice(0, 100)})` }
+  }
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+  if (type !== 'application/json') {
+    return { status: 415, code: 'invalid-request', message: `send the request body as Content-Type: application/json, not ${JSON.stringify(type.slice(0, 60) || 'none')}` }
+  }
+  return null
 }
 
 /** null when the request may reach the API, else why not. */

@@ -9,9 +9,20 @@
 // page gets the token in a <meta> so it can send it. API calls must send it in a header, as JSON, from
 // this origin (guard.ts: the cookie rides along on other loopback ports' requests too). The Host header
 // must name the loopback address, so a DNS-rebinding page cannot reach the API.
+// Team mode (the library has accounts, services/accounts.ts): the token gives way to sign-in. The page and
+// its assets load for anyone (they hold no data); everything else needs the session cookie (HttpOnly,
+// SameSite=Strict, Secure under TLS), API calls also the session's anti-forgery header, and each call
+// runs as its account (services/caller.ts: roles, history authors).
+//   GET  /auth/session   who is signed in: { teamMode, user, role, csrf } (401 when nobody)
+//   POST /auth/login     { name, password } → the cookie; failures limited per address and name
+//   POST /auth/logout
+// Only team mode may listen beyond loopback, and only over TLS (https + wss).
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import { isIP } from 'node:net'
+import { networkInterfaces } from 'node:os'
 import type { AddressInfo, Socket } from 'node:net'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,14 +31,24 @@ import { clipErrorMessage } from '../../shared/api'
 import type { Backend } from '../services/app'
 import { openFileRange } from '../media/file-range'
 import { contentType, mediaVideoId } from '../security'
-import { refuseApiRequest, refuseMediaRequest, sameToken, serverOrigins } from './guard'
+import { runAs, type Caller } from '../services/caller'
+import type { Accounts } from '../services/accounts'
+import { isLoopbackHost, refuseApiRequest, refuseCrossOrigin, refuseMediaRequest, sameToken, serverHosts } from './guard'
+import { antiForgeryToken, clearedCookie, LoginLimiter, readCookie, sessionCookie, sessionCookieName, type LoginLimitOptions } from './sessions'
 
 export interface ServerOptions {
-  backend: Pick<Backend, 'invoke' | 'subscribe'> & Partial<Pick<Backend, 'videoFile'>>
+  backend: Pick<Backend, 'invoke' | 'subscribe'> & Partial<Pick<Backend, 'videoFile' | 'accounts'>>
   /** 0 or absent: a free port */
   port?: number
-  /** loopback only: '127.0.0.1' (default), 'localhost' or '::1'; anything else is rejected */
+  /** '127.0.0.1' (default), 'localhost' or '::1'; another address (0.0.0.0, ::, a LAN IP) only in team
+   *  mode (the library has accounts) and with tls */
   host?: string
+  /** PEM certificate and key: https and wss instead of http and ws */
+  tls?: { cert: string | Buffer; key: string | Buffer }
+  /** more names the Host header may carry (the name people type for this machine on the LAN) */
+  publicHosts?: string[]
+  /** team mode: failed sign-ins allowed (default 5 per address and name, 30 per address, in 15 min) */
+  loginLimit?: Partial<LoginLimitOptions>
   /** default: 32 random bytes, hex */
   token?: string
   /** the built renderer; default: out/renderer next to the bundle or in the repository */
@@ -37,13 +58,15 @@ export interface ServerOptions {
 }
 
 export interface RunningServer {
-  /** http://127.0.0.1:PORT/?token=TOKEN */
+  /** http://127.0.0.1:PORT/?token=TOKEN (team mode: the origin, no token: people sign in) */
   url: string
+  /** the library had accounts when the server started */
+  teamMode: boolean
   origin: string
   port: number
   host: string
   token: string
-  /** what the listening socket reports (address is always a loopback address) */
+  /** what the listening socket reports (a loopback address unless team mode over TLS) */
   address: AddressInfo
   close(): Promise<void>
 }
@@ -57,6 +80,8 @@ const COOKIE = 'platedesk_token'
 const CSP =
   "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; " +
   "connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
+/** the page's policy when served under another (already checked) Host: its own ws/wss origin */
+const cspFor = (host: string, tls: boolean): string => CSP.replace("ws://127.0.0.1:* ws://localhost:*", `${tls ? 'wss' : 'ws'}://${host}`)
 
 /** out/renderer relative to this module, in the source tree (src/main/server) or the bundle (out/main). */
 export function defaultRendererDir(): string {
@@ -114,6 +139,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 const HTTP_STATUS: Record<string, number> = {
   'invalid-request': 400,
   unauthorized: 401,
+  forbidden: 403,
   'not-found': 404,
   conflict: 409,
   engine: 500,
@@ -134,9 +160,22 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const hostOpt = opts.host ?? '127.0.0.1'
-  const host = LOOPBACK.get(hostOpt)
+  const tls = !!opts.tls
+  const accounts: Accounts | undefined = opts.backend.accounts
+  const teamMode = (): boolean => !!accounts?.enabled()
+  let host = LOOPBACK.get(hostOpt)
   if (!host) {
-    throw new Error(`web mode listens on the loopback interface only (127.0.0.1, localhost or ::1), not ${JSON.stringify(hostOpt)}`)
+    if (!isIP(hostOpt)) throw new Error(`--host must be an IP address (or localhost), not ${JSON.stringify(hostOpt)}`)
+    if (!teamMode()) {
+      throw new Error(
+        `web mode without accounts listens on the loopback interface only (127.0.0.1, localhost or ::1), not ${hostOpt}: ` +
+          'add an admin first (platedesk users add NAME --role admin --db FILE) so that everyone must sign in'
+      )
+    }
+    if (!tls && !isLoopbackHost(hostOpt)) {
+      throw new Error(`serving beyond loopback (${hostOpt}) needs TLS, so passwords and sessions never cross the network in clear: give --tls-cert and --tls-key, or --tls-self-signed`)
+    }
+    host = hostOpt
   }
   const port = opts.port ?? 0
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port: ${String(opts.port)}`)
@@ -145,13 +184,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const rendererDir = resolve(opts.rendererDir ?? defaultRendererDir())
   const maxBody = opts.maxBodyBytes ?? 4 * 1024 * 1024
   let boundPort = 0
+  let allowed: ReturnType<typeof serverHosts> = { hosts: new Set(), origins: [] }
+  const limiter = new LoginLimiter(opts.loginLimit)
+  const cookieName = sessionCookieName(tls)
 
-  const hostAllowed = (req: IncomingMessage): boolean => {
-    const h = (req.headers.host ?? '').toLowerCase()
-    return [`127.0.0.1:${boundPort}`, `localhost:${boundPort}`, `[::1]:${boundPort}`].includes(h)
+  const hostAllowed = (req: IncomingMessage): boolean => allowed.hosts.has((req.headers.host ?? '').toLowerCase())
+  /** team mode: the signed-in account of this request's cookie, with its session token */
+  const signedIn = (req: IncomingMessage): { caller: Caller; token: string } | null => {
+    const t = readCookie(req, cookieName)
+    const who = t && accounts ? accounts.session(t) : null
+    return who && t ? { caller: who, token: t } : null
   }
 
-  const serveStatic = (res: ServerResponse, pathname: string): void => {
+  const serveStatic = (req: IncomingMessage, res: ServerResponse, pathname: string, pageToken: string): void => {
     let rel: string
     try {
       rel = decodeURIComponent(pathname)
@@ -165,7 +210,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     try {
       if (!statSync(file).isFile()) throw new Error('not a file')
       body = readFileSync(file)
-      if (extname(file) === '.html') body = withToken(body, token)
+      if (extname(file) === '.html') body = withToken(body, pageToken)
     } catch {
       if (rel === '/index.html') {
         res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
@@ -182,7 +227,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       'x-frame-options': 'DENY',
       'cache-control': extname(file) === '.html' ? 'no-store' : 'private, max-age=3600'
     }
-    if (extname(file) === '.html') headers['content-security-policy'] = CSP
+    if (extname(file) === '.html') headers['content-security-policy'] = cspFor((req.headers.host ?? '').toLowerCase(), tls)
     res.writeHead(200, headers)
     res.end(body)
   }
@@ -206,10 +251,90 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     r.body.pipe(res)
   }
 
-  const server = createServer((req, res) => {
+  const invokeApi = async (req: IncomingMessage, res: ServerResponse, url: URL, caller: Caller | null): Promise<void> => {
+    const channel = url.pathname.slice('/api/'.length)
+    let body: unknown = {}
+    try {
+      const text = await readBody(req, maxBody)
+      body = text.trim() ? JSON.parse(text) : {}
+    } catch (err) {
+      const status = (err as { status?: number }).status ?? 400
+      return sendError(res, status, 'invalid-request', `request body: ${err instanceof Error ? err.message : String(err)}`)
+    }
+    const result = caller ? await runAs(caller, () => opts.backend.invoke(channel, body)) : await opts.backend.invoke(channel, body)
+    if (result.ok) return sendJson(res, 200, result.value ?? null)
+    return sendError(res, HTTP_STATUS[result.error.code] ?? 500, result.error.code, result.error.message)
+  }
+
+  /** team mode: sign-in, sign-out, who am I; the API, media and the page behind the session cookie */
+  const handleTeam = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const who = signedIn(req)
+    if (url.pathname === '/auth/session') {
+      if (!who) return sendJson(res, 401, { teamMode: true, user: null, error: { code: 'unauthorized', message: 'sign in first' } })
+      return sendJson(res, 200, { teamMode: true, user: who.caller.user, role: who.caller.role, csrf: antiForgeryToken(who.token) })
+    }
+    if (url.pathname === '/auth/login' || url.pathname === '/auth/logout') {
+      if (req.method !== 'POST') return sendError(res, 405, 'invalid-request', 'use POST')
+      const refusal = refuseCrossOrigin(req, allowed.origins)
+      if (refusal) return sendError(res, refusal.status, refusal.code, refusal.message)
+      if (url.pathname === '/auth/logout') {
+        if (who) {
+          accounts!.signOut(who.token)
+          closeSockets(who.token)
+        }
+        res.setHeader('set-cookie', clearedCookie(cookieName, tls))
+        return sendJson(res, 200, { signedOut: true })
+      }
+      let creds: { name?: unknown; password?: unknown }
+      try {
+        creds = JSON.parse(await readBody(req, 16 * 1024)) as typeof creds
+      } catch (err) {
+        return sendError(res, (err as { status?: number }).status ?? 400, 'invalid-request', 'send { "name": …, "password": … } as JSON')
+      }
+      const name = typeof creds?.name === 'string' ? creds.name.slice(0, 64) : ''
+      const password = typeof creds?.password === 'string' ? creds.password.slice(0, 1024) : ''
+      const address = req.socket.remoteAddress ?? '?'
+      const wait = limiter.retryAfter(address, name)
+      if (wait > 0) {
+        res.setHeader('retry-after', String(wait))
+        return sendError(res, 429, 'unauthorized', `too many failed sign-ins: try again in ${Math.ceil(wait / 60)} minute(s)`)
+      }
+      // counted before the (slow) hash check, so parallel guesses cannot all slip under the limit
+      limiter.failed(address, name)
+      const signed = name && password ? await accounts!.signIn(name, password) : null
+      if (!signed) return sendError(res, 401, 'unauthorized', 'wrong name or password')
+      limiter.succeeded(address, name)
+      res.setHeader('set-cookie', sessionCookie(cookieName, signed.token, { tls, maxAgeS: accounts!.policy.absoluteMs / 1000 }))
+      return sendJson(res, 200, { teamMode: true, user: signed.user.user, role: signed.user.role, csrf: antiForgeryToken(signed.token) })
+    }
+    if (url.pathname.startsWith('/api/')) {
+      if (req.method !== 'POST') {
+        res.setHeader('allow', 'POST')
+        return sendJson(res, 405, { error: { code: 'invalid-request', message: 'use POST' } })
+      }
+      if (!who) return sendError(res, 401, 'unauthorized', 'sign in first (your session ended or never began)')
+      const refusal = refuseApiRequest(req, antiForgeryToken(who.token), allowed.origins)
+      if (refusal) return sendError(res, refusal.status, refusal.code, refusal.message)
+      return invokeApi(req, res, url, who.caller)
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return sendJson(res, 405, { error: { code: 'invalid-request', message: 'method not allowed' } })
+    }
+    const videoId = mediaVideoId(url.pathname)
+    if (videoId !== null) {
+      if (!who) return sendError(res, 401, 'unauthorized', 'sign in first')
+      return runAs(who.caller, () => serveVideo(req, res, videoId))
+    }
+    // the page and its assets: the sign-in screen is part of the app; a signed-in page gets its header token
+    serveStatic(req, res, url.pathname, who ? antiForgeryToken(who.token) : '')
+  }
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1')
       if (!hostAllowed(req)) return sendJson(res, 403, { error: { code: 'unauthorized', message: 'bad Host header' } })
+      if (teamMode()) return handleTeam(req, res, url)
+      if (url.pathname === '/auth/session' && sameToken(requestToken(req, url), token)) return sendJson(res, 200, { teamMode: false })
       const given = requestToken(req, url)
       if (!sameToken(given, token)) {
         if (req.method === 'GET' && !url.pathname.startsWith('/api/') && (req.headers.accept ?? '').includes('text/html')) {
@@ -229,20 +354,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           res.setHeader('allow', 'POST')
           return sendJson(res, 405, { error: { code: 'invalid-request', message: 'use POST' } })
         }
-        const refusal = refuseApiRequest(req, token, serverOrigins(boundPort))
+        const refusal = refuseApiRequest(req, token, allowed.origins)
         if (refusal) return sendError(res, refusal.status, refusal.code, refusal.message)
-        const channel = url.pathname.slice('/api/'.length)
-        let body: unknown = {}
-        try {
-          const text = await readBody(req, maxBody)
-          body = text.trim() ? JSON.parse(text) : {}
-        } catch (err) {
-          const status = (err as { status?: number }).status ?? 400
-          return sendError(res, status, 'invalid-request', `request body: ${err instanceof Error ? err.message : String(err)}`)
-        }
-        const result = await opts.backend.invoke(channel, body)
-        if (result.ok) return sendJson(res, 200, result.value ?? null)
-        return sendError(res, HTTP_STATUS[result.error.code] ?? 500, result.error.code, result.error.message)
+        return invokeApi(req, res, url, null)
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         return sendJson(res, 405, { error: { code: 'invalid-request', message: 'method not allowed' } })
@@ -263,16 +377,27 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       }
       const videoId = mediaVideoId(url.pathname)
       if (videoId !== null) return serveVideo(req, res, videoId)
-      serveStatic(res, url.pathname)
+      serveStatic(req, res, url.pathname, token)
     })().catch((err: unknown) => {
       if (!res.headersSent) sendError(res, 500, 'internal', String(err))
       else res.destroy()
     })
-  })
+  }
+  const server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : createHttpServer(handler)
 
   // ---------------------------------------------------------------- events over WebSocket
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 })
   const clients = new Set<WebSocket>()
+  /** team mode: each socket's session token, so sign-out and expiry close it */
+  const socketSession = new Map<WebSocket, string>()
+  const closeSockets = (sessionToken: string): void => {
+    for (const [ws, t] of socketSession) if (t === sessionToken) ws.close(4001, 'signed out')
+  }
+  // a session that ends elsewhere (expiry, a removed or demoted account) closes its sockets within a minute
+  const sweep = setInterval(() => {
+    for (const [ws, t] of socketSession) if (!accounts?.session(t)) ws.close(4001, 'session ended')
+  }, 60_000)
+  sweep.unref()
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     const refuse = (status: number, text: string): void => {
@@ -281,14 +406,22 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (url.pathname !== '/events') return refuse(404, 'Not Found')
     if (!hostAllowed(req)) return refuse(403, 'Forbidden')
     const origin = req.headers.origin
-    if (origin && !hostAllowed({ headers: { host: origin.replace(/^https?:\/\//, '') } } as IncomingMessage)) {
-      return refuse(403, 'Forbidden')
-    }
-    if (!sameToken(requestToken(req, url), token)) return refuse(401, 'Unauthorized')
+    if (origin && !allowed.origins.includes(origin.toLowerCase())) return refuse(403, 'Forbidden')
+    let session: string | null = null
+    if (teamMode()) {
+      const who = signedIn(req)
+      if (!who || !sameToken(url.searchParams.get('token'), antiForgeryToken(who.token))) return refuse(401, 'Unauthorized')
+      session = who.token
+    } else if (!sameToken(requestToken(req, url), token)) return refuse(401, 'Unauthorized')
     wss.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws)
-      ws.on('close', () => clients.delete(ws))
-      ws.on('error', () => clients.delete(ws))
+      if (session) socketSession.set(ws, session)
+      const drop = (): void => {
+        clients.delete(ws)
+        socketSession.delete(ws)
+      }
+      ws.on('close', drop)
+      ws.on('error', drop)
       ws.on('message', () => undefined) // the channel is one-way; pings are answered by ws itself
     })
   })
@@ -307,12 +440,20 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   })
   const address = server.address() as AddressInfo
   boundPort = address.port
-  const urlHost = host.includes(':') ? `[${host}]` : host
-  const origin = `http://${urlHost}:${boundPort}`
+  allowed = serverHosts(host, boundPort, tls, opts.publicHosts)
+  // the address people open: a --public-host name, else (bound to every interface) one of this machine's
+  const lan = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal)?.address
+  const shown = opts.publicHosts?.[0] ?? (host === '0.0.0.0' || host === '::' ? (lan ?? '127.0.0.1') : host)
+  const urlHost = shown.includes(':') ? `[${shown}]` : shown
+  const origin = `${tls ? 'https' : 'http'}://${urlHost}:${boundPort}`
+  const startedTeam = teamMode()
 
   let closing: Promise<void> | null = null
   return {
-    url: `${origin}/?token=${token}`,
+    url: startedTeam ? `${origin}/` : `${origin}/?token=${token}`,
+    teamMode: startedTeam,
     origin,
     port: boundPort,
     host,
@@ -321,6 +462,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     close() {
       closing ??= new Promise<void>((ok) => {
         unsubscribe()
+        clearInterval(sweep)
         for (const ws of clients) ws.terminate()
         wss.close()
         server.close(() => ok())

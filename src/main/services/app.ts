@@ -26,6 +26,9 @@ import { createTrainingHandlers } from './training'
 import { createRulesStore } from './rules'
 import { createTrainService, trainJobsRoot } from './train'
 import type { Emit } from './types'
+import { createAccounts, type Accounts, type SessionPolicy } from './accounts'
+import { currentCaller } from './caller'
+import { roleAllows, roleNeeded } from '../../shared/roles'
 
 export interface BackendOptions {
   /** the library's SQLite file (created when absent) */
@@ -43,6 +46,8 @@ export interface BackendOptions {
   trainingDir?: string
   /** Electron's native folder picker; web mode has none and answers { paths: [] } */
   openFolder?: () => Promise<string[]>
+  /** team mode: how long sign-in sessions last (default: accounts.ts) */
+  sessions?: Partial<SessionPolicy>
 }
 
 export type BackendListener = <E extends EventName>(event: E, payload: Events[E]) => void
@@ -64,6 +69,8 @@ export interface Backend {
   close(): Promise<void>
   /** why the library is damaged and how to recover (it is then open read-only); null when healthy */
   readonly damage: string | null
+  /** team-mode accounts of this library (enabled() false: no accounts, no sign-in) */
+  readonly accounts: Accounts
 }
 
 
@@ -269,7 +276,8 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
     }
   }
 
-  const composed: PartialHandlers = { ...libraryHandlers, ...trainingHandlers, ...train.handlers, ...appHandlers, ...ruleHandlers }
+  const accounts = createAccounts(library.db, opts.sessions)
+  const composed: PartialHandlers = { ...libraryHandlers, ...trainingHandlers, ...train.handlers, ...appHandlers, ...ruleHandlers, ...accounts.handlers }
 
   // settings that change the engine restart it on the next use
   const setSettings = composed['settings.set']
@@ -297,6 +305,11 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   for (const channel of Object.keys(requests) as Channel[]) {
     const schema = requests[channel] as { parse(v: unknown): unknown }
     handlers[channel] = async (req: unknown) => {
+      // team mode: the signed-in caller's role must reach the channel's (shared/roles.ts)
+      const caller = currentCaller()
+      if (caller && !roleAllows(caller.role, channel)) {
+        throw new BackendError('forbidden', `${channel} needs the ${roleNeeded(channel)} role; ${caller.user} is ${caller.role === 'admin' ? 'an' : 'a'} ${caller.role}`)
+      }
       const parsed = schema.parse(req ?? {})
       const impl = composed[channel] as ((r: unknown) => unknown) | undefined
       if (!impl) throw new BackendError('internal', `${channel}: not implemented`)
@@ -308,6 +321,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   return {
     handlers: handlers as unknown as Handlers,
     damage: library.damage,
+    accounts,
     async invoke(channel, req) {
       if (closed) return { ok: false, error: { code: 'internal', message: 'the backend is closed' } }
       if (!Object.prototype.hasOwnProperty.call(requests, channel)) {

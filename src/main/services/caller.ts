@@ -3,8 +3,9 @@
 // leases per person without threading a parameter through every handler. The desktop app and the CLI
 // have no caller: the backend's own user (BackendOptions.user, else the OS user) is the author.
 import { AsyncLocalStorage } from 'node:async_hooks'
+import type { Role } from '../../shared/roles'
 
-export type Role = 'admin' | 'reviewer' | 'viewer'
+export type { Role }
 
 export interface Caller {
   /** account name, recorded as `by` in history */

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react'
-import { Box, CssBaseline, Dialog, DialogContent, DialogTitle, Stack, Table, TableBody, TableCell, TableRow, ThemeProvider, Tooltip, Typography, useMediaQuery } from '@mui/material'
+import { Box, Button, CssBaseline, Dialog, DialogContent, DialogTitle, Stack, Table, TableBody, TableCell, TableRow, ThemeProvider, Tooltip, Typography, useMediaQuery } from '@mui/material'
 import PhotoLibraryOutlined from '@mui/icons-material/PhotoLibraryOutlined'
 import FactCheckOutlined from '@mui/icons-material/FactCheckOutlined'
 import VideocamOutlined from '@mui/icons-material/VideocamOutlined'
@@ -14,6 +14,9 @@ import { Kbd } from './components/Kbd'
 import { NotifyProvider, useNotify } from './components/Notify'
 import { ModelsSetup } from './components/ModelsSetup'
 import { AppContext } from './context'
+import { AuthContext, useAuth, type AuthValue } from './auth'
+import { SignIn } from './components/SignIn'
+import type { AuthState } from './api/web'
 import { notOnReview, useApi } from './hooks/useApi'
 import { useShortcut } from './hooks/useShortcut'
 import { navigate, useRoute, type ScreenName } from './nav'
@@ -56,6 +59,7 @@ const SHORTCUTS: [string, string][] = [
 
 function Shell({ onMode }: { onMode: (m: 'light' | 'dark') => void }) {
   const route = useRoute()
+  const me = useAuth()
   const notify = useNotify()
   const [modal, setModal] = useState(false)
   const [help, setHelp] = useState(false)
@@ -176,6 +180,16 @@ function Shell({ onMode }: { onMode: (m: 'light' | 'dark') => void }) {
             <Typography variant="caption" color="text.disabled" sx={{ whiteSpace: 'nowrap' }}>
               {info.data ? `v${info.data.version} · ${info.data.mode === 'web' ? 'web mode' : 'desktop'}` : ''}
             </Typography>
+            {me.user && (
+              <Stack direction="row" spacing={1} sx={{ alignItems: 'center', whiteSpace: 'nowrap' }}>
+                <Typography variant="caption" data-testid="signed-in-as">
+                  <b>{me.user}</b> · {me.role}
+                </Typography>
+                <Button size="small" onClick={me.signOut} data-testid="sign-out">
+                  Sign out
+                </Button>
+              </Stack>
+            )}
           </Stack>
 
           <Box component="main" sx={{ minWidth: 0, minHeight: 0, overflow: 'hidden', bgcolor: 'background.default' }}>
@@ -219,8 +233,56 @@ export function App() {
     <ThemeProvider theme={theme}>
       <CssBaseline />
       <NotifyProvider>
-        <Shell onMode={setMode} />
+        <AuthGate>
+          <Shell onMode={setMode} />
+        </AuthGate>
       </NotifyProvider>
     </ThemeProvider>
+  )
+}
+
+/** A team server's sign-in (api.auth, web mode): nobody signed in → the sign-in screen; else the app, as
+ *  the signed-in account. The desktop app and web mode without accounts go straight to the app. */
+function AuthGate({ children }: { children: React.ReactNode }) {
+  const auth = api.auth
+  const [state, setState] = useState<AuthState | null>(auth ? null : { teamMode: false })
+  const [notice, setNotice] = useState<string>()
+  useEffect(() => {
+    if (!auth) return
+    auth.state().then(setState, () => setState({ teamMode: false })) // the app then shows why calls fail
+    return auth.onSignedOut(() => {
+      setNotice('Your session ended: sign in again.')
+      setState({ teamMode: true, user: null })
+    })
+  }, [auth])
+  const signOut = useCallback(() => {
+    void auth?.signOut().finally(() => {
+      setNotice('Signed out.')
+      setState({ teamMode: true, user: null })
+    })
+  }, [auth])
+  const value = useMemo<AuthValue>(
+    () => (state?.teamMode && state.user ? { user: state.user, role: state.role, signOut } : { user: null, role: null, signOut }),
+    [state, signOut]
+  )
+  if (!state) return null
+  if (state.teamMode && !state.user) {
+    return (
+      <SignIn
+        notice={notice}
+        onSignIn={async (name, password) => {
+          setState(await auth!.signIn(name, password))
+          setNotice(undefined)
+        }}
+      />
+    )
+  }
+  // keyed by the account: a new sign-in starts every screen afresh
+  return (
+    <AuthContext.Provider value={value}>
+      <Box key={value.user ?? ''} sx={{ display: 'contents' }}>
+        {children}
+      </Box>
+    </AuthContext.Provider>
   )
 }

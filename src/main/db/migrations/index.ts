@@ -9,6 +9,7 @@ import libraryIndexes from './002_library_indexes'
 import plateOrder from './003_plate_order'
 import plateCorners from './005_plate_corners'
 import readRules from './007_read_rules'
+import { accountsPg, accountsSql } from './008_accounts'
 import { illegiblePg, migrateIllegible } from './004_illegible'
 import { migrateTrackEdits, trackEditsPg } from './006_track_edits'
 import type { Db } from '../db'
@@ -35,5 +36,6 @@ export const migrations: Migration[] = [
   { version: 4, name: 'illegible', sql: '', run: migrateIllegible, foreignKeysOff: true, pg: illegiblePg },
   { version: 5, name: 'plate_corners', sql: plateCorners },
   { version: 6, name: 'track_edits', sql: '', run: migrateTrackEdits, foreignKeysOff: true, pg: trackEditsPg },
-  { version: 7, name: 'read_rules', sql: readRules }
+  { version: 7, name: 'read_rules', sql: readRules },
+  { version: 8, name: 'accounts', sql: accountsSql, pg: accountsPg }
 ]

@@ -2,10 +2,12 @@
 // Screens cannot tell which one they talk to.
 import type { Api, Channel, Request, Response } from '@shared/api'
 import { ApiError } from './errors'
-import { createWebClient } from './web'
+import { createWebClient, type Auth } from './web'
 
 export interface ClientApi extends Api {
   transport: 'electron' | 'web'
+  /** web mode: sign-in for a team server (the desktop app has none) */
+  auth?: Auth
   /** Electron only: the absolute path of a dropped file or folder */
   getPathForFile?: (file: File) => string
 }

@@ -5,6 +5,7 @@ import { Alert, Box, Button, Dialog, DialogActions, DialogContent, DialogTitle, 
 import { useApp } from '../context'
 import { useApi } from '../hooks/useApi'
 import { formatMB, neededModels, startModelsDownload, useModelsDownload, type FileDownload } from '../hooks/useModelsDownload'
+import { useCan } from '../auth'
 
 export function ModelsSetup() {
   const { settings, setModal } = useApp()
@@ -22,7 +23,9 @@ export function ModelsSetup() {
   const engine = info.data?.engine
   // a model you added cannot be downloaded: Settings shows it missing with its message instead
   const missing = engine && !engine.ready ? neededModels(engine.models, [settings?.detectorId, settings?.recognizerId]).filter((m) => m.state !== 'ok' && !m.user) : []
-  const open = !dismissed && (missing.length > 0 || (started && dl.running))
+  // on a team server only an admin fetches models (the others would be refused)
+  const mayDownload = useCan()('models.download')
+  const open = mayDownload && !dismissed && (missing.length > 0 || (started && dl.running))
   useEffect(() => {
     setModal(open)
     return () => setModal(false)

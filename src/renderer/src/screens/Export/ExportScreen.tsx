@@ -32,6 +32,7 @@ import { leftOutText } from '@shared/export-summary'
 import { ImproveModelCard } from './ImproveModelCard'
 import { Kbd } from '../../components/Kbd'
 import { navigate } from '../../nav'
+import { useCan } from '../../auth'
 
 const FORMATS: { value: ExportFormat; label: string; hint: string }[] = [
   { value: 'yolo', label: 'YOLO (detector)', hint: 'images/ + labels/ with a train/val/test split and data.yaml' },
@@ -50,6 +51,7 @@ function isAbsolutePath(p: string): boolean {
 
 export function ExportScreen() {
   const call = useCall()
+  const can = useCan()
   const [format, setFormat] = useState<ExportFormat>('yolo')
   const [outDir, setOutDir] = useState('')
   const [unreviewed, setUnreviewed] = useState(false)
@@ -102,7 +104,12 @@ export function ExportScreen() {
   return (
     <Box sx={{ height: '100%', overflow: 'auto', p: 2 }}>
       <Stack spacing={2} sx={{ maxWidth: 980, mx: 'auto' }}>
-        <Card>
+        {!can('export.run') && (
+          <Alert severity="info" data-testid="export-read-only">
+            Only an admin exports training data or improves the model on a team server.
+          </Alert>
+        )}
+        <Card sx={can('export.run') ? undefined : { pointerEvents: 'none', opacity: 0.6 }}>
           <CardContent>
             <Typography variant="h6">Export training data</Typography>
             <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }}>

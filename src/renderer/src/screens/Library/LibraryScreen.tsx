@@ -10,6 +10,7 @@ import { ImportProgressCard } from './ImportProgressCard'
 import { MediaGrid } from './MediaGrid'
 import { newerProgress } from './progressOrder'
 import { WorkQueueCard } from './WorkQueueCard'
+import { useCan } from '../../auth'
 
 export function LibraryScreen() {
   const [progress, setShown] = useState<ImportProgress | null>(null)
@@ -18,6 +19,7 @@ export function LibraryScreen() {
     api.call('import.status', {}).then(setProgress, () => undefined)
   }, [setProgress])
   useEvent('import.progress', setProgress)
+  const can = useCan()
 
   return (
     <Box sx={{ height: '100%', overflow: 'auto' }}>
@@ -28,6 +30,13 @@ export function LibraryScreen() {
           }}
         />
         <WorkQueueCard />
+        {can('library.import') && (
+          <ImportCard
+            onStarted={() => {
+              void api.call('import.status', {}).then(setProgress, () => undefined)
+            }}
+          />
+        )}
         {progress && <ImportProgressCard progress={progress} onChange={setProgress} />}
         {progress && <FailuresList key={`${progress.jobId}-${progress.filesFailed}`} jobId={progress.jobId} failed={progress.filesFailed} />}
         {progress && <DuplicatesList key={`${progress.jobId}-${progress.filesDuplicate}`} jobId={progress.jobId} duplicates={progress.filesDuplicate ?? 0} />}

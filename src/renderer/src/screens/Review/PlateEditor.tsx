@@ -21,6 +21,7 @@ import { confidenceColor, MONO } from '../../theme'
 import { CharConfidence } from './CharConfidence'
 import { candidateChoices, normalizePlate } from './normalize'
 import { CROP_SIZE, editorCrop } from './plateCache'
+import { useCan } from '../../auth'
 
 const FONT = 30
 /** fixed heights of the editor's regions (px); the editor fits two rows of buttons (a 1280-px window) */
@@ -48,6 +49,7 @@ export function PlateEditor(props: {
   focusTick?: number
 }) {
   const { plate, text, onText } = props
+  const canEdit = useCan()('plates.confirm')
   const theme = useTheme()
   const input = useRef<HTMLInputElement>(null)
   const modelText = plate.modelText ?? plate.text
@@ -189,6 +191,7 @@ export function PlateEditor(props: {
         </Box>
 
         <EditorButtons
+          canEdit={canEdit}
           changed={changed}
           onSubmit={props.onSubmit}
           onReject={props.onReject}
@@ -208,6 +211,7 @@ type Handler = () => void
 
 /** the action buttons: memoised, they re-render only when the confirm label changes */
 const EditorButtons = memo(function EditorButtons({
+  canEdit,
   changed,
   onSubmit,
   onReject,
@@ -218,6 +222,8 @@ const EditorButtons = memo(function EditorButtons({
   onDraw,
   onHistory
 }: {
+  /** false for a team server's viewer: no edit actions (the server would refuse them) */
+  canEdit: boolean
   changed: boolean
   onSubmit: Handler
   onReject: Handler
@@ -230,6 +236,12 @@ const EditorButtons = memo(function EditorButtons({
 }) {
   return (
     <Stack direction="row" spacing={1} sx={{ mt: 0.5, flexWrap: 'wrap', rowGap: 1 }}>
+      {!canEdit && (
+        <Typography variant="body2" color="text.secondary" sx={{ alignSelf: 'center', mr: 1 }} data-testid="review-read-only">
+          Read only: your role cannot change plates
+        </Typography>
+      )}
+      {canEdit && <>
       <Button variant="contained" startIcon={<CheckRounded />} onClick={onSubmit} data-testid="btn-confirm" sx={{ minWidth: 196 }}>
         {changed ? 'Save correction' : 'Confirm'}&nbsp;<Kbd>Enter</Kbd>
       </Button>
@@ -245,18 +257,23 @@ const EditorButtons = memo(function EditorButtons({
           </Button>
         </Tooltip>
       )}
+      </>}
       <Button variant="outlined" startIcon={<NavigateBeforeRounded />} onClick={onPrev}>
         <Kbd>PgUp</Kbd>
       </Button>
       <Button variant="outlined" endIcon={<NavigateNextRounded />} onClick={onNext}>
         <Kbd>PgDn</Kbd>
       </Button>
-      <Button variant="text" startIcon={<UndoRounded />} onClick={onUndo} data-testid="btn-undo">
-        Undo&nbsp;<Kbd>Ctrl+Z</Kbd>
-      </Button>
-      <Button variant="text" startIcon={<CropFreeRounded />} onClick={onDraw} data-testid="btn-draw">
-        Draw missed plate&nbsp;<Kbd>Alt+B</Kbd>
-      </Button>
+      {canEdit && (
+        <Button variant="text" startIcon={<UndoRounded />} onClick={onUndo} data-testid="btn-undo">
+          Undo&nbsp;<Kbd>Ctrl+Z</Kbd>
+        </Button>
+      )}
+      {canEdit && (
+        <Button variant="text" startIcon={<CropFreeRounded />} onClick={onDraw} data-testid="btn-draw">
+          Draw missed plate&nbsp;<Kbd>Alt+B</Kbd>
+        </Button>
+      )}
       <Button variant="text" startIcon={<HistoryRounded />} onClick={onHistory}>
         History
       </Button>

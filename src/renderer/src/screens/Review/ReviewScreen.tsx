@@ -28,6 +28,7 @@ import { QueueList } from './QueueList'
 import { useQueue } from './useQueue'
 import { candidateChoices } from './normalize'
 import { plateForInput } from '@shared/plate-text'
+import { useCan } from '../../auth'
 
 // memoised here: a key re-renders the editor and the changed rows, not the filters
 const FiltersMemo = memo(Filters)
@@ -479,6 +480,7 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
 
 /** the queue's count, the saving count and bulk confirm (memoised: a key press leaves it alone) */
 const QueueHeader = memo(function QueueHeader(props: { total: number | null; actions: ActionQueue; oneFile: boolean; onAllFiles: () => void; onBulk: () => void }) {
+  const canBulk = useCan()('plates.bulkConfirm')
   const { total } = props
   return (
     <Stack direction="row" sx={{ px: 1.5, py: 0.75, alignItems: 'center', justifyContent: 'space-between', borderBottom: 1, borderColor: 'divider' }}>
@@ -489,7 +491,7 @@ const QueueHeader = memo(function QueueHeader(props: { total: number | null; act
         <Saving actions={props.actions} />
         {props.oneFile && <Chip label="one file" onDelete={props.onAllFiles} sx={{ height: 20, fontSize: 11 }} />}
       </Stack>
-      <Button size="small" startIcon={<DoneAllRounded />} onClick={props.onBulk} data-testid="btn-bulk">
+      <Button size="small" startIcon={<DoneAllRounded />} onClick={props.onBulk} data-testid="btn-bulk" sx={canBulk ? undefined : { display: 'none' }}>
         Bulk confirm…
       </Button>
     </Stack>

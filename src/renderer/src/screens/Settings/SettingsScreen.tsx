@@ -1,7 +1,7 @@
 // Settings: models (present, verified; add and remove your own), recognition thresholds, execution
 // provider, video sampling, theme.
 import { useEffect, useState } from 'react'
-import { Box, Button, Card, CardContent, Chip, MenuItem, Slider, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField, ToggleButton, ToggleButtonGroup, Typography } from '@mui/material'
+import { Alert, Box, Button, Card, CardContent, Chip, MenuItem, Slider, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField, ToggleButton, ToggleButtonGroup, Typography } from '@mui/material'
 import { RECOGNITION_PROFILES, profileById, profileOfRecognizer } from '@shared/profiles'
 import type { ExecutionProvider, MediaToolsInfo, Settings } from '@shared/types'
 import { useApp } from '../../context'
@@ -13,6 +13,8 @@ import { CountryRules } from './CountryRules'
 import { api } from '../../api/client'
 import { useNotify } from '../../components/Notify'
 import { AddModelDialog } from './AddModelDialog'
+import { useCan } from '../../auth'
+import { UsersCard } from './UsersCard'
 
 const PROVIDERS: { value: ExecutionProvider; label: string }[] = [
   { value: 'cpu', label: 'CPU' },
@@ -23,6 +25,8 @@ const PROVIDERS: { value: ExecutionProvider; label: string }[] = [
 
 export function SettingsScreen() {
   const { settings, saveSettings, info } = useApp()
+  const can = useCan()
+  const readOnly = !can('settings.set')
   const models = useApi('models.status', {})
   const dl = useModelsDownload()
   const { reload: reloadModels } = models
@@ -50,7 +54,14 @@ export function SettingsScreen() {
 
   return (
     <Box sx={{ height: '100%', overflow: 'auto', p: 2 }}>
-      <Stack spacing={2} sx={{ maxWidth: 980, mx: 'auto' }}>
+      {/* below admin on a team server: the cards show the settings but take no input (the server refuses it) */}
+      <Stack spacing={2} sx={{ maxWidth: 980, mx: 'auto', ...(readOnly ? { '& > .MuiCard-root:not([data-testid="settings-users"])': { pointerEvents: 'none', opacity: 0.7 } } : {}) }}>
+        {readOnly && (
+          <Alert severity="info" data-testid="settings-read-only">
+            Only an admin changes settings, models and accounts; you see them as they are.
+          </Alert>
+        )}
+        {can('users.list') && <UsersCard />}
         <Card>
           <CardContent>
             <Stack direction="row" sx={{ alignItems: 'center', mb: 1, gap: 2 }}>
