@@ -16,7 +16,9 @@ import type {
   HistoryListItem,
   ModelStatus,
   PlateDetail,
+  PlateLease,
   PlateRow,
+  ReviewAgreement,
   RuleFileInfo,
   Settings,
   TrackFrame,
@@ -56,7 +58,8 @@ export const plateFilterSchema = z.object({
   mediaId: z.number().int().optional(),
   dateFrom: z.string().max(40).optional(),
   dateTo: z.string().max(40).optional(),
-  text: z.string().max(100).optional()
+  text: z.string().max(100).optional(),
+  disputed: z.boolean().optional()
 })
 // Unicode, case and spaces normalised per row (shared/plate-text.ts); '/' or a line break starts a second
 // row; never truncated: too long is an error
@@ -92,7 +95,8 @@ export const settingsSchema = z.object({
   theme: z.enum(['light', 'dark', 'system']),
   countryRules: z.boolean(),
   defaultCountry: z.string().max(60),
-  disabledRules: z.array(z.string().regex(RULE_ID, 'not a rule file name')).max(200)
+  disabledRules: z.array(z.string().regex(RULE_ID, 'not a rule file name')).max(200),
+  doubleReview: z.boolean()
 })
 
 /** name → request schema. The response type for each lives in `Responses` below. */
@@ -162,7 +166,7 @@ export const requests = {
   'history.list': z.object({
     plateId: id.optional(),
     plateText: z.string().max(100).optional(),
-    action: z.enum(['confirm', 'correct', 'reject', 'add', 'box', 'undo', 'bulk-confirm', 'illegible', 'track']).optional(),
+    action: z.enum(['confirm', 'correct', 'reject', 'add', 'box', 'undo', 'bulk-confirm', 'illegible', 'track', 'vote']).optional(),
     dateFrom: z.string().max(40).optional(),
     dateTo: z.string().max(40).optional(),
     ...page
@@ -208,7 +212,18 @@ export const requests = {
   'rules.list': z.object({}),
   'rules.get': z.object({ id: z.string().regex(RULE_ID, 'not a rule file name') }),
   'rules.save': z.object({ id: z.string().regex(RULE_ID, 'not a rule file name'), text: z.string().max(1_000_000) }),
-  'rules.delete': z.object({ id: z.string().regex(RULE_ID, 'not a rule file name') })
+  'rules.delete': z.object({ id: z.string().regex(RULE_ID, 'not a rule file name') }),
+  // team review (README "Team review: leases and double review"); leases exist only for a signed-in caller
+  /** hold these plates (the one on screen and those just ahead) and let go of the others you hold; [] lets go of all */
+  'review.lease': z.object({ ids: z.array(id).max(100) }),
+  /** the next `count` plates of the queue that nobody else holds, leased to you */
+  'review.next': z.object({
+    filter: plateFilterSchema.default({ state: 'unreviewed' }),
+    sort: z.enum(['confidence', 'recent', 'media']).default('confidence'),
+    count: z.number().int().min(1).max(100).default(1)
+  }),
+  /** double review: agreement per reviewer and per pair of reviewers, plates waiting */
+  'review.agreement': z.object({})
 } as const
 
 export interface AppInfo {
@@ -289,6 +304,11 @@ export interface Responses {
   'rules.get': { id: string; text: string; source: RuleFileInfo['source']; path: string }
   'rules.save': { errors: string[]; rule: RuleFileInfo | null }
   'rules.delete': RuleFileInfo[]
+  /** leasing: false outside team mode (nothing is held, nothing to renew); others: plates asked for that
+   *  someone else holds */
+  'review.lease': { leasing: boolean; held: number[]; others: PlateLease[]; expiresAt: string | null }
+  'review.next': { items: PlateRow[]; expiresAt: string | null }
+  'review.agreement': ReviewAgreement
 }
 
 export type Channel = keyof typeof requests

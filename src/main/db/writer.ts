@@ -79,7 +79,8 @@ export class Writer extends Statements {
     }
   }
 
-  private log(
+  /** appends one history row (public for db/double-review.ts: a vote is history without a plate change) */
+  log(
     plateId: number,
     action: HistoryEntry['action'],
     oldValue: unknown,
@@ -236,7 +237,7 @@ export class Writer extends Statements {
   /** undo one entry (or the newest undoable one); a batch entry undoes its whole batch */
   undo(historyId: number | undefined, by: string): { undone: number; plateIds: number[] } {
     return this.tx(() => {
-      const target = historyId != null ? this.reader.getHistory(historyId) : this.latestUndoable()
+      const target = historyId != null ? this.reader.getHistory(historyId) : this.latestUndoable(by)
       if (!target) {
         if (historyId != null) throw new LibraryError('not-found', `history entry ${historyId} not found`)
         return { undone: 0, plateIds: [] }
@@ -250,6 +251,23 @@ export class Writer extends Statements {
       for (const e of entries) {
         const cur = this.reader.plateState(e.plateId)
         if (!cur) continue
+        if (e.action === 'vote') {
+          // a double-review vote (db/double-review.ts): only its author takes it back, before the plate settles
+          const why = this.voteUndoable(e, cur, by)
+          if (why) {
+            if (single) throw new LibraryError('conflict', why)
+            continue
+          }
+          const back = e.oldValue as { reviewState: ReviewState; text: string } | null
+          if (back) {
+            this.stmt('UPDATE review_votes SET review_state = ?, text = ?, at = ? WHERE plate_id = ? AND reviewer = ?').run(back.reviewState, back.text, at, e.plateId, e.by)
+          } else this.stmt('DELETE FROM review_votes WHERE plate_id = ? AND reviewer = ?').run(e.plateId, e.by)
+          // recorded as a vote of its own (taken back), so undoing it restores the vote the same way
+          const uid = this.log(e.plateId, 'vote', e.newValue, back, at, e.by, batchId)
+          this.stmt('UPDATE history SET undone_by = ? WHERE id = ?').run(uid, e.id)
+          plateIds.push(e.plateId)
+          continue
+        }
         if (isTrackChange(e.oldValue) && isTrackChange(e.newValue)) {
           // a split or merge: the tracks must still be as it left them
           if (!this.tracks.holds(e.newValue.snapshot)) {
@@ -286,13 +304,17 @@ export class Writer extends Statements {
 
   /** the newest change that can still be undone: not undone, and (for at least one of its batch's
    *  plates) the plate still holds the values it set; a change overwritten later is passed over */
-  private latestUndoable(): HistoryEntry | null {
+  private latestUndoable(by: string): HistoryEntry | null {
     let before = Number.MAX_SAFE_INTEGER
     for (;;) {
       const page = this.reader.undoCandidates(before, 200)
       if (!page.length) return null
       for (const e of page) {
         const cur = this.reader.plateState(e.plateId)
+        if (e.action === 'vote') {
+          if (cur && this.voteUndoable(e, cur, by) === null) return e
+          continue
+        }
         if (isTrackChange(e.newValue)) {
           if (cur && this.tracks.holds(e.newValue.snapshot)) return e
           continue
@@ -301,6 +323,19 @@ export class Writer extends Statements {
       }
       before = page[page.length - 1].id
     }
+  }
+
+  /** why a 'vote' entry cannot be undone by `by` now (null: it can): the plate is still unsettled and the
+   *  author's vote is still the one the entry set */
+  private voteUndoable(e: HistoryEntry, cur: PlateState, by: string): string | null {
+    if (e.by !== by) return `history entry ${e.id} is ${e.by}'s vote; only they can take it back`
+    if (cur.reviewState !== 'unreviewed') return `plate ${e.plateId} was settled after vote ${e.id}`
+    const v = this.stmt('SELECT review_state, text FROM review_votes WHERE plate_id = ? AND reviewer = ?').get(e.plateId, e.by) as
+      | { review_state: ReviewState; text: string }
+      | undefined
+    const set = e.newValue as { reviewState: ReviewState; text: string } | null
+    const same = set ? !!v && v.review_state === set.reviewState && v.text === set.text : !v
+    return same ? null : `the vote of ${e.by} on plate ${e.plateId} changed after history entry ${e.id}`
   }
 
   // ------------------------------------------------------------------ video tracks

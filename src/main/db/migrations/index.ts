@@ -8,6 +8,7 @@ import plateCorners from './005_plate_corners'
 import readRules from './007_read_rules'
 import { migrateIllegible } from './004_illegible'
 import { migrateTrackEdits } from './006_track_edits'
+import { migrateVotes, pg as leasesPg, sql as leasesSql } from './009_leases'
 import type Database from 'better-sqlite3'
 
 export interface Migration {
@@ -18,6 +19,8 @@ export interface Migration {
   run?: (db: Database.Database) => void
   /** a table rebuild: foreign keys off while it runs, foreign_key_check before the commit */
   foreignKeysOff?: boolean
+  /** the PostgreSQL text of the migration (team mode) */
+  pg?: string
 }
 
 export const migrations: Migration[] = [
@@ -27,5 +30,6 @@ export const migrations: Migration[] = [
   { version: 4, name: 'illegible', sql: '', run: migrateIllegible, foreignKeysOff: true },
   { version: 5, name: 'plate_corners', sql: plateCorners },
   { version: 6, name: 'track_edits', sql: '', run: migrateTrackEdits, foreignKeysOff: true },
-  { version: 7, name: 'read_rules', sql: readRules }
+  { version: 7, name: 'read_rules', sql: readRules },
+  { version: 9, name: 'leases', sql: leasesSql, run: migrateVotes, foreignKeysOff: true, pg: leasesPg }
 ]
