@@ -260,7 +260,10 @@ export class Writer extends Statements {
           }
           const back = e.oldValue as { reviewState: ReviewState; text: string } | null
           if (back) {
-            this.stmt('UPDATE review_votes SET review_state = ?, text = ?, at = ? WHERE plate_id = ? AND reviewer = ?').run(back.reviewState, back.text, at, e.plateId, e.by)
+            this.stmt(
+              `INSERT INTO review_votes (plate_id, reviewer, review_state, text, at) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (plate_id, reviewer) DO UPDATE SET review_state = excluded.review_state, text = excluded.text, at = excluded.at`
+            ).run(e.plateId, e.by, back.reviewState, back.text, at)
           } else this.stmt('DELETE FROM review_votes WHERE plate_id = ? AND reviewer = ?').run(e.plateId, e.by)
           // recorded as a vote of its own (taken back), so undoing it restores the vote the same way
           const uid = this.log(e.plateId, 'vote', e.newValue, back, at, e.by, batchId)
