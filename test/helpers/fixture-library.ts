@@ -9,8 +9,9 @@ import type { FileResult } from '../../src/main/db/imports'
 import { readPlatesTsv } from './fixtures'
 import { plateRead } from './reads'
 
-/** commits every fixture image with its labelled plates; answers the number of plates */
-export async function fillWithFixturePlates(lib: Library, fixtureDir: string): Promise<number> {
+/** commits every fixture image with its labelled plates; answers the number of plates. Another `copy`
+ *  commits them again as other media (another content hash), for a longer queue. */
+export async function fillWithFixturePlates(lib: Library, fixtureDir: string, copy = 0): Promise<number> {
   const plates = readPlatesTsv(fixtureDir).filter((p) => p.text)
   const byImage = new Map<string, typeof plates>()
   for (const p of plates) byImage.set(p.image, [...(byImage.get(p.image) ?? []), p])
@@ -22,7 +23,7 @@ export async function fillWithFixturePlates(lib: Library, fixtureDir: string): P
       folder: dirname(image),
       size: statSync(image).size,
       mtimeMs: statSync(image).mtimeMs,
-      sha256: `fixture-${image}`,
+      sha256: `fixture-${copy}-${image}`,
       kind: 'image',
       width: meta.width!,
       height: meta.height!,
