@@ -13,6 +13,7 @@ import { CountryRules } from './CountryRules'
 import { api } from '../../api/client'
 import { useNotify } from '../../components/Notify'
 import { AddModelDialog } from './AddModelDialog'
+import { TeamReview } from './TeamReview'
 
 const PROVIDERS: { value: ExecutionProvider; label: string }[] = [
   { value: 'cpu', label: 'CPU' },
@@ -198,6 +199,8 @@ export function SettingsScreen() {
         )}
 
         {settings && <CountryRules settings={settings} set={set} />}
+
+        {settings && <TeamReview settings={settings} set={set} />}
 
         {settings && (
           <Card>
