@@ -79,8 +79,8 @@ export class Leases extends Statements {
       const out: PlateRow[] = []
       const seen = new Set<number>()
       for (let round = 0; out.length < want && round < 20; round++) {
-        const page = this.reader.listPlates(filter, sort, 0, want - out.length + seen.size, { holder, now, voter })
-        const fresh = page.items.filter((p) => !seen.has(p.id))
+        const page = this.reader.queueHead(filter, sort, want - out.length + seen.size, { holder, now, voter })
+        const fresh = page.filter((p) => !seen.has(p.id))
         if (!fresh.length) break
         for (const p of fresh) {
           seen.add(p.id)

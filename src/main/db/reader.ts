@@ -305,6 +305,12 @@ export class Reader extends Statements {
     return { items: rows.map(toPlateRow), total }
   }
 
+  /** the first `limit` plates of a queue, without counting the rest (team review's review.next) */
+  queueHead(filter: PlateFilter, sort: PlateSort, limit: number, scope?: QueueScope): PlateRow[] {
+    const { where, params } = plateWhere(filter, scope)
+    return (this.stmt(`SELECT ${PLATE_COLUMNS} ${PLATE_FROM} ${where} ORDER BY ${SORTS[sort]} LIMIT ?`).all(...params, limit) as PlateSqlRow[]).map(toPlateRow)
+  }
+
   /** ids of plates matching a filter (bulk operations) */
   plateIds(filter: PlateFilter): number[] {
     const { where, params } = plateWhere(filter)
