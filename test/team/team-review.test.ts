@@ -156,6 +156,14 @@ describe.skipIf(!fixtures)('team review', () => {
     expect(open[0]!.db.prepare('SELECT COUNT(*) AS n FROM plate_leases').get()).toEqual({ n: 1 })
   })
 
+  it('a bulk confirm leaves the plates another reviewer holds to them', async () => {
+    const api = service()
+    const held = (await as(ann, () => api['review.next']({ filter: { state: 'unreviewed' }, sort: 'confidence', count: 2 }))).items.map((p) => p.id)
+    const res = await as(bob, () => api['plates.bulkConfirm']({ filter: {}, minConfidence: 0 }))
+    expect(res.count).toBe(total - 2)
+    for (const id of held) expect(open[0]!.reader.getPlate(id)!.reviewState).toBe('unreviewed')
+  })
+
   it('two library connections on one file (two processes) never hand out the same plate', async () => {
     const second = openLibrary(file)
     open.push(second)
@@ -195,6 +203,8 @@ describe.skipIf(!fixtures)('team review', () => {
       const queue = (who: Caller) =>
         as(who, () => api['plates.list']({ filter: { state: 'unreviewed' }, sort: 'confidence', offset: 0, limit: 1000 })).then((r) => r.items.map((p) => p.id))
       const [p1, p2, p3] = (await queue(ann)).slice(0, 3) as [number, number, number]
+      // bulk confirm would settle plates without a second reviewer: an admin's call now
+      expect((await errorOf(as(bob, () => api['plates.bulkConfirm']({ filter: {}, minConfidence: 0.99 })))).code).toBe('unauthorized')
 
       // ann's vote leaves the plate unreviewed, out of her queue, in bob's; bob does not see her vote
       const after = await as(ann, () => api['plates.confirm']({ id: p1 }))

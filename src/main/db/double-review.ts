@@ -128,14 +128,6 @@ export class DoubleReview extends Statements {
     })
   }
 
-  /** drops a reviewer's vote on a plate still unsettled (the undo of a 'vote' history row) */
-  withdraw(plateId: number, reviewer: string): boolean {
-    return this.stmt(
-      `DELETE FROM review_votes WHERE plate_id = ? AND reviewer = ?
-         AND EXISTS (SELECT 1 FROM plates p WHERE p.id = ? AND p.review_state = 'unreviewed')`
-    ).run(plateId, reviewer, plateId).changes > 0
-  }
-
   /** per reviewer: the plates they and another reviewer both decided, and how many of those agreed */
   agreement(): AgreementRow[] {
     return this.stmt(

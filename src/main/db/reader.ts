@@ -312,8 +312,8 @@ export class Reader extends Statements {
   }
 
   /** ids of plates matching a filter (bulk operations) */
-  plateIds(filter: PlateFilter): number[] {
-    const { where, params } = plateWhere(filter)
+  plateIds(filter: PlateFilter, scope?: QueueScope): number[] {
+    const { where, params } = plateWhere(filter, scope)
     return (this.stmt(`SELECT p.id ${PLATE_FROM} ${where} ORDER BY p.id`).all(...params) as { id: number }[]).map((r) => r.id)
   }
 

@@ -30,7 +30,7 @@ export function selectionWhere(alias = 'p', useQueueIndex = false): string {
 }
 
 function isSelected(r: { reviewState: ReviewState; confidence: number; votes?: number }, minConf: number): boolean {
-  return (LABEL_STATES as readonly string[]).includes(r.reviewState) || (r.reviewState === 'unreviewed' && r.confidence >= minConf && !r.votes)
+  return (LABEL_STATES as readonly string[]).includes(r.reviewState) || (r.reviewState === 'unreviewed' && r.confidence >= minConf && !Number(r.votes))
 }
 
 export function selectionParams(opts: SelectionOptions): { minConf: number } {

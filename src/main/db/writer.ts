@@ -17,6 +17,7 @@ import { quadBox, type Quad } from '../../shared/geometry'
 import { DEFAULT_SETTINGS, type PlateState, type Reader } from './reader'
 import { Statements } from './statements'
 import { TrackEditError, TrackWriter, isTrackChange } from './track-writer'
+import type { QueueScope } from './leases'
 
 export class LibraryError extends Error {
   constructor(
@@ -217,11 +218,11 @@ export class Writer extends Statements {
   }
 
   /** confirms every unreviewed plate matching the filter with confidence >= minConfidence, as one batch */
-  bulkConfirm(filter: PlateFilter, minConfidence: number, by: string): { count: number; batchId: string } {
+  bulkConfirm(filter: PlateFilter, minConfidence: number, by: string, scope?: QueueScope): { count: number; batchId: string } {
     const batchId = randomUUID()
     let count = 0
     this.tx(() => {
-      const ids = this.reader.plateIds({ ...filter, state: 'unreviewed', minConfidence: Math.max(minConfidence, filter.minConfidence ?? 0) })
+      const ids = this.reader.plateIds({ ...filter, state: 'unreviewed', minConfidence: Math.max(minConfidence, filter.minConfidence ?? 0) }, scope)
       const at = now()
       for (const id of ids) {
         // a plate the model read no text from cannot be confirmed: it stays for a person to decide

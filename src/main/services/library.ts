@@ -169,7 +169,9 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
     'plates.add': (req) => reviewed(writer.add(req.mediaId, req.frameIdx, req.box, req.text, by(), req.illegible)),
     'plates.illegible': (req) => reviewed(team.decide(req.id, { kind: 'illegible' }, by(), () => writer.illegible(req.id, by()))),
     'plates.bulkConfirm': (req) => {
-      const res = writer.bulkConfirm(req.filter, req.minConfidence, by())
+      team.checkBulk()
+      // plates other reviewers hold are left to them (team mode)
+      const res = writer.bulkConfirm(req.filter, req.minConfidence, by(), team.scope({ ...req.filter, state: 'all' }, by()))
       if (res.count) emit('library.changed', { reason: 'review' })
       return res
     },

@@ -29,6 +29,8 @@ export interface TeamReview {
   lease(ids: number[], by: string): { leasing: boolean; held: number[]; others: { plateId: number; holder: string; expiresAt: string }[]; expiresAt: string | null }
   next(filter: PlateFilter, sort: PlateSort, count: number, by: string): { items: PlateRow[]; expiresAt: string | null }
   agreement(): ReviewAgreement
+  /** bulk confirm settles plates without double review: an admin's in team mode while it is on */
+  checkBulk(): void
   /** settings.set of doubleReview: an admin's in team mode */
   checkSettingsChange(patch: { doubleReview?: boolean }): void
 }
@@ -116,6 +118,13 @@ export function createTeamReview(library: Library, opts: TeamReviewOptions = {})
           return { a: r.a, b: r.b, plates, agreed, rate: rate(agreed, plates) }
         }),
         ...counts
+      }
+    },
+
+    checkBulk() {
+      const caller = currentCaller()
+      if (caller && caller.role !== 'admin' && doubleOn()) {
+        throw Object.assign(new Error('double review is on: only an admin confirms plates in bulk'), { code: 'unauthorized' })
       }
     },
 
