@@ -24,6 +24,13 @@ export interface QueueScope {
   voter?: string
 }
 
+/** the claim: inserts the lease, or takes over one that is the holder's own or expired; a row comes back
+ *  only when `holder` holds the plate afterwards. Params: plate id, holder, until, now. */
+export const CLAIM_SQL = `INSERT INTO plate_leases (plate_id, holder, expires_at) VALUES (?, ?, ?)
+  ON CONFLICT (plate_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+  WHERE plate_leases.holder = excluded.holder OR plate_leases.expires_at <= ?
+  RETURNING plate_id AS "plateId"`
+
 /** the most plates one claim names (one request of the renderer's window, or one review.next) */
 export const MAX_CLAIM = 100
 
@@ -38,12 +45,7 @@ export class Leases extends Statements {
   /** true when `holder` now holds `plateId` (claimed or renewed until `until`); false when another
    *  holder's lease on it is still running at `now` */
   claim(plateId: number, holder: string, now: string, until: string): boolean {
-    const r = this.stmt(
-      `INSERT INTO plate_leases (plate_id, holder, expires_at) VALUES (?, ?, ?)
-       ON CONFLICT (plate_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-       WHERE plate_leases.holder = excluded.holder OR plate_leases.expires_at <= ?
-       RETURNING plate_id AS "plateId"`
-    ).get(plateId, holder, until, now)
+    const r = this.stmt(CLAIM_SQL).get(plateId, holder, until, now)
     return r !== undefined
   }
 
