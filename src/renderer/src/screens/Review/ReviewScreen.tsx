@@ -156,8 +156,13 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
   })
   useEffect(() => {
     const t = setInterval(() => leases.renew(), LEASE_RENEW_MS)
+    const touch = (): void => leases.touch()
+    window.addEventListener('keydown', touch, true)
+    window.addEventListener('pointerdown', touch, true)
     return () => {
       clearInterval(t)
+      window.removeEventListener('keydown', touch, true)
+      window.removeEventListener('pointerdown', touch, true)
       leases.release()
     }
   }, [leases])

@@ -4,6 +4,9 @@
 // mode the first answer says leasing is off and nothing more is sent.
 import { api } from '../../api/client'
 
+/** a screen left alone this long stops renewing: its plates go back to the team when the leases run out */
+export const IDLE_MS = 5 * 60_000
+
 export class LeaseKeeper {
   /** null until the backend answered once */
   private leasing: boolean | null = null
@@ -13,6 +16,12 @@ export class LeaseKeeper {
   private again = false
   private foreign = new Map<number, string>()
   private listeners = new Set<() => void>()
+  private lastActivity = Date.now()
+
+  /** the reviewer did something (a key, a click): the heartbeat goes on */
+  touch(): void {
+    this.lastActivity = Date.now()
+  }
 
   /** the plates to hold now (the one shown first); the backend lets go of the others */
   hold(ids: number[]): void {
@@ -23,7 +32,7 @@ export class LeaseKeeper {
 
   /** the heartbeat: the same plates again, which moves their expiry on */
   renew(): void {
-    if (this.leasing !== false && this.want.length) this.send()
+    if (this.leasing !== false && this.want.length && Date.now() - this.lastActivity < IDLE_MS) this.send()
   }
 
   /** lets go of everything held (the screen closes) */
