@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openLibrary, type Library } from '../../src/main/db/index'
+import { migrations } from '../../src/main/db/migrations/index'
 import { countSelectedPlates, iterateExportFrames } from '../../src/main/db/training-reader'
 import { runAs, type Caller } from '../../src/main/services/caller'
 import { createLibraryService, type LibraryHandlers } from '../../src/main/services/library'
@@ -187,6 +188,35 @@ describe.skipIf(!fixtures)('team review', () => {
     const d = decisions(open[0]!)
     expect(d).toHaveLength(total)
     expect(d.every((r) => r.n === 1)).toBe(true)
+  })
+
+  it('migration 009 on a library from before it keeps every history row and index, and takes votes', async () => {
+    const old = join(dir, 'v7.db')
+    const real = [...migrations]
+    let before: { history: unknown[]; indexes: unknown[] }
+    try {
+      migrations.splice(0, migrations.length, ...real.filter((m) => m.version < 9))
+      const lib = openLibrary(old)
+      await fillWithFixturePlates(lib, fixtures!)
+      lib.writer.confirm(1, 'ann')
+      lib.writer.correct(2, 'B 1 XYZ', 'bob')
+      lib.writer.undo(undefined, 'bob')
+      expect(() => lib.db.prepare(`INSERT INTO history (plate_id, action, at, by) VALUES (1, 'vote', 'x', 'y')`).run()).toThrow(/CHECK/)
+      before = {
+        history: lib.db.prepare('SELECT * FROM history ORDER BY id').all(),
+        indexes: lib.db.prepare(`SELECT name, sql FROM sqlite_master WHERE tbl_name = 'history' AND type = 'index' ORDER BY name`).all()
+      }
+      lib.close()
+    } finally {
+      migrations.splice(0, migrations.length, ...real)
+    }
+    const lib = openLibrary(old)
+    open.push(lib)
+    expect(lib.db.prepare('SELECT * FROM history ORDER BY id').all()).toEqual(before.history)
+    expect(lib.db.prepare(`SELECT name, sql FROM sqlite_master WHERE tbl_name = 'history' AND type = 'index' ORDER BY name`).all()).toEqual(before.indexes)
+    expect(lib.db.pragma('foreign_key_check')).toEqual([])
+    lib.writer.setSettings({ doubleReview: true })
+    expect(lib.doubleReview.vote(3, { kind: 'reject' }, 'ann', new Date().toISOString()).outcome).toBe('pending')
   })
 
   describe('double review', () => {
