@@ -66,6 +66,7 @@ test('double review: a vote, a disagreement, the adjudication, the agreement tab
 
   const { id } = read<{ id: number }>(`SELECT id FROM plates WHERE review_state = 'unreviewed' AND text <> '' ORDER BY confidence, id LIMIT 1`)
   await showPlate(id)
+  await expect(page.getByTestId('double-review-on')).toBeVisible()
   await page.keyboard.press('Enter')
   await expect.poll(() => read<{ n: number }>('SELECT COUNT(*) AS n FROM review_votes WHERE plate_id = ?', id).n).toBe(1)
   const me = read<{ reviewer: string; text: string }>('SELECT reviewer, text FROM review_votes WHERE plate_id = ?', id)

@@ -5,7 +5,7 @@
 // down, applied on screen at once and sent in order through the ActionQueue (actions.ts); the next
 // plates are fetched ahead (plateCache.ts); typed text is a per-plate draft until saved (drafts.ts).
 import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react'
-import { Alert, Box, Button, Chip, Divider, Stack, Typography } from '@mui/material'
+import { Alert, Box, Button, Chip, Divider, Stack, Tooltip, Typography } from '@mui/material'
 import DoneAllRounded from '@mui/icons-material/DoneAllRounded'
 import TaskAltRounded from '@mui/icons-material/TaskAltRounded'
 import type { Box as BoxT, PlateDetail, PlateFilter, PlateRow, PlateSort } from '@shared/types'
@@ -425,7 +425,7 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
     <Box sx={{ display: 'grid', gridTemplateColumns: 'clamp(280px, 28vw, 380px) minmax(0, 1fr)', height: '100%', minHeight: 0 }}>
       <Box sx={{ display: 'flex', flexDirection: 'column', borderRight: 1, borderColor: 'divider', minHeight: 0, bgcolor: 'background.paper' }}>
         <FiltersMemo filter={filter} sort={sort} lowConfidence={settings?.lowConfidence ?? 0.7} doubleReview={settings?.doubleReview} onChange={onFilters} />
-        <QueueHeader total={listQueue.total} actions={actions} oneFile={filter.mediaId !== undefined} onAllFiles={onAllFiles} onBulk={onBulk} />
+        <QueueHeader total={listQueue.total} actions={actions} oneFile={filter.mediaId !== undefined} doubleReview={!!settings?.doubleReview} onAllFiles={onAllFiles} onBulk={onBulk} />
         {queue.error && <Alert severity="error">{queue.error.message}</Alert>}
         <QueueList
           queue={listQueue}
@@ -514,7 +514,7 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
 })
 
 /** the queue's count, the saving count and bulk confirm (memoised: a key press leaves it alone) */
-const QueueHeader = memo(function QueueHeader(props: { total: number | null; actions: ActionQueue; oneFile: boolean; onAllFiles: () => void; onBulk: () => void }) {
+const QueueHeader = memo(function QueueHeader(props: { total: number | null; actions: ActionQueue; oneFile: boolean; doubleReview: boolean; onAllFiles: () => void; onBulk: () => void }) {
   const { total } = props
   return (
     <Stack direction="row" sx={{ px: 1.5, py: 0.75, alignItems: 'center', justifyContent: 'space-between', borderBottom: 1, borderColor: 'divider' }}>
@@ -524,6 +524,11 @@ const QueueHeader = memo(function QueueHeader(props: { total: number | null; act
         </Typography>
         <Saving actions={props.actions} />
         {props.oneFile && <Chip label="one file" onDelete={props.onAllFiles} sx={{ height: 20, fontSize: 11 }} />}
+        {props.doubleReview && (
+          <Tooltip title="Double review: your decision is a vote; the plate is settled when a second reviewer decides the same">
+            <Chip label="double review" color="info" variant="outlined" data-testid="double-review-on" sx={{ height: 20, fontSize: 11 }} />
+          </Tooltip>
+        )}
       </Stack>
       <Button size="small" startIcon={<DoneAllRounded />} onClick={props.onBulk} data-testid="btn-bulk">
         Bulk confirm…
