@@ -119,6 +119,9 @@ describe.skipIf(!fixtures)('team review', () => {
   it('an expired lease is free again: the plate goes to the next reviewer who asks', async () => {
     const api = service()
     const [mine] = (await as(ann, () => api['review.next']({ filter: { state: 'unreviewed' }, sort: 'confidence', count: 1 }))).items
+    // a file's plates (the frame's boxes) still show it to bob; only his review queue leaves it out
+    const onFile = await as(bob, () => api['plates.list']({ filter: { state: 'all', mediaId: mine!.mediaId }, sort: 'media', offset: 0, limit: 100 }))
+    expect(onFile.items.map((p) => p.id)).toContain(mine!.id)
     const bobs = await as(bob, () => api['review.next']({ filter: { state: 'unreviewed' }, sort: 'confidence', count: 1 }))
     expect(bobs.items[0]!.id).not.toBe(mine!.id)
     // a minute later ann is still on it (her screen renews it)

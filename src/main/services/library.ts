@@ -171,7 +171,7 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
     'plates.bulkConfirm': (req) => {
       team.checkBulk()
       // plates other reviewers hold are left to them (team mode)
-      const res = writer.bulkConfirm(req.filter, req.minConfidence, by(), team.scope({ ...req.filter, state: 'all' }, by()))
+      const res = writer.bulkConfirm(req.filter, req.minConfidence, by(), team.scope({ ...req.filter, state: 'all' }, by(), true))
       if (res.count) emit('library.changed', { reason: 'review' })
       return res
     },

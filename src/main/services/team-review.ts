@@ -20,8 +20,10 @@ export interface TeamReviewOptions {
 }
 
 export interface TeamReview {
-  /** the queue as `by` sees it: others' leases and (double review) plates already decided left out */
-  scope(filter: PlateFilter, by: string): QueueScope | undefined
+  /** the review queue (unreviewed plates) as `by` sees it: others' leases and (double review) plates
+   *  already decided left out. Other lists (a file's plates, reviewed ones) show every plate, unless
+   *  `held` says to leave out others' plates anyway (bulk confirm) */
+  scope(filter: PlateFilter, by: string, held?: boolean): QueueScope | undefined
   /** a review decision under the plate's lease, as a vote when double review is on */
   decide(plateId: number, d: Decision, by: string, write: () => PlateRow): PlateRow
   /** true when `by` must not see other reviewers' votes on unsettled plates */
@@ -52,11 +54,13 @@ export function createTeamReview(library: Library, opts: TeamReviewOptions = {})
   }
 
   return {
-    scope(filter, by) {
+    scope(filter, by, held) {
       const caller = currentCaller()
-      const voter = doubleOn() && filter.state === 'unreviewed' ? by : undefined
-      if (!caller && !voter) return undefined
-      return { ...(caller ? { holder: by, now: times().now } : {}), ...(voter ? { voter } : {}) }
+      const queue = filter.state === 'unreviewed'
+      const voter = queue && doubleOn() ? by : undefined
+      const holder = caller && (queue || held) ? by : undefined
+      if (!holder && !voter) return undefined
+      return { ...(holder ? { holder, now: times().now } : {}), ...(voter ? { voter } : {}) }
     },
 
     decide(plateId, d, by, write) {
