@@ -99,14 +99,14 @@ export class Leases extends Statements {
       plateId,
       now
     ) as Lease | undefined
-    return r ?? null
+    return r ? asLease(r) : null
   }
 
   /** every running lease (the team's view of who works on what) */
   all(now: string): Lease[] {
     return this.stmt(`SELECT plate_id AS "plateId", holder, expires_at AS "expiresAt" FROM plate_leases WHERE expires_at > ? ORDER BY plate_id`).all(
       now
-    ) as Lease[]
+    ).map((r) => asLease(r as Lease))
   }
 
   release(plateId: number, holder: string): void {
@@ -143,6 +143,9 @@ export class Leases extends Statements {
     })
   }
 }
+
+/** ids as numbers on both stores (PostgreSQL's driver answers BIGINT as text) */
+const asLease = (r: Lease): Lease => ({ plateId: Number(r.plateId), holder: r.holder, expiresAt: r.expiresAt })
 
 export class LeaseConflict extends Error {
   readonly code = 'conflict'
