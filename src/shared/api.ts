@@ -16,7 +16,9 @@ import type {
   HistoryListItem,
   ModelStatus,
   PlateDetail,
+  PlateLease,
   PlateRow,
+  ReviewAgreement,
   RuleFileInfo,
   Settings,
   TrackFrame,
@@ -57,7 +59,8 @@ export const plateFilterSchema = z.object({
   mediaId: z.number().int().optional(),
   dateFrom: z.string().max(40).optional(),
   dateTo: z.string().max(40).optional(),
-  text: z.string().max(100).optional()
+  text: z.string().max(100).optional(),
+  disputed: z.boolean().optional()
 })
 // Unicode, case and spaces normalised per row (shared/plate-text.ts); '/' or a line break starts a second
 // row; never truncated: too long is an error
@@ -93,7 +96,8 @@ export const settingsSchema = z.object({
   theme: z.enum(['light', 'dark', 'system']),
   countryRules: z.boolean(),
   defaultCountry: z.string().max(60),
-  disabledRules: z.array(z.string().regex(RULE_ID, 'not a rule file name')).max(200)
+  disabledRules: z.array(z.string().regex(RULE_ID, 'not a rule file name')).max(200),
+  doubleReview: z.boolean()
 })
 
 /** An account name: letters, digits and . _ - @ (unique regardless of case). */
@@ -170,7 +174,7 @@ export const requests = {
   'history.list': z.object({
     plateId: id.optional(),
     plateText: z.string().max(100).optional(),
-    action: z.enum(['confirm', 'correct', 'reject', 'add', 'box', 'undo', 'bulk-confirm', 'illegible', 'track']).optional(),
+    action: z.enum(['confirm', 'correct', 'reject', 'add', 'box', 'undo', 'bulk-confirm', 'illegible', 'track', 'vote']).optional(),
     dateFrom: z.string().max(40).optional(),
     dateTo: z.string().max(40).optional(),
     ...page
@@ -223,7 +227,18 @@ export const requests = {
   'users.add': z.object({ name: accountName, role: z.enum(ROLES), password: accountPassword }),
   'users.setRole': z.object({ name: accountName, role: z.enum(ROLES) }),
   'users.setPassword': z.object({ name: accountName, password: accountPassword }),
-  'users.remove': z.object({ name: accountName })
+  'users.remove': z.object({ name: accountName }),
+  // team review (README "Team review: leases and double review"); leases exist only for a signed-in caller
+  /** hold these plates (the one on screen and those just ahead) and let go of the others you hold; [] lets go of all */
+  'review.lease': z.object({ ids: z.array(id).max(100) }),
+  /** the next `count` plates of the queue that nobody else holds, leased to you */
+  'review.next': z.object({
+    filter: plateFilterSchema.default({ state: 'unreviewed' }),
+    sort: z.enum(['confidence', 'recent', 'media']).default('confidence'),
+    count: z.number().int().min(1).max(100).default(1)
+  }),
+  /** double review: agreement per reviewer and per pair of reviewers, plates waiting */
+  'review.agreement': z.object({})
 } as const
 
 export interface AppInfo {
@@ -310,6 +325,11 @@ export interface Responses {
   'users.setRole': AccountInfo
   'users.setPassword': AccountInfo
   'users.remove': AccountInfo[]
+  /** leasing: false outside team mode (nothing is held, nothing to renew); others: plates asked for that
+   *  someone else holds */
+  'review.lease': { leasing: boolean; held: number[]; others: PlateLease[]; expiresAt: string | null }
+  'review.next': { items: PlateRow[]; expiresAt: string | null }
+  'review.agreement': ReviewAgreement
 }
 
 /** A team-mode account as the API shows it (never its hash). */

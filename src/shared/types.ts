@@ -203,7 +203,7 @@ export interface HistoryEntry {
 }
 
 /** 'track': a video track split or merged by hand */
-export type HistoryAction = 'confirm' | 'correct' | 'reject' | 'add' | 'box' | 'undo' | 'bulk-confirm' | 'illegible' | 'track'
+export type HistoryAction = 'confirm' | 'correct' | 'reject' | 'add' | 'box' | 'undo' | 'bulk-confirm' | 'illegible' | 'track' | 'vote'
 
 /** A history row as the History screen lists it: the entry plus what it needs to show the plate. */
 export interface HistoryListItem extends HistoryEntry {
@@ -328,6 +328,8 @@ export interface LibraryStats {
 
 export interface PlateFilter {
   state?: ReviewState | 'reviewed' | 'all'
+  /** double review: only unreviewed plates whose two reviewers disagreed (the adjudication queue) */
+  disputed?: boolean
   /** only plates with confidence below this (0..1) */
   maxConfidence?: number
   minConfidence?: number
@@ -359,6 +361,8 @@ export interface Settings {
   defaultCountry: string
   /** rule file ids switched off in Settings */
   disabledRules: string[]
+  /** team review: every plate needs two reviewers' agreeing decisions (README "Team review") */
+  doubleReview: boolean
 }
 
 /** One country rule file as Settings lists it. */
@@ -520,4 +524,23 @@ export interface TrainProgress {
   error: string | null
   /** the model id once adopted (added and selected) */
   adoptedId: string | null
+}
+
+/** Team review: a plate of the review queue held by one reviewer until expiresAt (ISO). */
+export interface PlateLease {
+  plateId: number
+  holder: string
+  expiresAt: string
+}
+
+/** Double review's agreement figures: plates two reviewers both decided, and how many agreed. */
+export interface ReviewAgreement {
+  doubleReview: boolean
+  /** each reviewer against every other */
+  reviewers: { reviewer: string; plates: number; agreed: number; rate: number | null }[]
+  /** each pair of reviewers (a < b) */
+  pairs: { a: string; b: string; plates: number; agreed: number; rate: number | null }[]
+  /** unreviewed plates with one vote (waiting for a second reviewer) and two disagreeing (for an admin) */
+  pending: number
+  disputed: number
 }

@@ -8,6 +8,8 @@ import { dirname, resolve } from 'node:path'
 import { migrations } from './migrations/index'
 import { Reader } from './reader'
 import { Writer } from './writer'
+import { Leases } from './leases'
+import { DoubleReview } from './double-review'
 import { ImportStore } from './imports'
 import { PLATEDESK_APPLICATION_ID, recogniseLibraryFile } from './recognise'
 import { markDamaged, retryBusy, writeTransaction } from './transactions'
@@ -41,6 +43,10 @@ export interface Library {
   readonly reader: Reader
   readonly writer: Writer
   readonly imports: ImportStore
+  /** team review: who holds which plate of the review queue (db/leases.ts) */
+  readonly leases: Leases
+  /** team review: the votes of double review and the agreement figures (db/double-review.ts) */
+  readonly doubleReview: DoubleReview
   /** schema version after migrations */
   readonly version: number
   /** why the library is damaged (quick check at open) and how to recover; null when healthy. A damaged
@@ -227,6 +233,8 @@ export function openLibrary(file: string, opts: OpenOptions = {}): Library {
     const reader = new Reader(db)
     const writer = new Writer(db, reader) // on a read-only handle SQLite itself refuses its writes
     const imports = new ImportStore(db, readonly)
+    const leases = new Leases(db, reader)
+    const doubleReview = new DoubleReview(db, reader, writer)
     return {
       file: path,
       dialect: 'sqlite',
@@ -235,6 +243,8 @@ export function openLibrary(file: string, opts: OpenOptions = {}): Library {
       reader,
       writer,
       imports,
+      leases,
+      doubleReview,
       version,
       damage,
       integrityCheck: () => integrityCheck(db),
@@ -274,6 +284,8 @@ function openServerLibrary(url: string, opts: OpenOptions): Library {
       reader,
       writer,
       imports,
+      leases: new Leases(db, reader),
+      doubleReview: new DoubleReview(db, reader, writer),
       version,
       damage: null,
       integrityCheck: () => integrityCheck(db),

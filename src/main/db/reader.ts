@@ -24,6 +24,7 @@ import type {
 } from '../../shared/types'
 import { normalizePlateText } from '../../shared/plate-text'
 import { Statements } from './statements'
+import type { QueueScope } from './leases'
 import { parseQuad, type Quad } from '../../shared/geometry'
 
 export interface Page<T> {
@@ -44,7 +45,8 @@ export const DEFAULT_SETTINGS: Settings = {
   theme: 'system',
   countryRules: true,
   defaultCountry: '',
-  disabledRules: []
+  disabledRules: [],
+  doubleReview: false
 }
 
 /** Fields of a plate that review edits and history records. */
@@ -213,9 +215,24 @@ function dateUpper(s: string): string {
   return /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T23:59:59.999Z` : s
 }
 
-export function plateWhere(filter: PlateFilter): { where: string; params: unknown[] } {
+export function plateWhere(filter: PlateFilter, scope?: QueueScope): { where: string; params: unknown[] } {
   const clauses: string[] = []
   const params: unknown[] = []
+  if (scope?.holder && scope.now) {
+    // a reviewer's queue: not the plates someone else holds (db/leases.ts)
+    clauses.push('NOT EXISTS (SELECT 1 FROM plate_leases l WHERE l.plate_id = p.id AND l.holder <> ? AND l.expires_at > ?)')
+    params.push(scope.holder, scope.now)
+  }
+  if (scope?.voter && filter.state === 'unreviewed' && !filter.disputed) {
+    // double review: not the plates this reviewer decided, nor those two reviewers decided already
+    clauses.push('NOT EXISTS (SELECT 1 FROM review_votes v WHERE v.plate_id = p.id AND v.reviewer = ?)')
+    clauses.push('(SELECT COUNT(*) FROM review_votes v WHERE v.plate_id = p.id) < 2')
+    params.push(scope.voter)
+  }
+  if (filter.disputed) {
+    // the adjudication queue: two reviewers disagreed, nobody settled it yet
+    clauses.push(`p.review_state = 'unreviewed' AND (SELECT COUNT(*) FROM review_votes v WHERE v.plate_id = p.id) >= 2`)
+  }
   const state = filter.state ?? 'all'
   if (state === 'reviewed') clauses.push(`p.review_state <> 'unreviewed'`)
   else if (state !== 'all') {
@@ -278,8 +295,9 @@ export class Reader extends Statements {
 
   // ------------------------------------------------------------------ plates
 
-  listPlates(filter: PlateFilter = {}, sort: PlateSort = 'confidence', offset = 0, limit = 100): Page<PlateRow> {
-    const { where, params } = plateWhere(filter)
+  /** scope: a reviewer's own view of the queue (team review: leases of others, double review) */
+  listPlates(filter: PlateFilter = {}, sort: PlateSort = 'confidence', offset = 0, limit = 100, scope?: QueueScope): Page<PlateRow> {
+    const { where, params } = plateWhere(filter, scope)
     const total = (this.stmt(`SELECT COUNT(*) AS n ${PLATE_FROM} ${where}`).get(...params) as { n: number }).n
     const rows = this.stmt(`SELECT ${PLATE_COLUMNS} ${PLATE_FROM} ${where} ORDER BY ${SORTS[sort]} LIMIT ? OFFSET ?`).all(
       ...params,
@@ -289,9 +307,15 @@ export class Reader extends Statements {
     return { items: rows.map(toPlateRow), total }
   }
 
+  /** the first `limit` plates of a queue, without counting the rest (team review's review.next) */
+  queueHead(filter: PlateFilter, sort: PlateSort, limit: number, scope?: QueueScope): PlateRow[] {
+    const { where, params } = plateWhere(filter, scope)
+    return (this.stmt(`SELECT ${PLATE_COLUMNS} ${PLATE_FROM} ${where} ORDER BY ${SORTS[sort]} LIMIT ?`).all(...params, limit) as PlateSqlRow[]).map(toPlateRow)
+  }
+
   /** ids of plates matching a filter (bulk operations) */
-  plateIds(filter: PlateFilter): number[] {
-    const { where, params } = plateWhere(filter)
+  plateIds(filter: PlateFilter, scope?: QueueScope): number[] {
+    const { where, params } = plateWhere(filter, scope)
     return (this.stmt(`SELECT p.id ${PLATE_FROM} ${where} ORDER BY p.id`).all(...params) as { id: number }[]).map((r) => r.id)
   }
 
@@ -351,6 +375,10 @@ export class Reader extends Statements {
       box: { x1: r.x1, y1: r.y1, x2: r.x2, y2: r.y2 },
       corners: parseQuad(r.corners)
     }
+  }
+
+  plateExists(id: number): boolean {
+    return !!this.stmt('SELECT 1 FROM plates WHERE id = ?').get(id)
   }
 
   plateModelText(id: number): string | null | undefined {
@@ -477,9 +505,14 @@ export class Reader extends Statements {
 
   /** the History screen's list: entries newest first, filtered, each with its plate's text before and
    *  after the change and what is needed to show the plate's crop */
-  historyItems(filter: HistoryFilter = {}, offset = 0, limit = 100): Page<HistoryListItem> {
+  historyItems(filter: HistoryFilter = {}, offset = 0, limit = 100, hideVotesFrom?: string): Page<HistoryListItem> {
     const clauses: string[] = []
     const params: unknown[] = []
+    if (hideVotesFrom != null) {
+      // double review: a reviewer does not see another's decision on a plate still waiting for theirs
+      clauses.push(`NOT (h.action = 'vote' AND h.by <> ? AND p.review_state = 'unreviewed')`)
+      params.push(hideVotesFrom)
+    }
     if (filter.plateId != null) (clauses.push('h.plate_id = ?'), params.push(filter.plateId))
     if (filter.action) (clauses.push('h.action = ?'), params.push(filter.action))
     if (filter.dateFrom) (clauses.push('h.at >= ?'), params.push(filter.dateFrom))

@@ -27,11 +27,13 @@ export const LABEL_STATES = ['confirmed', 'corrected', 'manual', 'illegible'] as
 export function selectionWhere(alias = 'p', useQueueIndex = false): string {
   const state = useQueueIndex ? `${alias}.review_state` : `(${alias}.review_state || '')`
   const conf = useQueueIndex ? `${alias}.confidence` : `(${alias}.confidence + 0)`
-  return `(${state} IN ('confirmed', 'corrected', 'manual', 'illegible') OR (${state} = 'unreviewed' AND ${conf} >= ?))`
+  // an unreviewed plate a double reviewer voted on is unsettled: never a label, not even the model's
+  return `(${state} IN ('confirmed', 'corrected', 'manual', 'illegible') OR (${state} = 'unreviewed' AND ${conf} >= ?
+    AND NOT EXISTS (SELECT 1 FROM review_votes v WHERE v.plate_id = ${alias}.id)))`
 }
 
-function isSelected(r: { reviewState: ReviewState; confidence: number }, minConf: number): boolean {
-  return (LABEL_STATES as readonly string[]).includes(r.reviewState) || (r.reviewState === 'unreviewed' && r.confidence >= minConf)
+function isSelected(r: { reviewState: ReviewState; confidence: number; votes?: number }, minConf: number): boolean {
+  return (LABEL_STATES as readonly string[]).includes(r.reviewState) || (r.reviewState === 'unreviewed' && r.confidence >= minConf && !Number(r.votes))
 }
 
 /** the parameters of selectionWhere() */
@@ -90,6 +92,8 @@ export type VideoFrameMode = 'best' | { everyNth: number }
 
 interface PlateRowSql {
   plateId: number
+  /** double-review votes on the plate (unsettled while it is unreviewed) */
+  votes: number
   mediaId: number
   frameId: number
   trackId: number | null
@@ -115,7 +119,8 @@ interface PlateRowSql {
 
 const PLATE_COLUMNS = `p.id AS "plateId", p.media_id AS "mediaId", p.frame_id AS "frameId", p.track_id AS "trackId",
   p.x1, p.y1, p.x2, p.y2, p.text, p.confidence, p.region, p.review_state AS "reviewState", p.corners,
-  m.path, m.folder, m.sha256, m.kind, m.fps, f.idx AS "frameIdx", f.time_s AS "timeS", f.width, f.height`
+  m.path, m.folder, m.sha256, m.kind, m.fps, f.idx AS "frameIdx", f.time_s AS "timeS", f.width, f.height,
+  (SELECT COUNT(*) FROM review_votes v WHERE v.plate_id = p.id) AS votes`
 
 function label(
   r: { plateId: number; trackId: number | null; text: string; region: string | null; reviewState: ReviewState; confidence: number; corners?: string | null },

@@ -17,6 +17,7 @@ import { quadBox, type Quad } from '../../shared/geometry'
 import { DEFAULT_SETTINGS, type PlateState, type Reader } from './reader'
 import { Statements } from './statements'
 import { TrackEditError, TrackWriter, isTrackChange } from './track-writer'
+import type { QueueScope } from './leases'
 
 export class LibraryError extends Error {
   constructor(
@@ -79,7 +80,8 @@ export class Writer extends Statements {
     }
   }
 
-  private log(
+  /** appends one history row (public for db/double-review.ts: a vote is history without a plate change) */
+  log(
     plateId: number,
     action: HistoryEntry['action'],
     oldValue: unknown,
@@ -216,11 +218,11 @@ export class Writer extends Statements {
   }
 
   /** confirms every unreviewed plate matching the filter with confidence >= minConfidence, as one batch */
-  bulkConfirm(filter: PlateFilter, minConfidence: number, by: string): { count: number; batchId: string } {
+  bulkConfirm(filter: PlateFilter, minConfidence: number, by: string, scope?: QueueScope): { count: number; batchId: string } {
     const batchId = randomUUID()
     let count = 0
     this.tx(() => {
-      const ids = this.reader.plateIds({ ...filter, state: 'unreviewed', minConfidence: Math.max(minConfidence, filter.minConfidence ?? 0) })
+      const ids = this.reader.plateIds({ ...filter, state: 'unreviewed', minConfidence: Math.max(minConfidence, filter.minConfidence ?? 0) }, scope)
       const at = now()
       for (const id of ids) {
         // a plate the model read no text from cannot be confirmed: it stays for a person to decide
@@ -236,7 +238,7 @@ export class Writer extends Statements {
   /** undo one entry (or the newest undoable one); a batch entry undoes its whole batch */
   undo(historyId: number | undefined, by: string): { undone: number; plateIds: number[] } {
     return this.tx(() => {
-      const target = historyId != null ? this.reader.getHistory(historyId) : this.latestUndoable()
+      const target = historyId != null ? this.reader.getHistory(historyId) : this.latestUndoable(by)
       if (!target) {
         if (historyId != null) throw new LibraryError('not-found', `history entry ${historyId} not found`)
         return { undone: 0, plateIds: [] }
@@ -250,6 +252,26 @@ export class Writer extends Statements {
       for (const e of entries) {
         const cur = this.reader.plateState(e.plateId)
         if (!cur) continue
+        if (e.action === 'vote') {
+          // a double-review vote (db/double-review.ts): only its author takes it back, before the plate settles
+          const why = this.voteUndoable(e, cur, by)
+          if (why) {
+            if (single) throw new LibraryError('conflict', why)
+            continue
+          }
+          const back = e.oldValue as { reviewState: ReviewState; text: string } | null
+          if (back) {
+            this.stmt(
+              `INSERT INTO review_votes (plate_id, reviewer, review_state, text, at) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (plate_id, reviewer) DO UPDATE SET review_state = excluded.review_state, text = excluded.text, at = excluded.at`
+            ).run(e.plateId, e.by, back.reviewState, back.text, at)
+          } else this.stmt('DELETE FROM review_votes WHERE plate_id = ? AND reviewer = ?').run(e.plateId, e.by)
+          // recorded as a vote of its own (taken back), so undoing it restores the vote the same way
+          const uid = this.log(e.plateId, 'vote', e.newValue, back, at, e.by, batchId)
+          this.stmt('UPDATE history SET undone_by = ? WHERE id = ?').run(uid, e.id)
+          plateIds.push(e.plateId)
+          continue
+        }
         if (isTrackChange(e.oldValue) && isTrackChange(e.newValue)) {
           // a split or merge: the tracks must still be as it left them
           if (!this.tracks.holds(e.newValue.snapshot)) {
@@ -286,13 +308,17 @@ export class Writer extends Statements {
 
   /** the newest change that can still be undone: not undone, and (for at least one of its batch's
    *  plates) the plate still holds the values it set; a change overwritten later is passed over */
-  private latestUndoable(): HistoryEntry | null {
+  private latestUndoable(by: string): HistoryEntry | null {
     let before = Number.MAX_SAFE_INTEGER
     for (;;) {
       const page = this.reader.undoCandidates(before, 200)
       if (!page.length) return null
       for (const e of page) {
         const cur = this.reader.plateState(e.plateId)
+        if (e.action === 'vote') {
+          if (cur && this.voteUndoable(e, cur, by) === null) return e
+          continue
+        }
         if (isTrackChange(e.newValue)) {
           if (cur && this.tracks.holds(e.newValue.snapshot)) return e
           continue
@@ -301,6 +327,19 @@ export class Writer extends Statements {
       }
       before = page[page.length - 1].id
     }
+  }
+
+  /** why a 'vote' entry cannot be undone by `by` now (null: it can): the plate is still unsettled and the
+   *  author's vote is still the one the entry set */
+  private voteUndoable(e: HistoryEntry, cur: PlateState, by: string): string | null {
+    if (e.by !== by) return `history entry ${e.id} is ${e.by}'s vote; only they can take it back`
+    if (cur.reviewState !== 'unreviewed') return `plate ${e.plateId} was settled after vote ${e.id}`
+    const v = this.stmt('SELECT review_state, text FROM review_votes WHERE plate_id = ? AND reviewer = ?').get(e.plateId, e.by) as
+      | { review_state: ReviewState; text: string }
+      | undefined
+    const set = e.newValue as { reviewState: ReviewState; text: string } | null
+    const same = set ? !!v && v.review_state === set.reviewState && v.text === set.text : !v
+    return same ? null : `the vote of ${e.by} on plate ${e.plateId} changed after history entry ${e.id}`
   }
 
   // ------------------------------------------------------------------ video tracks

@@ -42,7 +42,10 @@ export const channelGroups = {
     'tracks.split',
     'tracks.merge',
     'tracks.setText',
-    'tracks.confirm'
+    'tracks.confirm',
+    'review.lease',
+    'review.next',
+    'review.agreement'
   ],
   settings: ['settings.get', 'settings.set', 'rules.list', 'rules.get', 'rules.save', 'rules.delete', 'users.list', 'users.add', 'users.setRole', 'users.setPassword', 'users.remove'],
   training: ['export.run', 'export.status', 'eval.run', 'eval.compare', 'train.check', 'train.start', 'train.status', 'train.cancel', 'train.log', 'train.adopt']

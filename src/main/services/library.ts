@@ -18,6 +18,7 @@ import { checkModelSelection } from './model-selection'
 import { createWorkQueueWatcher } from './work-queue'
 import type { Emit } from './types'
 import { profileById } from '../../shared/profiles'
+import { createTeamReview, type TeamReviewOptions } from './team-review'
 
 export type LibraryChannel =
   | 'library.stats'
@@ -52,6 +53,9 @@ export type LibraryChannel =
   | 'tracks.confirm'
   | 'settings.get'
   | 'settings.set'
+  | 'review.lease'
+  | 'review.next'
+  | 'review.agreement'
 
 export type LibraryHandlers = Pick<Handlers, LibraryChannel>
 
@@ -66,6 +70,8 @@ export interface LibraryContext {
   resume?: boolean
   /** files in flight during an import (default: 2 x engine workers) */
   concurrency?: number
+  /** team review: lease length and clock (services/team-review.ts) */
+  team?: TeamReviewOptions
 }
 
 export interface LibraryService {
@@ -102,6 +108,7 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
   })
   if (ctx.resume !== false) queue.resumeUnfinished()
   const workQueue = createWorkQueueWatcher(library)
+  const team = createTeamReview(library, ctx.team)
 
   const reviewed = <T extends { id: number }>(row: T): T => {
     emit('library.changed', { reason: 'review', plateIds: [row.id] })
@@ -153,21 +160,28 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
     },
     'media.list': (req) => reader.listMedia(req.folder, req.offset, req.limit),
     'media.image': (req) => mediaImage(library, req.mediaId, req.frameIdx, req.crop, req.maxSize),
-    'plates.list': (req) => reader.listPlates(req.filter, req.sort, req.offset, req.limit),
+    'plates.list': (req) => reader.listPlates(req.filter, req.sort, req.offset, req.limit, team.scope(req.filter, by())),
     'plates.get': (req) => {
       const p = reader.getPlateDetail(req.id)
       if (!p) throw apiError('not-found', `plate ${req.id} not found`)
+      if (p.reviewState === 'unreviewed' && team.hidesVotes()) {
+        // double review: the second reviewer decides without seeing the first's vote
+        const me = by()
+        return { ...p, history: p.history.filter((h) => h.action !== 'vote' || h.by === me) }
+      }
       return p
     },
-    'plates.confirm': (req) => reviewed(writer.confirm(req.id, by())),
-    'plates.correct': (req) => reviewed(writer.correct(req.id, req.text, by())),
-    'plates.reject': (req) => reviewed(writer.reject(req.id, by())),
+    'plates.confirm': (req) => reviewed(team.decide(req.id, { kind: 'confirm' }, by(), () => writer.confirm(req.id, by()))),
+    'plates.correct': (req) => reviewed(team.decide(req.id, { kind: 'correct', text: req.text }, by(), () => writer.correct(req.id, req.text, by()))),
+    'plates.reject': (req) => reviewed(team.decide(req.id, { kind: 'reject' }, by(), () => writer.reject(req.id, by()))),
     'plates.setBox': (req) => reviewed(writer.setBox(req.id, req.box, by())),
     'plates.setCorners': (req) => reviewed(writer.setCorners(req.id, req.corners as Quad | null, by())),
     'plates.add': (req) => reviewed(writer.add(req.mediaId, req.frameIdx, req.box, req.text, by(), req.illegible)),
-    'plates.illegible': (req) => reviewed(writer.illegible(req.id, by())),
+    'plates.illegible': (req) => reviewed(team.decide(req.id, { kind: 'illegible' }, by(), () => writer.illegible(req.id, by()))),
     'plates.bulkConfirm': (req) => {
-      const res = writer.bulkConfirm(req.filter, req.minConfidence, by())
+      team.checkBulk()
+      // plates other reviewers hold are left to them (team mode)
+      const res = writer.bulkConfirm(req.filter, req.minConfidence, by(), team.scope({ ...req.filter, state: 'all' }, by(), true))
       if (res.count) emit('library.changed', { reason: 'review' })
       return res
     },
@@ -178,7 +192,7 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
     },
     'history.list': (req) => {
       const { offset, limit, ...filter } = req
-      return reader.historyItems(filter, offset, limit)
+      return reader.historyItems(filter, offset, limit, team.hidesVotes() ? by() : undefined)
     },
     'tracks.list': (req) => {
       if (!reader.getMedia(req.mediaId)) throw apiError('not-found', `media ${req.mediaId} not found`)
@@ -204,10 +218,14 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
     'settings.get': () => reader.settings(),
     'settings.set': (req) => {
       checkModelSelection(req)
+      team.checkSettingsChange(req)
       const s = writer.setSettings(req)
       emit('library.changed', { reason: 'settings' })
       return s
-    }
+    },
+    'review.lease': (req) => team.lease(req.ids, by()),
+    'review.next': (req) => team.next(req.filter, req.sort, req.count, by()),
+    'review.agreement': () => team.agreement()
   }
   return { handlers, queue, dispose: async () => void (await Promise.all([queue.close(), workQueue.close()])) }
 }

@@ -13,6 +13,7 @@ import { accountsPg, accountsSql } from './008_accounts'
 import { illegiblePg, migrateIllegible } from './004_illegible'
 import { migrateTrackEdits, trackEditsPg } from './006_track_edits'
 import type { Db } from '../db'
+import { migrateVotes, pg as leasesPg, sql as leasesSql } from './009_leases'
 
 export interface Migration {
   version: number
@@ -37,5 +38,6 @@ export const migrations: Migration[] = [
   { version: 5, name: 'plate_corners', sql: plateCorners },
   { version: 6, name: 'track_edits', sql: '', run: migrateTrackEdits, foreignKeysOff: true, pg: trackEditsPg },
   { version: 7, name: 'read_rules', sql: readRules },
-  { version: 8, name: 'accounts', sql: accountsSql, pg: accountsPg }
+  { version: 8, name: 'accounts', sql: accountsSql, pg: accountsPg },
+  { version: 9, name: 'leases', sql: leasesSql, run: migrateVotes, foreignKeysOff: true, pg: leasesPg }
 ]

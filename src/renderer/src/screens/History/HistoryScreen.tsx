@@ -22,7 +22,7 @@ function textOf(t: string | null): string {
   return t == null ? '' : t || '∅'
 }
 
-const ACTIONS: HistoryAction[] = ['confirm', 'correct', 'reject', 'illegible', 'add', 'box', 'bulk-confirm', 'track', 'undo']
+const ACTIONS: HistoryAction[] = ['confirm', 'correct', 'reject', 'illegible', 'add', 'box', 'bulk-confirm', 'track', 'vote', 'undo']
 
 function HistoryTable({ entries, showPlate, onUndo }: { entries: HistoryListItem[]; showPlate: boolean; onUndo: (h: HistoryListItem) => void }) {
   return (

@@ -25,6 +25,8 @@ export function Filters(props: {
   filter: PlateFilter
   sort: PlateSort
   lowConfidence: number
+  /** double review is on: offer the adjudication queue (plates two reviewers disagreed on) */
+  doubleReview?: boolean
   onChange: (f: PlateFilter, s: PlateSort) => void
 }) {
   const { filter, sort, onChange } = props
@@ -133,6 +135,12 @@ export function Filters(props: {
               slotProps={{ inputLabel: { shrink: true } }}
             />
           </Stack>
+          {(props.doubleReview || filter.disputed) && (
+            <FormControlLabel
+              control={<Switch size="small" checked={!!filter.disputed} onChange={(e) => set({ disputed: e.target.checked || undefined })} data-testid="filter-disputed" />}
+              label="Disputed only (two reviewers disagreed: an admin decides)"
+            />
+          )}
           {filter.mediaId !== undefined && (
             <FormControlLabel control={<Switch size="small" checked onChange={() => set({ mediaId: undefined })} />} label={`Only media #${filter.mediaId}`} />
           )}

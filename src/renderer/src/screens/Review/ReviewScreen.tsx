@@ -5,7 +5,7 @@
 // down, applied on screen at once and sent in order through the ActionQueue (actions.ts); the next
 // plates are fetched ahead (plateCache.ts); typed text is a per-plate draft until saved (drafts.ts).
 import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react'
-import { Alert, Box, Button, Chip, Divider, Stack, Typography } from '@mui/material'
+import { Alert, Box, Button, Chip, Divider, Stack, Tooltip, Typography } from '@mui/material'
 import DoneAllRounded from '@mui/icons-material/DoneAllRounded'
 import TaskAltRounded from '@mui/icons-material/TaskAltRounded'
 import type { Box as BoxT, PlateDetail, PlateFilter, PlateRow, PlateSort } from '@shared/types'
@@ -26,6 +26,7 @@ import { PlateEditor } from './PlateEditor'
 import { PlateCache, placeholderDetail, rowOf } from './plateCache'
 import { QueueList } from './QueueList'
 import { useQueue } from './useQueue'
+import { LeaseKeeper } from './leases'
 import { candidateChoices } from './normalize'
 import { plateForInput } from '@shared/plate-text'
 import { useCan } from '../../auth'
@@ -36,6 +37,8 @@ const PlateEditorMemo = memo(PlateEditor)
 
 /** plates fetched ahead of the one shown (details, their media's boxes, crop and frame images) */
 const PREFETCH_AHEAD = 6
+/** team review: how often the screen renews the leases on its plates (they run 2 minutes) */
+const LEASE_RENEW_MS = 30_000
 
 // memoised: the shell re-renders on every decision (its library counts), the screen need not
 export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { mediaId?: number; plateId?: number }) {
@@ -57,6 +60,7 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
   queueRef.current = queue
   const cache = useMemo(() => new PlateCache(), [])
   const actions = useMemo(() => new ActionQueue(), [])
+  const leases = useMemo(() => new LeaseKeeper(), [])
 
   // The selected plate. The ref moves synchronously with each key, so keys pressed before React renders
   // still act on the plate they were pressed on.
@@ -146,12 +150,31 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
       const r = queue.row(i)
       if (r) ids.push(r.id)
     }
+    if (sel.id !== null) leases.hold([sel.id, ...ids])
     const before = queue.row(sel.index - 1)
     if (before) ids.push(before.id)
     cache.prefetch(ids)
   })
-  // a message is about the plate it appeared on: moving to another plate clears it
-  useEffect(() => dismissNotify(), [sel.id, dismissNotify])
+  useEffect(() => {
+    const t = setInterval(() => leases.renew(), LEASE_RENEW_MS)
+    const touch = (): void => leases.touch()
+    window.addEventListener('keydown', touch, true)
+    window.addEventListener('pointerdown', touch, true)
+    return () => {
+      clearInterval(t)
+      window.removeEventListener('keydown', touch, true)
+      window.removeEventListener('pointerdown', touch, true)
+      leases.release()
+    }
+  }, [leases])
+  // a message is about the plate it appeared on: moving to another plate clears it (except the one that
+  // says why the screen moved: a plate someone else holds)
+  const movedNote = useRef<string | null>(null)
+  useEffect(() => {
+    dismissNotify()
+    if (movedNote.current) notify(movedNote.current, 'info')
+    movedNote.current = null
+  }, [sel.id, dismissNotify, notify])
 
   // the library changed elsewhere (import, another window): refresh the list, keep the selection
   useEvent('library.changed', (e) => {
@@ -169,6 +192,19 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
       setSel({ index: i, id: queueRef.current.row(i)?.id ?? null })
     },
     [setSel]
+  )
+
+  // team review: a plate someone else holds is passed over with a word (their decision will come in)
+  useEffect(
+    () =>
+      leases.onChange(() => {
+        const at = selRef.current
+        const holder = at.id !== null ? leases.holder(at.id) : undefined
+        if (holder === undefined) return
+        movedNote.current = `Plate #${at.id} is being reviewed by ${holder}; moved on`
+        select(at.index + 1)
+      }),
+    [leases, select]
   )
 
   /**
@@ -389,8 +425,8 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
   return (
     <Box sx={{ display: 'grid', gridTemplateColumns: 'clamp(280px, 28vw, 380px) minmax(0, 1fr)', height: '100%', minHeight: 0 }}>
       <Box sx={{ display: 'flex', flexDirection: 'column', borderRight: 1, borderColor: 'divider', minHeight: 0, bgcolor: 'background.paper' }}>
-        <FiltersMemo filter={filter} sort={sort} lowConfidence={settings?.lowConfidence ?? 0.7} onChange={onFilters} />
-        <QueueHeader total={listQueue.total} actions={actions} oneFile={filter.mediaId !== undefined} onAllFiles={onAllFiles} onBulk={onBulk} />
+        <FiltersMemo filter={filter} sort={sort} lowConfidence={settings?.lowConfidence ?? 0.7} doubleReview={settings?.doubleReview} onChange={onFilters} />
+        <QueueHeader total={listQueue.total} actions={actions} oneFile={filter.mediaId !== undefined} doubleReview={!!settings?.doubleReview} onAllFiles={onAllFiles} onBulk={onBulk} />
         {queue.error && <Alert severity="error">{queue.error.message}</Alert>}
         <QueueList
           queue={listQueue}
@@ -479,7 +515,7 @@ export const ReviewScreen = memo(function ReviewScreen({ mediaId, plateId }: { m
 })
 
 /** the queue's count, the saving count and bulk confirm (memoised: a key press leaves it alone) */
-const QueueHeader = memo(function QueueHeader(props: { total: number | null; actions: ActionQueue; oneFile: boolean; onAllFiles: () => void; onBulk: () => void }) {
+const QueueHeader = memo(function QueueHeader(props: { total: number | null; actions: ActionQueue; oneFile: boolean; doubleReview: boolean; onAllFiles: () => void; onBulk: () => void }) {
   const canBulk = useCan()('plates.bulkConfirm')
   const { total } = props
   return (
@@ -490,6 +526,11 @@ const QueueHeader = memo(function QueueHeader(props: { total: number | null; act
         </Typography>
         <Saving actions={props.actions} />
         {props.oneFile && <Chip label="one file" onDelete={props.onAllFiles} sx={{ height: 20, fontSize: 11 }} />}
+        {props.doubleReview && (
+          <Tooltip title="Double review: your decision is a vote; the plate is settled when a second reviewer decides the same">
+            <Chip label="double review" color="info" variant="outlined" data-testid="double-review-on" sx={{ height: 20, fontSize: 11 }} />
+          </Tooltip>
+        )}
       </Stack>
       <Button size="small" startIcon={<DoneAllRounded />} onClick={props.onBulk} data-testid="btn-bulk" sx={canBulk ? undefined : { display: 'none' }}>
         Bulk confirm…

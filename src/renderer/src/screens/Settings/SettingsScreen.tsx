@@ -15,6 +15,7 @@ import { useNotify } from '../../components/Notify'
 import { AddModelDialog } from './AddModelDialog'
 import { useCan } from '../../auth'
 import { UsersCard } from './UsersCard'
+import { TeamReview } from './TeamReview'
 
 const PROVIDERS: { value: ExecutionProvider; label: string }[] = [
   { value: 'cpu', label: 'CPU' },
@@ -209,6 +210,8 @@ export function SettingsScreen() {
         )}
 
         {settings && <CountryRules settings={settings} set={set} />}
+
+        {settings && <TeamReview settings={settings} set={set} />}
 
         {settings && (
           <Card>
