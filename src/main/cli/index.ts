@@ -11,6 +11,7 @@ import { registerServe } from './commands/serve'
 import { registerExport } from './commands/export'
 import { registerImportLabels } from './commands/import-labels'
 import { registerTrain } from './commands/train'
+import { registerPushPull } from './commands/push-pull'
 
 /** Each register function adds its command; its action sets process.exitCode on failure. */
 export async function main(argv: string[]): Promise<number> {
@@ -28,7 +29,8 @@ export async function main(argv: string[]): Promise<number> {
     registerServe,
     registerExport,
     registerImportLabels,
-    registerTrain
+    registerTrain,
+    registerPushPull
   ]) {
     register(program)
   }
