@@ -10,7 +10,7 @@
 //   tracks      their first member detection (a split keeps it on the first part, a merge on the host)
 //   plates      a track's plate: its track; a model plate: its detection; a hand-drawn plate: its 'add'
 //               history entry (action, at, by); else frame idx + box + text
-//   history     (plate, action, at, by); undo links (undone_by) are remapped, and a 'track' entry's
+//   history     (plate, action, at, by, and the old/new values but for a track entry); undo links (undone_by) are remapped, and a 'track' entry's
 //               snapshots (track, plate, detection ids) are remapped so undo still works on the target
 // A plate both sides hold takes the review state (text, state, box, corners, reviewer) of the side whose
 // newest history entry is later; both histories are kept. Media the target already holds keep the
@@ -127,7 +127,8 @@ interface MediaRows {
   tracks: Row[]
   trackKey: Map<number, string>
   plates: Row[]
-  plateKey: Map<number, string>
+  /** a plate's identities, the surest first */
+  plateKeys: Map<number, string[]>
   history: Row[]
 }
 
@@ -162,20 +163,22 @@ function loadMedia(p: Prepared, mediaId: number): MediaRows {
   const history = p.all('SELECT h.* FROM history h JOIN plates p ON p.id = h.plate_id WHERE p.media_id = ? ORDER BY h.id', mediaId)
   const firstEntry = new Map<number, Row>()
   for (const h of history) if (!firstEntry.has(Number(h.plate_id))) firstEntry.set(Number(h.plate_id), h)
-  const plateKey = new Map(
+  const plateKeys = new Map(
     plates.map((pl) => {
       const id = Number(pl.id)
-      let key: string
-      if (pl.track_id != null && trackKey.has(Number(pl.track_id))) key = `T:${trackKey.get(Number(pl.track_id))}`
-      else if (pl.detection_id != null && detKey.has(Number(pl.detection_id))) key = `D:${detKey.get(Number(pl.detection_id))}`
-      else if (firstEntry.get(id)?.action === 'add') {
-        const h = firstEntry.get(id)!
-        key = `H:${h.at}|${h.by}`
-      } else key = `B:${frameIdx.get(Number(pl.frame_id))}|${num(pl.x1)}|${num(pl.y1)}|${num(pl.x2)}|${num(pl.y2)}|${pl.text}`
-      return [id, key]
+      const keys: string[] = []
+      if (pl.track_id != null && trackKey.has(Number(pl.track_id))) keys.push(`T:${trackKey.get(Number(pl.track_id))}`)
+      else if (pl.detection_id != null && detKey.has(Number(pl.detection_id))) keys.push(`D:${detKey.get(Number(pl.detection_id))}`)
+      else {
+        const h = firstEntry.get(id)
+        if (h?.action === 'add') keys.push(`H:${h.at}|${h.by}`)
+        // also by its fields: a plate copied by a run that stopped before its history has no 'add' yet
+        keys.push(`B:${frameIdx.get(Number(pl.frame_id))}|${num(pl.x1)}|${num(pl.y1)}|${num(pl.x2)}|${num(pl.y2)}|${pl.text}`)
+      }
+      return [id, keys]
     })
   )
-  return { frames, frameIdx, detections, detKey, reads, tracks, trackKey, plates, plateKey, history }
+  return { frames, frameIdx, detections, detKey, reads, tracks, trackKey, plates, plateKeys, history }
 }
 
 const EMPTY: MediaRows = {
@@ -187,7 +190,7 @@ const EMPTY: MediaRows = {
   tracks: [],
   trackKey: new Map(),
   plates: [],
-  plateKey: new Map(),
+  plateKeys: new Map(),
   history: []
 }
 
@@ -308,12 +311,10 @@ function copyMedia(src: Prepared, dst: Prepared, mediaId: number, sum: CopySumma
     sum.reads.added += res.changes
   }
 
-  const tPlate = invert(t.plateKey)
-  // plates.detection_id is unique: a plate whose detection the target already reviews is that plate
-  const tPlateByDet = new Map(t.plates.filter((p) => p.detection_id != null).map((p) => [Number(p.detection_id), Number(p.id)]))
+  const findPlate = plateFinder(t)
   for (const pl of s.plates) {
     const det = pl.detection_id == null ? null : (m.detections.get(Number(pl.detection_id)) ?? null)
-    let id = tPlate.get(s.plateKey.get(Number(pl.id))!) ?? (det != null ? tPlateByDet.get(det) : undefined)
+    let id = findPlate(s.plateKeys.get(Number(pl.id))!, det)
     if (id == null) {
       id = dst.insert('plates', {
         ...pl,
@@ -325,6 +326,18 @@ function copyMedia(src: Prepared, dst: Prepared, mediaId: number, sum: CopySumma
       sum.plates.added++
     } else sum.plates.present++
     m.plates.set(Number(pl.id), id)
+  }
+}
+
+/** the target plate a source plate is: by its keys in order, then (plates.detection_id is unique) the
+ *  plate that already reviews its detection */
+function plateFinder(t: MediaRows): (keys: string[], targetDetection: number | null) => number | undefined {
+  const byKey = new Map<string, number>()
+  for (const [id, keys] of t.plateKeys) for (const k of keys) if (!byKey.has(k)) byKey.set(k, id)
+  const byDet = new Map(t.plates.filter((p) => p.detection_id != null).map((p) => [Number(p.detection_id), Number(p.id)]))
+  return (keys, det) => {
+    for (const k of keys) if (byKey.has(k)) return byKey.get(k)
+    return det != null ? byDet.get(det) : undefined
   }
 }
 
@@ -347,15 +360,22 @@ function matchMedia(src: Prepared, dst: Prepared, mediaId: number): IdMaps | nul
     frames: match(new Map([...s.frameIdx].map(([id, idx]) => [id, String(idx)])), new Map([...t.frameIdx].map(([id, idx]) => [id, String(idx)]))),
     detections: match(s.detKey, t.detKey),
     tracks: match(s.trackKey, t.trackKey),
-    plates: match(s.plateKey, t.plateKey)
+    plates: new Map()
   }
-  const tPlateByDet = new Map(t.plates.filter((p) => p.detection_id != null).map((p) => [Number(p.detection_id), Number(p.id)]))
+  const findPlate = plateFinder(t)
   for (const pl of s.plates) {
-    if (m.plates.has(Number(pl.id)) || pl.detection_id == null) continue
-    const id = tPlateByDet.get(m.detections.get(Number(pl.detection_id)) ?? -1)
+    const det = pl.detection_id == null ? null : (m.detections.get(Number(pl.detection_id)) ?? null)
+    const id = findPlate(s.plateKeys.get(Number(pl.id))!, det)
     if (id != null) m.plates.set(Number(pl.id), id)
   }
   return m
+}
+
+/** what two entries of one plate with the same (action, at, by) must also share to be one: their values
+ *  (two edits within a millisecond), except a track entry's, whose snapshots hold each side's own ids */
+function valuesKey(h: Row): string {
+  if (h.action === 'track' || String(h.new_value ?? '').includes('"snapshot"')) return ''
+  return `${h.old_value ?? ''}\u0000${h.new_value ?? ''}`
 }
 
 const NEWEST = 'SELECT action, at, by FROM history WHERE plate_id = ? ORDER BY at DESC, id DESC LIMIT 1'
@@ -364,7 +384,7 @@ const entryKey = (h: Row | undefined) => (h ? `${h.action}|${h.at}|${h.by}` : ''
 /**
  * One batch of source history rows (in source id order, so the target's ids keep their order and
  * "undo the latest" still picks the latest): each row added unless the target holds (plate, action, at,
- * by) already, undo links set, and each touched plate both sides hold takes the source's review state
+ * by, values) already, undo links set, and each touched plate both sides hold takes the source's review state
  * when the newest entry on the target is the source's newest.
  */
 function copyHistory(
@@ -386,7 +406,9 @@ function copyHistory(
     const m = mapsOf(Number(mediaId))
     const plateId = m?.plates.get(Number(h.plate_id))
     if (!m || plateId == null) continue // media added to the source after the media pass: the next run takes it
-    const have = dst.get('SELECT id FROM history WHERE plate_id = ? AND action = ? AND at = ? AND by = ?', plateId, h.action, h.at, h.by)
+    const have = dst
+      .all('SELECT id, action, old_value, new_value FROM history WHERE plate_id = ? AND action = ? AND at = ? AND by = ?', plateId, h.action, h.at, h.by)
+      .find((t) => valuesKey(t) === valuesKey(h))
     let id: number
     if (have) {
       id = Number(have.id)
