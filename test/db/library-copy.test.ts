@@ -299,6 +299,41 @@ describe.skipIf(skipReason(!fixtures && FIXTURES_SKIP_REASON)).each(TARGETS)('pu
     server.close()
   })
 
+  it('two laptops that imported the same files on their own: their rows meet, the first structure of a track stays', async () => {
+    const a = buildFixtureLibrary(fixtures!, { withVideo: true })
+    const b = buildFixtureLibrary(fixtures!, { withVideo: true })
+    try {
+      const server = await fresh('server')
+      const plate = (lib: Library) => lib.reader.listPlates({ state: 'unreviewed' }, 'confidence', 0, 1).items[0]
+      const track = (lib: Library, text: string) => lib.reader.listTracks(lib.reader.listMedia(undefined, 0, 100).items.find((m) => m.kind === 'video')!.id).find((t) => t.text === text)!
+      a.lib.writer.correct(plate(a.lib).id, 'AAA111', 'a')
+      a.lib.writer.splitTrack(track(a.lib, 'B123ABC').id, 8, 'a')
+      await sleep(5)
+      b.lib.writer.correct(plate(b.lib).id, 'BBB222', 'b')
+      b.lib.writer.confirmTrack(track(b.lib, 'B123ABC').id, 'b')
+      const sa = await push(a.lib, server)
+      const sb = await push(b.lib, server)
+      expect(sb.media).toMatchObject({ added: 0, present: sa.media.total })
+      expect([sb.detections.added, sb.reads.added, sb.frames.added, sb.tracks.added, sb.plates.added]).toEqual([0, 0, 0, 0, 0])
+      expect(sb.history.added).toBe(2)
+      const c = counts(server)
+      expect(c).toMatchObject({ media: counts(a.lib).media, detections: counts(a.lib).detections, tracks: counts(a.lib).tracks, plates: counts(a.lib).plates })
+      const corrected = server.reader.listPlates({ state: 'corrected' }, 'confidence', 0, 100).items.filter((p) => p.text === 'BBB222' || p.text === 'AAA111')
+      expect(corrected.map((p) => p.text)).toEqual(['BBB222'])
+      expect(server.reader.listHistory(corrected[0].id, 0, 10).items.map((e) => e.by).sort()).toEqual(['a', 'b'])
+      // b's confirmation of the whole track lands on the part of a's split that begins where the track did
+      expect(track(server, 'B123ABC').firstFrame).toBe(0)
+      expect(server.integrityCheck().ok).toBe(true)
+      await push(a.lib, server)
+      await push(b.lib, server)
+      expect(counts(server)).toEqual(c)
+      server.close()
+    } finally {
+      a.close()
+      b.close()
+    }
+  })
+
   it('a push that dies mid-way (in either pass) leaves whole media, and a re-run finishes it without duplicates', async () => {
     const want = canon(origin)
     for (const phase of ['media', 'history'] as const) {

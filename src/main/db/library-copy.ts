@@ -126,6 +126,8 @@ interface MediaRows {
   reads: Row[]
   tracks: Row[]
   trackKey: Map<number, string>
+  /** a track's first member detection */
+  trackFirst: Map<number, number>
   plates: Row[]
   /** a plate's identities, the surest first */
   plateKeys: Map<number, string[]>
@@ -178,7 +180,8 @@ function loadMedia(p: Prepared, mediaId: number): MediaRows {
       return [id, keys]
     })
   )
-  return { frames, frameIdx, detections, detKey, reads, tracks, trackKey, plates, plateKeys, history }
+  const trackFirst = new Map([...firstMember].map(([t, f]) => [t, f.id]))
+  return { frames, frameIdx, detections, detKey, reads, tracks, trackKey, trackFirst, plates, plateKeys, history }
 }
 
 const EMPTY: MediaRows = {
@@ -189,6 +192,7 @@ const EMPTY: MediaRows = {
   reads: [],
   tracks: [],
   trackKey: new Map(),
+  trackFirst: new Map(),
   plates: [],
   plateKeys: new Map(),
   history: []
@@ -272,10 +276,10 @@ function copyMedia(src: Prepared, dst: Prepared, mediaId: number, sum: CopySumma
   }
 
   // tracks before their detections (detections.track_id), their best detection after
-  const tTrack = invert(t.trackKey)
+  const findTrack = trackFinder(s, t)
   const newTracks: Row[] = []
   for (const tr of s.tracks) {
-    let id = tTrack.get(s.trackKey.get(Number(tr.id))!)
+    let id = findTrack(Number(tr.id))
     if (id == null) {
       id = dst.insert('tracks', { ...tr, media_id: tMedia, best_detection_id: null })
       newTracks.push(tr)
@@ -314,7 +318,7 @@ function copyMedia(src: Prepared, dst: Prepared, mediaId: number, sum: CopySumma
   const findPlate = plateFinder(t)
   for (const pl of s.plates) {
     const det = pl.detection_id == null ? null : (m.detections.get(Number(pl.detection_id)) ?? null)
-    let id = findPlate(s.plateKeys.get(Number(pl.id))!, det)
+    let id = findPlate(s.plateKeys.get(Number(pl.id))!, det, pl.track_id == null ? null : (m.tracks.get(Number(pl.track_id)) ?? null))
     if (id == null) {
       id = dst.insert('plates', {
         ...pl,
@@ -329,15 +333,31 @@ function copyMedia(src: Prepared, dst: Prepared, mediaId: number, sum: CopySumma
   }
 }
 
+/** the target track a source track is: by its key, else (one side split or merged it, the other did not)
+ *  the target track that holds its first member detection: the target keeps its own track structure */
+function trackFinder(s: MediaRows, t: MediaRows): (sourceTrack: number) => number | undefined {
+  const byKey = new Map([...t.trackKey].map(([id, k]) => [k, id]))
+  const detByKey = new Map(t.detections.map((d) => [t.detKey.get(Number(d.id))!, d]))
+  return (id) => {
+    const k = byKey.get(s.trackKey.get(id)!)
+    if (k != null) return k
+    const first = s.trackFirst.get(id)
+    const held = first != null ? detByKey.get(s.detKey.get(first)!)?.track_id : null
+    return held == null ? undefined : Number(held)
+  }
+}
+
 /** the target plate a source plate is: by its keys in order, then (plates.detection_id is unique) the
- *  plate that already reviews its detection */
-function plateFinder(t: MediaRows): (keys: string[], targetDetection: number | null) => number | undefined {
+ *  plate that already reviews its detection, then the plate of the target track its track is */
+function plateFinder(t: MediaRows): (keys: string[], targetDetection: number | null, targetTrack: number | null) => number | undefined {
   const byKey = new Map<string, number>()
   for (const [id, keys] of t.plateKeys) for (const k of keys) if (!byKey.has(k)) byKey.set(k, id)
   const byDet = new Map(t.plates.filter((p) => p.detection_id != null).map((p) => [Number(p.detection_id), Number(p.id)]))
-  return (keys, det) => {
+  const byTrack = new Map<number, number>()
+  for (const p of t.plates) if (p.track_id != null && !byTrack.has(Number(p.track_id))) byTrack.set(Number(p.track_id), Number(p.id))
+  return (keys, det, track) => {
     for (const k of keys) if (byKey.has(k)) return byKey.get(k)
-    return det != null ? byDet.get(det) : undefined
+    return (det != null ? byDet.get(det) : undefined) ?? (track != null ? byTrack.get(track) : undefined)
   }
 }
 
@@ -359,13 +379,18 @@ function matchMedia(src: Prepared, dst: Prepared, mediaId: number): IdMaps | nul
     media: Number(found.id),
     frames: match(new Map([...s.frameIdx].map(([id, idx]) => [id, String(idx)])), new Map([...t.frameIdx].map(([id, idx]) => [id, String(idx)]))),
     detections: match(s.detKey, t.detKey),
-    tracks: match(s.trackKey, t.trackKey),
+    tracks: new Map(),
     plates: new Map()
+  }
+  const findTrack = trackFinder(s, t)
+  for (const tr of s.tracks) {
+    const id = findTrack(Number(tr.id))
+    if (id != null) m.tracks.set(Number(tr.id), id)
   }
   const findPlate = plateFinder(t)
   for (const pl of s.plates) {
     const det = pl.detection_id == null ? null : (m.detections.get(Number(pl.detection_id)) ?? null)
-    const id = findPlate(s.plateKeys.get(Number(pl.id))!, det)
+    const id = findPlate(s.plateKeys.get(Number(pl.id))!, det, pl.track_id == null ? null : (m.tracks.get(Number(pl.track_id)) ?? null))
     if (id != null) m.plates.set(Number(pl.id), id)
   }
   return m
