@@ -116,6 +116,9 @@ async function review(lib: Library): Promise<void> {
   w.setBox(d.id, { x1: d.box.x1 - 3, y1: d.box.y1 - 2, x2: d.box.x2 + 3, y2: d.box.y2 + 2 }, 'bob')
   await sleep(2)
   w.add(a.mediaId, 0, { x1: 10, y1: 10, x2: 120, y2: 40 }, 'CJ01ABC', 'ana')
+  // the same plate drawn twice at once (likely within one millisecond): two plates, on every copy
+  w.add(b.mediaId, 0, { x1: 20, y1: 20, x2: 130, y2: 50 }, 'CJ02ABC', 'ana')
+  w.add(b.mediaId, 0, { x1: 20, y1: 20, x2: 130, y2: 50 }, 'CJ02ABC', 'ana')
   await sleep(2)
   const bulk = w.bulkConfirm({ minConfidence: 0.5 }, 0.5, 'ana')
   expect(bulk.count).toBeGreaterThan(0)
@@ -170,6 +173,11 @@ describe.skipIf(skipReason(!fixtures && FIXTURES_SKIP_REASON)).each(TARGETS)('pu
     origin = fix.lib
     dir = mkdtempSync(join(tmpdir(), 'platedesk-copy-'))
     await review(origin)
+    // a second path of one image, as an import that met the same bytes elsewhere records it
+    const job = origin.imports.createJob(['/elsewhere'], { fps: 0 }, [{ path: '/elsewhere/copy.jpg', root: '/elsewhere' }])
+    const item = origin.imports.pendingItems(job, 0, 10)[0]
+    origin.imports.commitDuplicate(item.id, origin.reader.listMedia(undefined, 0, 1).items[0].id, item.path, 1234, 1_700_000_000_000)
+    origin.imports.setJobState(job, 'done')
   })
   afterAll(() => {
     for (const l of locals) l.close()
@@ -190,6 +198,10 @@ describe.skipIf(skipReason(!fixtures && FIXTURES_SKIP_REASON)).each(TARGETS)('pu
     expect(canon(server)).toEqual(want)
     expect(canon(back)).toEqual(want)
     expect(back.integrityCheck().ok).toBe(true)
+    expect(back.reader.listPlates({ text: 'CJ02ABC' }, 'confidence', 0, 10).total).toBe(2)
+    expect(counts(back).media_paths).toBe(1)
+    // the import queue stays where it ran
+    expect(back.db.prepare('SELECT COUNT(*) AS n FROM import_jobs').get()).toEqual({ n: 0 })
 
     // the pulled library undoes as the original does: the latest change is the track's text, the one
     // before it the second merge, and undoing that brings back the track and plate that only its

@@ -134,11 +134,24 @@ interface MediaRows {
   history: Row[]
 }
 
+/** keys made unique by their order (rows come in id order on both sides): two detections with the
+ *  same box stay two */
+function numbered(entries: [number, string][]): Map<number, string> {
+  const seen = new Map<string, number>()
+  return new Map(
+    entries.map(([id, k]) => {
+      const n = seen.get(k) ?? 0
+      seen.set(k, n + 1)
+      return [id, n ? `${k}#${n}` : k]
+    })
+  )
+}
+
 function loadMedia(p: Prepared, mediaId: number): MediaRows {
   const frames = p.all('SELECT * FROM frames WHERE media_id = ? ORDER BY id', mediaId)
   const frameIdx = new Map(frames.map((f) => [Number(f.id), Number(f.idx)]))
   const detections = p.all('SELECT * FROM detections WHERE media_id = ? ORDER BY id', mediaId)
-  const detKey = new Map(
+  const detKey = numbered(
     detections.map((d) => [
       Number(d.id),
       [frameIdx.get(Number(d.frame_id)), num(d.x1), num(d.y1), num(d.x2), num(d.y2), num(d.score), d.detector].join('|')
@@ -180,6 +193,15 @@ function loadMedia(p: Prepared, mediaId: number): MediaRows {
       return [id, keys]
     })
   )
+  // two hand-drawn plates with the same fields are two plates
+  const seen = new Map<string, number>()
+  for (const keys of plateKeys.values()) {
+    for (let i = 0; i < keys.length; i++) {
+      const n = seen.get(keys[i]) ?? 0
+      seen.set(keys[i], n + 1)
+      if (n) keys[i] += `#${n}`
+    }
+  }
   const trackFirst = new Map([...firstMember].map(([t, f]) => [t, f.id]))
   return { frames, frameIdx, detections, detKey, reads, tracks, trackKey, trackFirst, plates, plateKeys, history }
 }
