@@ -28,11 +28,18 @@
 // One write transaction per batch of media on the target: a crash mid-copy leaves whole media only, and
 // a re-run matches what is already there and adds the rest. Every statement is portable SQL (SQLite and
 // PostgreSQL through the synchronous adapter): `?` placeholders, RETURNING id, quoted identifiers.
-import type Database from 'better-sqlite3'
+import type { Library } from './index'
 import { writeTransaction } from './transactions'
 import { TrackWriter, isTrackChange, type TrackChange, type TrackSnapshot } from './track-writer'
 
-type Db = Database.Database
+/** whatever handle a library has (a better-sqlite3 Database; the server adapter once it lands) */
+type Db = Library['db']
+/** the statement methods a copy uses (both handles have them) */
+interface Statement {
+  get(...params: unknown[]): unknown
+  all(...params: unknown[]): unknown[]
+  run(...params: unknown[]): { changes: number }
+}
 type Row = Record<string, unknown>
 
 export interface CopyProgress {
@@ -94,11 +101,11 @@ const q = (c: string) => `"${c}"`
 
 /** a prepared-statement cache per connection (each distinct SQL text compiled once) */
 class Prepared {
-  private cache = new Map<string, Database.Statement>()
+  private cache = new Map<string, Statement>()
   constructor(readonly db: Db) {}
-  stmt(sql: string): Database.Statement {
+  stmt(sql: string): Statement {
     let s = this.cache.get(sql)
-    if (!s) this.cache.set(sql, (s = this.db.prepare(sql)))
+    if (!s) this.cache.set(sql, (s = this.db.prepare(sql) as unknown as Statement))
     return s
   }
   all(sql: string, ...params: unknown[]): Row[] {
