@@ -1,8 +1,9 @@
 // Push/pull throughput (db/library-copy.ts) on SQLite files: a library of N images (2 plates each, as the
 // importer commits them) with half its plates reviewed through the Writer (confirm, correct, some undone),
 // pushed into an empty library, pushed again (everything present), and pulled into a fresh file.
-// Prints media/s, history rows/s and process CPU ms per media, with the load average.
-//   npx tsx scripts/bench-push.ts [N=2000]
+// Prints media/s, history rows/s and process CPU ms per media, with the load average. With --pg the
+// server library is a database on a private PostgreSQL cluster (needs the server store).
+//   npx tsx scripts/bench-push.ts [N=2000] [--pg]
 import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -11,8 +12,11 @@ import { openLibrary, type Library } from '../src/main/db/index'
 import { copyLibrary, type CopySummary } from '../src/main/db/library-copy'
 import type { FileResult } from '../src/main/db/imports'
 import { load } from './bench-lib'
+import { startPgCluster, type PgCluster } from '../test/helpers/pg'
 
-const N = Number(process.argv[2] ?? 2000)
+const args = process.argv.slice(2)
+const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 2000)
+const PG = args.includes('--pg')
 const dir = mkdtempSync(join(tmpdir(), 'platedesk-bench-push-'))
 
 function build(lib: Library): void {
@@ -88,12 +92,16 @@ async function main(): Promise<void> {
   build(origin)
   const st = origin.reader.stats()
   console.log(`library: ${st.media} media, ${st.plates} plates, ${st.reviewed} reviewed, built in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
-  const server = openLibrary(join(dir, 'server.db'))
+  let cluster: PgCluster | undefined
+  if (PG) cluster = await startPgCluster()
+  const server = openLibrary(cluster ? await cluster.createDatabase('server') : join(dir, 'server.db'))
+  console.log(`server library: ${cluster ? 'PostgreSQL' : 'SQLite file'}`)
   await timed('push (empty)', origin, server)
   await timed('push again', origin, server)
   const back = openLibrary(join(dir, 'back.db'))
   await timed('pull (fresh)', server, back)
   for (const l of [origin, server, back]) l.close()
+  cluster?.stop()
 }
 
 main()
