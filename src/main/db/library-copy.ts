@@ -392,7 +392,7 @@ function plateFinder(t: MediaRows): (keys: string[], targetDetection: number | n
 
 /** the target rows a source media's rows are (after copyMedia every source row has one), or null when
  *  the target lacks the media */
-function matchMedia(src: Prepared, dst: Prepared, mediaId: number): IdMaps | null {
+function matchMedia(src: Prepared, dst: Prepared, mediaId: number): { m: IdMaps; s: MediaRows; t: MediaRows } | null {
   const media = src.get('SELECT sha256 FROM media WHERE id = ?', mediaId)
   const found = media && dst.get('SELECT id FROM media WHERE sha256 = ?', media.sha256)
   if (!found) return null
@@ -422,7 +422,7 @@ function matchMedia(src: Prepared, dst: Prepared, mediaId: number): IdMaps | nul
     const id = findPlate(s.plateKeys.get(Number(pl.id))!, det, pl.track_id == null ? null : (m.tracks.get(Number(pl.track_id)) ?? null))
     if (id != null) m.plates.set(Number(pl.id), id)
   }
-  return m
+  return { m, s, t }
 }
 
 /** what two entries of one plate with the same (action, at, by) must also share to be one: their values
@@ -432,14 +432,58 @@ function valuesKey(h: Row): string {
   return `${h.old_value ?? ''}\u0000${h.new_value ?? ''}`
 }
 
-const NEWEST = 'SELECT action, at, by FROM history WHERE plate_id = ? ORDER BY at DESC, id DESC LIMIT 1'
 const entryKey = (h: Row | undefined) => (h ? `${h.action}|${h.at}|${h.by}` : '')
+/** the newest entry: latest time, then the latest written */
+const newestOf = (rows: Row[] | undefined): Row | undefined =>
+  rows?.reduce((a, h) => (String(h.at) > String(a.at) || (String(h.at) === String(a.at) && Number(h.id) > Number(a.id)) ? h : a))
+
+function groupBy(rows: Row[], col: string): Map<number, Row[]> {
+  const out = new Map<number, Row[]>()
+  for (const r of rows) {
+    const k = Number(r[col])
+    let list = out.get(k)
+    if (!list) out.set(k, (list = []))
+    list.push(r)
+  }
+  return out
+}
+
+/** one media's rows on both sides for the history pass, read once per batch (a server answers each
+ *  statement over the network: rows are compared here, not asked for one by one) */
+interface HistoryContext {
+  m: IdMaps
+  sPlates: Map<number, Row>
+  tPlates: Map<number, Row>
+  /** source history by source plate */
+  sByPlate: Map<number, Row[]>
+  /** target history by target plate, with what this batch added */
+  tByPlate: Map<number, Row[]>
+  tById: Map<number, Row>
+  /** source entry id -> the source entries it undid */
+  sUndid: Map<number, number[]>
+}
+
+function historyContext(src: Prepared, dst: Prepared, mediaId: number): HistoryContext | null {
+  const r = matchMedia(src, dst, mediaId)
+  if (!r) return null
+  const sUndid = new Map<number, number[]>()
+  for (const h of r.s.history) if (h.undone_by != null) sUndid.set(Number(h.undone_by), [...(sUndid.get(Number(h.undone_by)) ?? []), Number(h.id)])
+  return {
+    m: r.m,
+    sPlates: new Map(r.s.plates.map((p) => [Number(p.id), p])),
+    tPlates: new Map(r.t.plates.map((p) => [Number(p.id), p])),
+    sByPlate: groupBy(r.s.history, 'plate_id'),
+    tByPlate: groupBy(r.t.history, 'plate_id'),
+    tById: new Map(r.t.history.map((h) => [Number(h.id), h])),
+    sUndid
+  }
+}
 
 /**
  * One batch of source history rows (in source id order, so the target's ids keep their order and
  * "undo the latest" still picks the latest): each row added unless the target holds (plate, action, at,
- * by, values) already, undo links set, and each touched plate both sides hold takes the source's review state
- * when the newest entry on the target is the source's newest.
+ * by, values) already, undo links set, and each touched plate both sides hold takes the source's review
+ * state when the newest entry on the target is the source's newest.
  */
 function copyHistory(
   src: Prepared,
@@ -449,51 +493,51 @@ function copyHistory(
   hMap: Map<number, number>,
   sum: CopySummary
 ): void {
-  const maps = new Map<number, IdMaps | null>()
-  const mapsOf = (mediaId: number) => {
-    if (!maps.has(mediaId)) maps.set(mediaId, matchMedia(src, dst, mediaId))
-    return maps.get(mediaId)!
+  const ctxs = new Map<number, HistoryContext | null>()
+  const ctxOf = (mediaId: number) => {
+    if (!ctxs.has(mediaId)) ctxs.set(mediaId, historyContext(src, dst, mediaId))
+    return ctxs.get(mediaId)!
   }
-  const touched = new Map<number, number>() // source plate -> target plate
+  const touched = new Map<number, { c: HistoryContext; plate: number }>() // by source plate
   for (const row of rows) {
     const { copy_media_id: mediaId, ...h } = row
-    const m = mapsOf(Number(mediaId))
-    const plateId = m?.plates.get(Number(h.plate_id))
-    if (!m || plateId == null) continue // media added to the source after the media pass: the next run takes it
-    const have = dst
-      .all('SELECT id, action, old_value, new_value FROM history WHERE plate_id = ? AND action = ? AND at = ? AND by = ?', plateId, h.action, h.at, h.by)
-      .find((t) => valuesKey(t) === valuesKey(h))
+    const c = ctxOf(Number(mediaId))
+    const plateId = c?.m.plates.get(Number(h.plate_id))
+    if (!c || plateId == null) continue // media added to the source after the media pass: the next run takes it
+    let list = c.tByPlate.get(plateId)
+    if (!list) c.tByPlate.set(plateId, (list = []))
+    const have = list.find((t) => String(t.action) === String(h.action) && String(t.at) === String(h.at) && String(t.by) === String(h.by) && valuesKey(t) === valuesKey(h))
     let id: number
     if (have) {
       id = Number(have.id)
       sum.history.present++
     } else {
-      id = dst.insert('history', {
-        ...h,
-        plate_id: plateId,
-        old_value: remapValue(h.old_value, m),
-        new_value: remapValue(h.new_value, m),
-        undone_by: null
-      })
+      const added: Row = { ...h, plate_id: plateId, old_value: remapValue(h.old_value, c.m), new_value: remapValue(h.new_value, c.m), undone_by: null }
+      id = dst.insert('history', added)
+      added.id = id
+      list.push(added)
+      c.tById.set(id, added)
       sum.history.added++
     }
     hMap.set(Number(h.id), id)
-    touched.set(Number(h.plate_id), plateId)
+    touched.set(Number(h.plate_id), { c, plate: plateId })
     // the entries this one undid came before it, so they are on the target already; a link the target
     // set itself (it undid the same entry) stays
-    for (const u of src.all('SELECT id FROM history WHERE undone_by = ?', h.id)) {
-      const target = hMap.get(Number(u.id))
-      if (target == null) continue
+    for (const u of c.sUndid.get(Number(h.id)) ?? []) {
+      const target = hMap.get(u)
+      const t = target != null ? c.tById.get(target) : undefined
+      if (target == null || (t && t.undone_by != null)) continue
       sum.history.undoLinks += dst.stmt('UPDATE history SET undone_by = ? WHERE id = ? AND undone_by IS NULL').run(id, target).changes
+      if (t) t.undone_by = id
     }
   }
-  const cols = REVIEW_COLUMNS.map(q).join(', ')
-  for (const [sPlate, tPlate] of touched) {
-    if (entryKey(dst.get(NEWEST, tPlate)) !== entryKey(src.get(NEWEST, sPlate))) continue
-    const sRow = src.get(`SELECT ${cols} FROM plates WHERE id = ?`, sPlate)
-    const tRow = dst.get(`SELECT ${cols}, track_id FROM plates WHERE id = ?`, tPlate)
-    if (!sRow || !tRow || REVIEW_COLUMNS.every((c) => sameValue(sRow[c], tRow[c]))) continue
-    dst.stmt(`UPDATE plates SET ${REVIEW_COLUMNS.map((c) => `${q(c)} = ?`).join(', ')} WHERE id = ?`).run(...REVIEW_COLUMNS.map((c) => sRow[c]), tPlate)
+  for (const [sPlate, { c, plate }] of touched) {
+    if (entryKey(newestOf(c.tByPlate.get(plate))) !== entryKey(newestOf(c.sByPlate.get(sPlate)))) continue
+    const sRow = c.sPlates.get(sPlate)
+    const tRow = c.tPlates.get(plate)
+    if (!sRow || !tRow || REVIEW_COLUMNS.every((col) => sameValue(sRow[col], tRow[col]))) continue
+    dst.stmt(`UPDATE plates SET ${REVIEW_COLUMNS.map((col) => `${q(col)} = ?`).join(', ')} WHERE id = ?`).run(...REVIEW_COLUMNS.map((col) => sRow[col]), plate)
+    for (const col of REVIEW_COLUMNS) tRow[col] = sRow[col]
     sum.plates.updated++
     // a track's plate reviews the track: its text reaches the track as after any review
     if (tRow.track_id != null) tracks.sync(Number(tRow.track_id))
