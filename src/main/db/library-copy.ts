@@ -272,9 +272,9 @@ function remapValue(json: unknown, m: IdMaps): unknown {
 }
 
 /** adds (or merges) one media of `src` into `dst`, all but its history; runs inside the target's transaction */
-function copyMedia(src: Prepared, dst: Prepared, mediaId: number, sum: CopySummary): void {
+function copyMedia(src: Prepared, dst: Prepared, mediaId: number, sum: CopySummary): { maps: IdMaps; added: boolean; history: boolean } | null {
   const media = src.get('SELECT * FROM media WHERE id = ?', mediaId)
-  if (!media) return // deleted from the source since the list was read
+  if (!media) return null // deleted from the source since the list was read
   const found = dst.get('SELECT id FROM media WHERE sha256 = ?', media.sha256)
   const present = !!found
   const tMedia = present ? Number(found.id) : dst.insert('media', media)
@@ -360,6 +360,7 @@ function copyMedia(src: Prepared, dst: Prepared, mediaId: number, sum: CopySumma
     } else sum.plates.present++
     m.plates.set(Number(pl.id), id)
   }
+  return { maps: m, added: !present, history: s.history.length > 0 }
 }
 
 /** the target track a source track is: by its key, else (one side split or merged it, the other did not)
@@ -463,9 +464,12 @@ interface HistoryContext {
   sUndid: Map<number, number[]>
 }
 
-function historyContext(src: Prepared, dst: Prepared, mediaId: number): HistoryContext | null {
-  const r = matchMedia(src, dst, mediaId)
+function historyContext(src: Prepared, dst: Prepared, mediaId: number, added: IdMaps | undefined): HistoryContext | null {
+  // a media this run added: the target holds exactly the copies of its source rows and no history yet,
+  // so nothing needs to be read back from it
+  const r = added ? { m: added, s: loadMedia(src, mediaId), t: { ...EMPTY, plates: [] as Row[] } } : matchMedia(src, dst, mediaId)
   if (!r) return null
+  if (added) r.t.plates = r.s.plates.map((p) => ({ ...p, id: added.plates.get(Number(p.id)) }))
   const sUndid = new Map<number, number[]>()
   for (const h of r.s.history) if (h.undone_by != null) sUndid.set(Number(h.undone_by), [...(sUndid.get(Number(h.undone_by)) ?? []), Number(h.id)])
   return {
@@ -491,11 +495,12 @@ function copyHistory(
   tracks: TrackWriter,
   rows: Row[],
   hMap: Map<number, number>,
+  added: Map<number, IdMaps>,
   sum: CopySummary
 ): void {
   const ctxs = new Map<number, HistoryContext | null>()
   const ctxOf = (mediaId: number) => {
-    if (!ctxs.has(mediaId)) ctxs.set(mediaId, historyContext(src, dst, mediaId))
+    if (!ctxs.has(mediaId)) ctxs.set(mediaId, historyContext(src, dst, mediaId, added.get(mediaId)))
     return ctxs.get(mediaId)!
   }
   const touched = new Map<number, { c: HistoryContext; plate: number }>() // by source plate
@@ -574,7 +579,14 @@ export async function copyLibrary(source: Db, target: Db, opts: CopyOptions = {}
   sum.media.total = mediaIds.length
   sum.history.total = historyIds.length
   const passes: { phase: CopyProgress['phase']; ids: number[]; size: number; run: (ids: number[], b: CopySummary) => void }[] = [
-    { phase: 'media', ids: mediaIds, size: batchSize, run: (ids, b) => ids.forEach((id) => copyMedia(src, dst, id, b)) },
+    { phase: 'media', ids: mediaIds, size: batchSize, run: (ids, b) => {
+        for (const id of ids) {
+          const r = copyMedia(src, dst, id, b)
+          // kept for the history pass (only media with history: a library's reviewed part)
+          if (r?.added && r.history) added.set(id, r.maps)
+        }
+      }
+    },
     {
       phase: 'history',
       ids: historyIds,
@@ -585,11 +597,12 @@ export async function copyLibrary(source: Db, target: Db, opts: CopyOptions = {}
           ids[0],
           ids[ids.length - 1]
         )
-        copyHistory(src, dst, tracks, rows, hMap, b)
+        copyHistory(src, dst, tracks, rows, hMap, added, b)
       }
     }
   ]
   const hMap = new Map<number, number>()
+  const added = new Map<number, IdMaps>()
   for (const pass of passes) {
     for (let i = 0; i < pass.ids.length; i += pass.size) {
       if (opts.signal?.aborted) {
