@@ -1,7 +1,8 @@
 // Push and pull (db/library-copy.ts) on real library files: the fixture library (the romania-dashcam
 // images and clip.mp4 with their real hashes) reviewed through the real Writer (confirm, correct, undo,
 // bulk confirm, box edit, hand-drawn plate, track split and merge), copied into a target and back. The
-// targets are listed once: adding PostgreSQL is one more entry in TARGETS.
+// targets are listed once, in the shape of the server store's test/helpers/stores.ts: once it is in,
+// `const TARGETS = stores` runs every case against PostgreSQL too (checked on a merge with it: all pass).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
@@ -11,16 +12,21 @@ import { openLibrary, type Library } from '../../src/main/db/index'
 import { copyLibrary, type CopySummary } from '../../src/main/db/library-copy'
 import { runExport } from '../../src/main/export/index'
 import { buildFixtureLibrary, type FixtureLibrary } from '../export/fixture-library'
+import { stopTestCluster } from '../helpers/pg'
 import { FIXTURES_SKIP_REASON, REPO_ROOT, fixturesDir, skipReason } from '../helpers/models'
 
 const fixtures = fixturesDir()
 
-/** where a copy can go: a fresh, empty library per call */
+/** where a copy can go: `fresh()` names a new, empty library (a file path, or a server URL) */
 interface Target {
   name: string
-  open(dir: string, name: string): Promise<Library>
+  fresh(): Promise<string>
 }
-const TARGETS: Target[] = [{ name: 'sqlite', open: async (dir, name) => openLibrary(join(dir, `${name}.db`)) }]
+const targetDirs: string[] = []
+const TARGETS: Target[] = [
+  { name: 'sqlite', fresh: async () => join(targetDirs[targetDirs.push(mkdtempSync(join(tmpdir(), 'platedesk-copy-target-'))) - 1], 'lib.db') }
+]
+afterAll(() => targetDirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 type Row = Record<string, unknown>
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -159,7 +165,7 @@ describe.skipIf(skipReason(!fixtures && FIXTURES_SKIP_REASON)).each(TARGETS)('pu
   let dir: string
   let origin: Library
   let n = 0
-  const fresh = (name: string) => target.open(dir, `${name}-${n++}`)
+  const fresh = async (_name: string) => openLibrary(await target.fresh())
   const push = (from: Library, to: Library, opts = {}): Promise<CopySummary> => copyLibrary(from.db, to.db, opts)
   const locals: Library[] = []
   const local = (name: string) => {
@@ -179,7 +185,8 @@ describe.skipIf(skipReason(!fixtures && FIXTURES_SKIP_REASON)).each(TARGETS)('pu
     origin.imports.commitDuplicate(item.id, origin.reader.listMedia(undefined, 0, 1).items[0].id, item.path, 1234, 1_700_000_000_000)
     origin.imports.setJobState(job, 'done')
   })
-  afterAll(() => {
+  afterAll(async () => {
+    await stopTestCluster()
     for (const l of locals) l.close()
     fix?.close()
     if (dir) rmSync(dir, { recursive: true, force: true })
