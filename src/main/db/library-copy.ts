@@ -9,9 +9,11 @@
 //   reads       their detection (one read per detection)
 //   tracks      their first member detection (a split keeps it on the first part, a merge on the host)
 //   plates      a track's plate: its track; a model plate: its detection; a hand-drawn plate: its 'add'
-//               history entry (action, at, by); else frame idx + box + text
-//   history     (plate, action, at, by, and the old/new values but for a track entry); undo links (undone_by) are remapped, and a 'track' entry's
-//               snapshots (track, plate, detection ids) are remapped so undo still works on the target
+//               history entry (action, at, by), else (or until that entry is copied) frame idx + box + text
+//   history     (plate, action, at, by, and the old/new values but for a track entry); undo links
+//               (undone_by) are remapped, and so are a 'track' entry's snapshots (track, plate, detection
+//               ids), so undo works on the copy; a row the source has since deleted gets an id below zero
+// Identical keys (two detections with the same box) are numbered in id order, so they stay two.
 // A plate both sides hold takes the review state (text, state, box, corners, reviewer) of the side whose
 // newest history entry is later; both histories are kept. Media the target already holds keep the
 // target's media row and track structure: a split or merge made on one side reaches the other as history
@@ -25,8 +27,10 @@
 //                   scanned them, and an unfinished job would resume (re-scan) on whoever opens the copy
 //   schema_migrations  NOT copied: each end is migrated by openLibrary itself
 //
-// One write transaction per batch of media on the target: a crash mid-copy leaves whole media only, and
-// a re-run matches what is already there and adds the rest. Every statement is portable SQL (SQLite and
+// Two passes: the media (one write transaction per batch of media), then the history in the source's
+// id order (one per batch of entries), so the copy's history keeps the original's order and "undo the
+// latest" picks the same entry. A crash mid-copy leaves whole media only (between the passes a new plate
+// has its state but not yet its history), and a re-run matches what is already there and adds the rest. Every statement is portable SQL (SQLite and
 // PostgreSQL through the synchronous adapter): `?` placeholders, RETURNING id, quoted identifiers.
 import type { Library } from './index'
 import { writeTransaction } from './transactions'
