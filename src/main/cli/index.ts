@@ -14,6 +14,7 @@ import { registerTrain } from './commands/train'
 import { registerWorker } from './commands/worker'
 import { registerQueue } from './commands/queue'
 import { registerUsers } from './commands/users'
+import { registerPushPull } from './commands/push-pull'
 
 /** Each register function adds its command; its action sets process.exitCode on failure. */
 export async function main(argv: string[]): Promise<number> {
@@ -34,7 +35,8 @@ export async function main(argv: string[]): Promise<number> {
     registerTrain,
     registerWorker,
     registerQueue,
-    registerUsers
+    registerUsers,
+    registerPushPull
   ]) {
     register(program)
   }
