@@ -26,7 +26,9 @@ const VIEWER: Channel[] = [
   'train.log',
   'rules.list',
   'rules.get',
-  'dialog.openFolder'
+  'dialog.openFolder',
+  'import.workQueue',
+  'review.agreement'
 ]
 const REVIEWER: Channel[] = [
   'plates.confirm',
@@ -41,7 +43,9 @@ const REVIEWER: Channel[] = [
   'tracks.split',
   'tracks.merge',
   'tracks.setText',
-  'tracks.confirm'
+  'tracks.confirm',
+  'review.lease',
+  'review.next'
 ]
 
 const NEEDS = new Map<string, Role>([...VIEWER.map((c) => [c, 'viewer'] as const), ...REVIEWER.map((c) => [c, 'reviewer'] as const)])

@@ -1,5 +1,6 @@
 // The team work queue end to end: real PostgreSQL (pg-boss), real CLI processes, real engine on the
-// fixture images, a SQLite library shared by the workers. Every file must land in the library exactly
+// fixture images, a SQLite library shared by the workers or (the team server) one PostgreSQL database
+// holding library and queue. Every file must land in the library exactly
 // once whatever happens to the workers (two at once, one killed with SIGKILL mid-job), a repeated
 // enqueue must queue nothing, and a corrupt file must end failed with its cause, after its retries.
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -123,14 +124,15 @@ describe.skipIf(skip)('team work queue: enqueue-only + workers', () => {
     expect(s.q).toMatchObject({ total: 10, done: 10, failed: 0, pending: 0 })
   })
 
-  it('a worker killed with SIGKILL mid-job loses nothing: its job expires and the next worker imports every file exactly once', async () => {
+  it('one PostgreSQL database holds library and queue; a worker killed with SIGKILL mid-job loses nothing: its job expires and the next worker imports every file exactly once', async () => {
     const url = await testDatabase()
     const src = folder('kill', 8)
-    const db = join(dir, 'kill.sqlite')
+    // the team server's shape: --db is the server library, the queue defaults to it
+    const db = url
     // short attempts so the killed worker's job comes back within seconds
-    const e = await run(['import', '--db', db, '--queue', url, '--enqueue-only', '--job-timeout', '4', '--retry-delay', '1', src])
+    const e = await run(['import', '--db', db, '--enqueue-only', '--job-timeout', '4', '--retry-delay', '1', src])
     expect(e.out).toContain('queued 8 files')
-    const victim = start(['worker', '--db', db, '--queue', url, '--concurrency', '2'])
+    const victim = start(['worker', '--db', db, '--concurrency', '2'])
     const boss = await openWorkQueue(url, { supervise: false })
     try {
       // after one file is committed, wait for a job in flight, then kill -9
@@ -150,7 +152,7 @@ describe.skipIf(skip)('team work queue: enqueue-only + workers', () => {
     } finally {
       await boss.stop({ graceful: false })
     }
-    const w = await run(['worker', '--db', db, '--queue', url, '--concurrency', '2', '--once'])
+    const w = await run(['worker', '--db', db, '--concurrency', '2', '--once'])
     expect(w.code, w.err).toBe(0)
     const s = libraryState(db)
     expect(s.media.map((m) => m.path)).toEqual(images.slice(0, 8).map((f) => join(src, f)).sort())
