@@ -24,12 +24,6 @@ export function LibraryScreen() {
   return (
     <Box sx={{ height: '100%', overflow: 'auto' }}>
       <Stack spacing={2} sx={{ p: 2, maxWidth: 1400, mx: 'auto' }}>
-        <ImportCard
-          onStarted={() => {
-            void api.call('import.status', {}).then(setProgress, () => undefined)
-          }}
-        />
-        <WorkQueueCard />
         {can('library.import') && (
           <ImportCard
             onStarted={() => {
@@ -37,6 +31,7 @@ export function LibraryScreen() {
             }}
           />
         )}
+        <WorkQueueCard />
         {progress && <ImportProgressCard progress={progress} onChange={setProgress} />}
         {progress && <FailuresList key={`${progress.jobId}-${progress.filesFailed}`} jobId={progress.jobId} failed={progress.filesFailed} />}
         {progress && <DuplicatesList key={`${progress.jobId}-${progress.filesDuplicate}`} jobId={progress.jobId} duplicates={progress.filesDuplicate ?? 0} />}
