@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { openLibrary } from '../src/main/db/index'
-import type { FileResult } from '../src/main/db/imports'
 import { runAs } from '../src/main/services/caller'
 import { createLibraryService } from '../src/main/services/library'
 import { load } from './bench-lib'
+import { fillBenchLibrary } from './bench-plates'
 
 interface ChildOut {
   decided: number[]
@@ -57,33 +57,11 @@ async function child(file: string, user: string, startAt: number, seconds: numbe
   process.stdout.write(JSON.stringify(out) + '\n')
 }
 
-function fill(file: string, plates: number): void {
-  const lib = openLibrary(file)
-  const PER = 4
-  let n = 0
-  for (let i = 0; n < plates; i++) {
-    const f: FileResult = {
-      path: `/bench/img${i}.jpg`, folder: '/bench', size: 1000, mtimeMs: 0, sha256: `bench-${i}`, kind: 'image', width: 1280, height: 720,
-      durationS: null, fps: null, capturedAt: null, gpsLat: null, gpsLon: null, status: 'done', error: null, tracks: [],
-      frames: [{ idx: 0, timeS: null, width: 1280, height: 720, detections: Array.from({ length: PER }, (_, k) => {
-        const c = (((n + k) * 7919) % 1000) / 1000
-        const text = `B${(n + k) % 100}XYZ`
-        return { box: { x1: 100 * k, y1: 10, x2: 100 * k + 80, y2: 40 }, score: 0.9, detector: 'bench',
-          read: { text, confidence: c, charConfidences: [...text].map(() => c), candidates: [{ plate: text, confidence: c }], region: null, regionConfidence: null, modelId: 'bench' } }
-      }) }]
-    }
-    const job = lib.imports.createJob(['/bench'], { fps: 0 }, [{ path: f.path, root: '/bench' }])
-    lib.imports.commitFile(lib.imports.pendingItems(job, 0, 1)[0]!.id, f)
-    n += PER
-  }
-  lib.close()
-}
-
 async function main(): Promise<void> {
   const [reviewers = 10, seconds = 120, plates = 20_000] = process.argv.slice(2).map(Number)
   const dir = mkdtempSync(join(tmpdir(), 'platedesk-bench-reviewers-'))
   const file = join(dir, 'library.db')
-  fill(file, plates)
+  fillBenchLibrary(file, plates)
   const me = fileURLToPath(import.meta.url)
   const startAt = Date.now() + 5000 + reviewers * 500
   const outs = await Promise.all(

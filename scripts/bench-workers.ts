@@ -1,5 +1,5 @@
 // Team work-queue benchmark (issue 13): the same N distinct images are queued (`import --enqueue-only`)
-// into a fresh SQLite library and recognised by 1, 2 and 4 `platedesk worker` processes (one engine
+// into a fresh library and recognised by 1, 2 and 4 `platedesk worker` processes (one engine
 // thread each) on a private PostgreSQL cluster. Each worker runs in its own network namespace
 // (`unshare --net`: no network but its own loopback) and reaches PostgreSQL over the cluster's UNIX
 // socket; where unshare is refused the workers run as plain processes and the reason is printed.
@@ -7,8 +7,10 @@
 // in steady state (first to last committed file), the engine's own rate on the same files for
 // reference, the load average and each worker's peak RSS. Then a kill -9 run: two workers, one killed
 // mid-job; the survivor (--once) must leave every file in the library exactly once.
+// The library lives in the queue's PostgreSQL database, as on a team server (`worker --db postgres://…`);
+// --sqlite-library keeps it in a library file beside the queue instead (a single-user library's shape).
 //
-//   npm run bench:workers -- [N=120] [--runs 1,2,4]
+//   npm run bench:workers -- [N=120] [--runs 1,2,4] [--sqlite-library]
 //
 // On shared CI cores the figures are noisy; compare them with the engine-only line printed beside them.
 import { spawn, spawnSync } from 'node:child_process'
@@ -29,7 +31,8 @@ const flag = (name: string) => {
   const i = args.indexOf(name)
   return i >= 0 ? args[i + 1] : undefined
 }
-const n = Number(args.find((a, i) => /^\d+$/.test(a) && !args[i - 1]?.startsWith('--')) ?? 120)
+const n = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--runs') ?? 120)
+const sqliteLibrary = args.includes('--sqlite-library')
 const counts = (flag('--runs') ?? '1,2,4').split(',').map(Number)
 const fixtures = join(root, '..', 'shared', 'fixtures', 'romania-dashcam', 'images')
 if (!process.env.ALPR_MODELS_DIR) process.env.ALPR_MODELS_DIR = join(root, '..', 'shared', 'models')
@@ -94,7 +97,7 @@ function enqueue(db: string, queue: string, dir: string, extra: string[] = []): 
 
 const peakRss = (out: string) => /peak rss (\d+) MB/.exec(out)?.[1] ?? '?'
 
-/** media rows, distinct paths, files committed per the library's batches */
+/** media rows, distinct paths, files committed per the library's batches (db: a file or a postgres URL) */
 function check(db: string): { media: number; distinct: number; done: number; failed: number; pending: number } {
   const lib = openLibrary(db, { readonly: true })
   try {
@@ -114,6 +117,7 @@ async function main(): Promise<void> {
     const refusal = netnsRefusal()
     const netns = refusal == null
     console.log(`${n} distinct images; ${availableParallelism()} CPU cores; load ${load()}`)
+    console.log(sqliteLibrary ? 'library: a SQLite file per run, queue in PostgreSQL' : 'library and queue in one PostgreSQL database per run (a team server\'s shape)')
     console.log(netns ? 'workers: each in its own network namespace (unshare --net), PostgreSQL over its UNIX socket' : `workers: plain processes on loopback TCP (no network namespaces: ${refusal})`)
     // the socket URL: the host is the cluster's folder (URL-encoded), the port names the socket file
     const urlOf = async (db: string) => {
@@ -133,8 +137,9 @@ async function main(): Promise<void> {
     }
 
     for (const p of counts) {
-      const db = join(tmp, `lib-${p}.sqlite`)
       const queue = await urlOf(`bench_${p}`)
+      const db = sqliteLibrary ? join(tmp, `lib-${p}.sqlite`) : queue
+      const checked = sqliteLibrary ? db : cluster.url(`bench_${p}`)
       enqueue(db, queue, join(tmp, 'media'))
       const t0 = Date.now()
       const workers = Array.from({ length: p }, () => startWorker(db, queue, netns, ['--once']))
@@ -143,7 +148,7 @@ async function main(): Promise<void> {
       for (const r of results) if (r.code !== 0) throw new Error(`a worker failed (exit ${r.code}):\n${r.err}`)
       const commits = workers.flatMap((w) => w.commits).sort((a, b) => a - b)
       const steady = commits.length > 1 ? (commits.length - 1) / ((commits[commits.length - 1] - commits[0]) / 1000) : 0
-      const c = check(db)
+      const c = check(checked)
       const per = workers.map((w) => w.commits.length).join('+')
       console.log(
         `${p} worker${p > 1 ? 's' : ' '}: ${(c.done / wall).toFixed(2)} images/s start to finish (${wall.toFixed(1)} s), ${steady.toFixed(2)} images/s steady; ` +
@@ -154,8 +159,8 @@ async function main(): Promise<void> {
 
     // kill -9 of one of two workers mid-job: short attempts so its job comes back in seconds
     {
-      const db = join(tmp, 'lib-kill.sqlite')
       const queue = await urlOf('bench_kill')
+      const db = sqliteLibrary ? join(tmp, 'lib-kill.sqlite') : queue
       enqueue(db, queue, join(tmp, 'media'), ['--job-timeout', '5', '--retry-delay', '1'])
       const boss = await openWorkQueue(netns ? cluster.url('bench_kill') : queue, { supervise: false })
       const victim = startWorker(db, queue, netns)
@@ -172,7 +177,7 @@ async function main(): Promise<void> {
       }
       const v = await victim.done
       const s = await survivor.done
-      const c = check(db)
+      const c = check(sqliteLibrary ? db : cluster.url('bench_kill'))
       const lost = n - c.distinct
       console.log(
         `kill -9: one of 2 workers killed (${v.signal}) after ${victim.commits.length} files with ${held} job(s) active; the other finished (exit ${s.code}): ` +
