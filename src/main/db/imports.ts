@@ -94,6 +94,11 @@ export interface FileResult {
   tracks: FileTrack[]
 }
 
+/** A FileResult before anything is read from the file: no size in pixels, EXIF, frames or tracks. */
+export function blankFileResult(f: Pick<FileResult, 'path' | 'folder' | 'size' | 'mtimeMs' | 'sha256' | 'kind'> & Partial<FileResult>): FileResult {
+  return { width: null, height: null, durationS: null, fps: null, capturedAt: null, gpsLat: null, gpsLon: null, status: 'done', error: null, frames: [], tracks: [], ...f }
+}
+
 export interface CommitOutcome {
   state: 'done' | 'duplicate' | 'error'
   mediaId: number

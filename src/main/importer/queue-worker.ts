@@ -9,7 +9,8 @@
 import { stat } from 'node:fs/promises'
 import type PgBoss from 'pg-boss'
 import type { Library } from '../db/index'
-import type { FileResult, ImportOptions } from '../db/imports'
+import type { ImportOptions } from '../db/imports'
+import { blankFileResult } from '../db/imports'
 import type { Engine } from '../engine/types'
 import { sha256File } from '../media/hash'
 import { mapPath, type PathMapping } from './path-map'
@@ -210,25 +211,14 @@ export class QueueWorker {
         this.emit({ path: d.path, outcome: 'duplicate', plates: 0, error: null, attempt })
         return { outcome: 'duplicate', mediaId: existing }
       }
-      const f: FileResult = {
+      const f = blankFileResult({
         path: local,
         folder: d.root,
         size: st.size,
         mtimeMs: st.mtimeMs,
         sha256: sha,
-        kind: d.kind,
-        width: null,
-        height: null,
-        durationS: null,
-        fps: null,
-        capturedAt: null,
-        gpsLat: null,
-        gpsLon: null,
-        status: 'done',
-        error: null,
-        frames: [],
-        tracks: []
-      }
+        kind: d.kind
+      })
       const options: ImportOptions = { fps: d.fps, ...(d.recognizerId ? { recognizerId: d.recognizerId } : {}), ...(d.crops ? { crops: true } : {}) }
       try {
         await this.queue.recogniseFile(this.o.engine, f, options)

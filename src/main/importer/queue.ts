@@ -9,6 +9,7 @@ import type { Engine, RecognizeOptions } from '../engine/types'
 import { getModel } from '../engine/models'
 import type { Library } from '../db/index'
 import type { CommitOutcome, FileDetection, FileFrame, FileResult, ImportOptions, ItemRecord, JobRecord } from '../db/imports'
+import { blankFileResult } from '../db/imports'
 import type { FileProgress, ImageRecognition, ImportProgress } from '../../shared/types'
 import { readWholeFile, sha256Bytes, sha256File, WHOLE_FILE_MAX } from '../media/hash'
 import { readExif } from '../media/exif'
@@ -485,25 +486,14 @@ export class ImportQueue {
   ): Promise<{ state: CommitOutcome['state']; plates: number; error: string | null } | null> {
     const store = this.lib.imports
     const path = item.path
-    const f: FileResult = {
+    const f = blankFileResult({
       path,
       folder: item.root,
       size: st.size,
       mtimeMs: st.mtimeMs,
       sha256: sha,
-      kind,
-      width: null,
-      height: null,
-      durationS: null,
-      fps: null,
-      capturedAt: null,
-      gpsLat: null,
-      gpsLon: null,
-      status: 'done',
-      error: null,
-      frames: [],
-      tracks: []
-    }
+      kind
+    })
     try {
       await this.recogniseInto(engine, f, job.options, r, kind, bytes)
     } catch (err) {
