@@ -91,24 +91,12 @@ export function refuseCrossOrigin(req: IncomingMessage, origins: string[]): Refu
   return null
 }
 
-/** null when the request may reach the API, else why not. */
+/** null when the request may reach the API, else why not: the token, then the checks of refuseCrossOrigin. */
 export function refuseApiRequest(req: IncomingMessage, token: string, origins: string[]): Refusal | null {
   if (!sameToken(headerToken(req), token)) {
     return { status: 401, code: 'unauthorized', message: 'missing or wrong token (send it in the x-platedesk-token header)' }
   }
-  const site = req.headers['sec-fetch-site']
-  if (site !== undefined && site !== 'same-origin') {
-    return { status: 403, code: 'unauthorized', message: `cross-origin request refused (Sec-Fetch-Site: ${String(site).slice(0, 40)})` }
-  }
-  const origin = req.headers.origin
-  if (origin !== undefined && !origins.includes(origin.toLowerCase())) {
-    return { status: 403, code: 'unauthorized', message: `cross-origin request refused (Origin: ${origin.slice(0, 100)})` }
-  }
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
-  if (type !== 'application/json') {
-    return { status: 415, code: 'invalid-request', message: `send the request body as Content-Type: application/json, not ${JSON.stringify(type.slice(0, 60) || 'none')}` }
-  }
-  return null
+  return refuseCrossOrigin(req, origins)
 }
 
 /** null when a GET of a library video (/media/<id>/video) may be answered, else why not. A <video> cannot
