@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import sharp from 'sharp'
 import { openLibrary, type Library } from '../src/main/db/index'
-import type { FileResult } from '../src/main/db/imports'
+import { blankFileResult, type FileResult } from '../src/main/db/imports'
 import { createEngine } from '../src/main/engine/index'
 import { ImportQueue } from '../src/main/importer/queue'
 import { startPgCluster } from '../test/helpers/pg'
@@ -39,7 +39,7 @@ const fixtures = join(root, '..', 'shared', 'fixtures', 'romania-dashcam', 'imag
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 function photo(i: number, tag: string): FileResult {
-  return {
+  return blankFileResult({
     path: `/bench/${tag}/img${i}.jpg`,
     folder: '/bench',
     size: 100_000 + i,
@@ -48,13 +48,6 @@ function photo(i: number, tag: string): FileResult {
     kind: 'image',
     width: 1280,
     height: 720,
-    durationS: null,
-    fps: null,
-    capturedAt: null,
-    gpsLat: null,
-    gpsLon: null,
-    status: 'done',
-    error: null,
     frames: [
       {
         idx: 0,
@@ -68,9 +61,8 @@ function photo(i: number, tag: string): FileResult {
           read: { text: `B${i}X${k}`, confidence: 0.8, charConfidences: [0.8, 0.8], candidates: [], region: 'ro', regionConfidence: 0.9, modelId: 'bench' }
         }))
       }
-    ],
-    tracks: []
-  }
+    ]
+  })
 }
 
 function roundTrip(lib: Library, n: number): number {

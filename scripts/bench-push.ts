@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openLibrary, type Library } from '../src/main/db/index'
 import { copyLibrary, type CopySummary } from '../src/main/db/library-copy'
-import type { FileResult } from '../src/main/db/imports'
+import { blankFileResult } from '../src/main/db/imports'
 import { load } from './bench-lib'
 import { startPgCluster, type PgCluster } from '../test/helpers/pg'
 
@@ -31,7 +31,7 @@ function build(lib: Library): void {
       detector: 'yolo-v9-t',
       read: { text: text(k), confidence: 0.5 + ((i + k) % 50) / 100, charConfidences: [0.9, 0.9], candidates: [], region: null, regionConfidence: null, modelId: 'cct' }
     })
-    const f: FileResult = {
+    const f = blankFileResult({
       path: it.path,
       folder: '/photos',
       size: 1000 + i,
@@ -40,16 +40,8 @@ function build(lib: Library): void {
       kind: 'image',
       width: 1280,
       height: 720,
-      durationS: null,
-      fps: null,
-      capturedAt: null,
-      gpsLat: null,
-      gpsLon: null,
-      status: 'done',
-      error: null,
-      frames: [{ idx: 0, timeS: null, width: 1280, height: 720, detections: [det(0), det(1)] }],
-      tracks: []
-    }
+      frames: [{ idx: 0, timeS: null, width: 1280, height: 720, detections: [det(0), det(1)] }]
+    })
     lib.imports.commitFile(itemId.get(it.path)!, f)
   })
   lib.imports.setJobState(job, 'done')

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { openLibrary } from '../../src/main/db/index'
-import type { FileResult } from '../../src/main/db/imports'
+import { blankFileResult } from '../../src/main/db/imports'
 
 // review: at least `count` edits, and on until `stopFile` exists when one is given
 const [file, role, countArg, startAtArg, stopFile] = process.argv.slice(2)
@@ -30,7 +30,7 @@ if (role === 'import') {
   const jobId = lib.imports.createJob(['/concurrent'], { fps: 1 }, items)
   const pending = lib.imports.pendingItems(jobId, 0, count)
   for (const [i, it] of pending.entries()) {
-    const f: FileResult = {
+    const f = blankFileResult({
       path: it.path,
       folder: '/concurrent',
       size: 1000 + i,
@@ -39,13 +39,6 @@ if (role === 'import') {
       kind: 'image',
       width: 1280,
       height: 720,
-      durationS: null,
-      fps: null,
-      capturedAt: null,
-      gpsLat: null,
-      gpsLon: null,
-      status: 'done',
-      error: null,
       frames: [
         {
           idx: 0,
@@ -59,9 +52,8 @@ if (role === 'import') {
             read: { text: `B${i}X${k}`, confidence: 0.8, charConfidences: [], candidates: [], region: null, regionConfidence: null, modelId: 'test' }
           }))
         }
-      ],
-      tracks: []
-    }
+      ]
+    })
     attempt(() => lib.imports.commitFile(it.id, f))
   }
   attempt(() => lib.imports.setJobState(jobId, 'done'))

@@ -5,7 +5,7 @@ import { statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import sharp from 'sharp'
 import type { Library } from '../../src/main/db/index'
-import type { FileResult } from '../../src/main/db/imports'
+import { blankFileResult } from '../../src/main/db/imports'
 import { readPlatesTsv } from './fixtures'
 import { plateRead } from './reads'
 
@@ -18,7 +18,7 @@ export async function fillWithFixturePlates(lib: Library, fixtureDir: string, co
   let n = 0
   for (const [image, ps] of byImage) {
     const meta = await sharp(image).metadata()
-    const f: FileResult = {
+    const f = blankFileResult({
       path: image,
       folder: dirname(image),
       size: statSync(image).size,
@@ -27,13 +27,6 @@ export async function fillWithFixturePlates(lib: Library, fixtureDir: string, co
       kind: 'image',
       width: meta.width!,
       height: meta.height!,
-      durationS: null,
-      fps: null,
-      capturedAt: null,
-      gpsLat: null,
-      gpsLon: null,
-      status: 'done',
-      error: null,
       frames: [
         {
           idx: 0,
@@ -42,9 +35,8 @@ export async function fillWithFixturePlates(lib: Library, fixtureDir: string, co
           height: meta.height!,
           detections: ps.map((p) => ({ box: p.box, score: 0.9, detector: 'fixture', read: plateRead(p.text, 0.3 + ((n++ * 37) % 70) / 100) }))
         }
-      ],
-      tracks: []
-    }
+      ]
+    })
     const jobId = lib.imports.createJob([f.folder], { fps: 0 }, [{ path: f.path, root: f.folder }])
     const item = lib.imports.pendingItems(jobId, 0, 1)[0]!
     lib.imports.commitFile(item.id, f)
