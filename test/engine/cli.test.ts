@@ -96,11 +96,11 @@ describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON, !FIX && FIXTURES_SKIP_
     expect(ok.stdout).toMatch(/^id\s+task\s+file\s+state\s+path/)
     expect(ok.stdout).toMatch(/cct-xs-v2-global \*\s+recognizer\s+cct_xs_v2_global\.onnx\s+ok/)
     const js = JSON.parse(cli(['models', '--json']).stdout)
-    expect(js.map((m: { state: string }) => m.state)).toEqual(['ok', 'ok', 'ok', 'ok'])
+    expect(js.map((m: { state: string }) => m.state)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok'])
     const missing = cli(['models', '--json', '--models-dir', dir], { ALPR_MODELS_DIR: '', HOME: dir, XDG_CONFIG_HOME: dir })
     expect(missing.code).toBe(1)
-    // only the bundled model (committed in models/) is found
-    expect(JSON.parse(missing.stdout).filter((m: { state: string }) => m.state !== 'missing').map((m: { id: string }) => m.id)).toEqual(['lprnet-china'])
+    // only the bundled models (committed in models/) are found
+    expect(JSON.parse(missing.stdout).filter((m: { state: string }) => m.state !== 'missing').map((m: { id: string }) => m.id)).toEqual(['yolo-v9-t-416-end2end-qdq', 'lprnet-china'])
   })
 
   it('bench prints images/s, CPU ms per stage and the ratios against the plain pipeline', () => {
@@ -108,12 +108,12 @@ describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON, !FIX && FIXTURES_SKIP_
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^load average \d+\.\d\d/m)
     expect(r.stdout).toMatch(/PlateDesk, 1 worker +: +\d+\.\d images\/s \(3 images .*CPU \d+\.\d ms\/image; wall per image: decode \d+\.\d, detect \d+\.\d, OCR \d+\.\d ms/)
-    expect(r.stdout).toMatch(/PlateDesk float, 1 worker +: +\d+\.\d images\/s \(3 images/)
+    expect(r.stdout).toMatch(/PlateDesk int8, 1 worker +: +\d+\.\d images\/s \(3 images/)
     expect(r.stdout).toMatch(/plain, 1 thread +: +\d+\.\d images\/s \(3 images .*CPU \d+\.\d ms\/image/)
     expect(r.stdout).toMatch(/CPU ms\/image by stage, PlateDesk .*decode \d+\.\d, detect \d+\.\d \(incl\. letterbox\), OCR \d+\.\d; total \d+\.\d/)
     expect(r.stdout).toMatch(/CPU ms\/image by stage, plain .*total \d+\.\d/)
     expect(r.stdout).toMatch(/^PlateDesk: per core vs plain \d+\.\d\dx by images\/s, \d+\.\d\dx by CPU ms\/image/m)
-    const js = JSON.parse(cli(['bench', join(dir, 'batch', 'sub'), '--workers', '1', '--repeat', '1', '--no-float', '--json']).stdout)
+    const js = JSON.parse(cli(['bench', join(dir, 'batch', 'sub'), '--workers', '1', '--repeat', '1', '--no-int8', '--json']).stdout)
     expect(js.results.map((x: { pipeline: string; images: number }) => [x.pipeline, x.images])).toEqual([
       ['platedesk', 3],
       ['plain', 3]

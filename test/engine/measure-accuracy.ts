@@ -1,5 +1,5 @@
 // Accuracy numbers behind the engine's defaults (not a test: prints, never asserts).
-//   ALPR_MODELS_DIR=../shared/models npx tsx test/engine/measure-accuracy.ts [--pad 0.07,0.16] [--threshold 0.3] [--float]
+//   ALPR_MODELS_DIR=../shared/models npx tsx test/engine/measure-accuracy.ts [--pad 0.07,0.16] [--threshold 0.3] [--detector ID]
 // Prints detector recall/precision (fixtures, and the 534-frame dashcam set when present), exact-plate
 // accuracy on the 23 clear plates for v1, v2 and the default v2→v1 cascade, and how well the
 // confidence ranks wrong readings (AUC).
@@ -40,8 +40,8 @@ async function detection(dir: string, p: Pipeline): Promise<string> {
   return `recall ${(tp / gt).toFixed(3)} (${tp}/${gt}), precision ${(tp / (tp + fp)).toFixed(3)}`
 }
 
-// --float: the detector's convolutions in float32 (float-model.ts) instead of the int8 model as shipped
-const base = { threads: 1, detectionThreshold: threshold, padX: padX || undefined, padY: padY || undefined, floatDetector: process.argv.includes('--float') }
+// --detector yolo-v9-t-416-end2end: the upstream int8 detector instead of the default (re-quantised) one
+const base = { threads: 1, detectionThreshold: threshold, padX: padX || undefined, padY: padY || undefined, detectorId: arg('--detector') }
 const cascade = await Pipeline.create(base)
 console.log(`detector on the fixtures: ${await detection(FIX, cascade)}`)
 for (const split of ['valid', 'train']) {

@@ -67,8 +67,8 @@ describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON))('verify', () => {
     expect(st.filter((s) => s.state === 'ok').map((s) => s.id)).toEqual(loadManifest().models.map((m) => m.id))
   })
 
-  it('missing: names the file, the dirs searched and how to get it', async () => {
-    const entry = defaultModel('detector')
+  it('missing: names the file, the dirs searched and how to get it; the bundled default detector needs no download', async () => {
+    const entry = getModel('yolo-v9-t-416-end2end')
     const old = process.env.ALPR_MODELS_DIR
     delete process.env.ALPR_MODELS_DIR
     try {
@@ -78,7 +78,9 @@ describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON))('verify', () => {
       expect(st.message).toContain(dir)
       expect(st.message).toContain('ALPR_MODELS_DIR')
       expect(st.message).toContain(entry.url)
-      await expect(resolveModelPath('detector', undefined, { modelsDir: dir, userDataDir: join(dir, 'ud') })).rejects.toBeInstanceOf(ModelError)
+      await expect(resolveModelPath('detector', entry.id, { modelsDir: dir, userDataDir: join(dir, 'ud') })).rejects.toBeInstanceOf(ModelError)
+      const bundled = await resolveModelPath('detector', undefined, { modelsDir: dir, userDataDir: join(dir, 'ud') })
+      expect(bundled.entry).toMatchObject({ id: 'yolo-v9-t-416-end2end-qdq', bundled: true })
     } finally {
       if (old !== undefined) process.env.ALPR_MODELS_DIR = old
     }

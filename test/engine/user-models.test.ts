@@ -195,8 +195,9 @@ describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON, !FIX && FIXTURES_SKIP_
     expect(added.kind).toBe('yolo')
     expect(added.entry).toMatchObject({ task: 'detector', classes: ['license-plate'], output: { layout: 'yolo-raw', names: ['output0'] }, input: { width: 416, height: 416 } })
     const mine = await Pipeline.create({ threads: 1, detectorId: 'plates-yolo', userDataDir: userData })
-    // the same network on the same square letterbox: only the output's layout and the NMS differ
-    const builtin = await Pipeline.create({ threads: 1, rectDetector: false })
+    // the same network (the upstream int8 model it was made from) on the same square letterbox: only
+    // the output's layout and the NMS differ
+    const builtin = await Pipeline.create({ threads: 1, rectDetector: false, detectorId: 'yolo-v9-t-416-end2end' })
     try {
       expect(mine.detector!.entry.id).toBe('plates-yolo')
       let gt = 0

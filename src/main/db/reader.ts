@@ -34,7 +34,7 @@ export interface Page<T> {
 
 /** Defaults of the library settings; the model ids are those of models/manifest.json (its defaults). */
 export const DEFAULT_SETTINGS: Settings = {
-  detectorId: 'yolo-v9-t-416-end2end',
+  detectorId: 'yolo-v9-t-416-end2end-qdq',
   // v2 reads every crop; v1 is averaged in on the crops v2 is unsure of (engine/pipeline.ts)
   recognizerId: 'cct-xs-v2-global+cct-xs-v1-global',
   // 0.3 finds all 31 fixture plates with the rectangular detector; 0.4 misses one

@@ -41,8 +41,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       topN: opts.topN,
       workers: opts.workers,
       detector: opts.detector,
-      countryRules: opts.countryRules,
-      floatDetector: opts.floatDetector
+      countryRules: opts.countryRules
     },
     models
   )

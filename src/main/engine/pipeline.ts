@@ -3,10 +3,9 @@
 import * as ort from 'onnxruntime-node'
 import type { Detection, ExecutionProvider, ImageRecognition, PlateRead, RecognizedPlate } from '../../shared/types'
 import { decodeImageBuffer, decodeImageFile, type DecodedImage } from '../media/images'
-import { readFile, stat } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { DEFAULT_DETECTION_THRESHOLD, Detector, type VariantFactory } from './detector'
 import { rectangularModel } from './rect-model'
-import { floatConvModel } from './float-model'
 import { getModel, resolveModelPath, useUserDataDir, type ModelEntry } from './models'
 import { averageSlots, decodeSlots, Recognizer, type SlotProbs } from './recognizer'
 import { layoutRead, readUnits } from './layout'
@@ -43,12 +42,6 @@ export interface PipelineOptions {
    * ~40% less detector time; see rect-model.ts. Default true.
    */
   rectDetector?: boolean
-  /**
-   * run the int8 (dynamically quantised) detector's convolutions in float32, weights folded at load
-   * time: ~1/3 less detector CPU on x86, but boxes and scores move slightly (see float-model.ts for
-   * the accuracy measured). Default: PLATEDESK_FLOAT_DETECTOR=1, else off.
-   */
-  floatDetector?: boolean
   /** false: no detector is loaded; every request must then be a plate crop ({ crop: true }) */
   detector?: boolean
   /** country rules (plain JSON, so they cross into worker threads); absent or empty = no re-ranking */
@@ -130,23 +123,6 @@ export async function createSession(
   return { session: await open(path, { ...base, executionProviders: ['cpu'] }), provider, warning: null }
 }
 
-/** Rewritten detectors by file (path + size + mtime): several pipelines in one process share one. */
-const floatModels = new Map<string, Buffer>()
-
-/** The detector's bytes: with its ConvInteger chains run in float when `float` (and possible), else as is. */
-async function detectorBytes(path: string, float: boolean): Promise<Buffer> {
-  const bytes = await readFile(path)
-  if (!float) return bytes
-  const st = await stat(path)
-  const key = `${path}:${st.size}:${st.mtimeMs}`
-  let model = floatModels.get(key)
-  if (!model) {
-    model = floatConvModel(bytes)?.model ?? bytes
-    if (floatModels.size > 4) floatModels.clear()
-    floatModels.set(key, model)
-  }
-  return model
-}
 
 /** The recognizer ids of a request or setting: 'a+b' or an array, each looked up in the manifest. */
 function recognizerIds(id: string | string[] | undefined): string[] | undefined {
@@ -215,7 +191,7 @@ export class Pipeline {
     let detector: Detector | null = null
     let detWarning: string | null = null
     if (det) {
-      const model = await detectorBytes(det.path, opts.floatDetector ?? process.env.PLATEDESK_FLOAT_DETECTOR === '1')
+      const model = await readFile(det.path)
       const d = await createSession(model, provider, opts.threads)
       provider = d.provider
       detWarning = d.warning

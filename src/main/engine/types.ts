@@ -21,11 +21,6 @@ export interface EngineOptions {
   detector?: boolean
   /** country rules that re-rank readings breaking their country's plate syntax (engine/country-rules.ts) */
   countryRules?: import('./pipeline').CountryRulesOptions
-  /**
-   * run the int8 detector's convolutions in float32 (float-model.ts): ~1/3 less detector CPU, boxes
-   * move by a pixel or so. Default: off, or PLATEDESK_FLOAT_DETECTOR=1.
-   */
-  floatDetector?: boolean
 }
 
 /** Per-request choices: another recognizer chain than the engine's (an import's profile), and crop mode. */

@@ -1,6 +1,7 @@
 // The yardstick for `platedesk bench`: a plain single-process pipeline on the same model files, as a
 // user of these models would write it from their READMEs (fast-alpr's recipe): sharp decodes and
-// letterboxes to 416x416, the shipped (int8) detector runs with ONNX Runtime's default session
+// letterboxes to 416x416, the upstream int8 detector (open-image-models' release, not PlateDesk's
+// re-quantised default) runs with ONNX Runtime's default session
 // options on one thread, each plate is cut out and resized by sharp and read by the default
 // recognizer (cct-xs-v2), one crop per run. No workers, no rewrites, no caches. It is not a product
 // path; it only makes "x times faster" mean something.
@@ -24,7 +25,7 @@ export class PlainPipeline {
   ) {}
 
   static async create(modelsDir?: string): Promise<PlainPipeline> {
-    const d = await resolveModelPath('detector', undefined, { modelsDir })
+    const d = await resolveModelPath('detector', 'yolo-v9-t-416-end2end', { modelsDir })
     const r = await resolveModelPath('recognizer', 'cct-xs-v2-global', { modelsDir })
     // ORT's defaults, pinned to one thread so "per core" compares like with like
     const o: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 }

@@ -11,6 +11,9 @@ import type { Engine } from '../../engine/types'
 import { listImageFiles } from '../../media/images'
 import { PlainPipeline } from './bench-plain'
 
+/** the upstream dynamically quantised detector, compared against the default (statically quantised) one */
+const UPSTREAM_INT8 = 'yolo-v9-t-416-end2end'
+
 interface BenchOptions {
   workers?: string
   provider?: string
@@ -18,15 +21,16 @@ interface BenchOptions {
   recognizer?: string
   modelsDir?: string
   plain?: boolean
-  float?: boolean
+  int8?: boolean
   json?: boolean
 }
 
-type PipelineKind = 'platedesk' | 'platedesk-float' | 'plain'
+type PipelineKind = 'platedesk' | 'platedesk-int8' | 'plain'
 
 export interface BenchResult {
-  /** 'platedesk' (worker pool, defaults), 'platedesk-float' (the same with floatDetector, see
-   *  float-model.ts) or 'plain' (bench-plain.ts, in-process, one thread) */
+  /** 'platedesk' (worker pool, defaults), 'platedesk-int8' (the same with the upstream int8 detector
+   *  the default one is re-quantised from, scripts/quantize-detector) or 'plain' (bench-plain.ts,
+   *  in-process, one thread) */
   pipeline: PipelineKind
   workers: number
   images: number
@@ -83,13 +87,13 @@ interface Runner {
 async function poolRunner(
   workers: number,
   opts: { provider?: ExecutionProvider; recognizerId?: string; modelsDir?: string },
-  floatDetector: boolean
+  int8: boolean
 ): Promise<Runner & { engine: Engine }> {
   const { createEngine } = await import('../../engine/index')
-  const engine = await createEngine({ workers, ...opts, floatDetector })
+  const engine = await createEngine({ workers, ...opts, ...(int8 ? { detectorId: UPSTREAM_INT8 } : {}) })
   const st = engine.status()
   return {
-    pipeline: floatDetector ? 'platedesk-float' : 'platedesk',
+    pipeline: int8 ? 'platedesk-int8' : 'platedesk',
     workers,
     engine,
     pass: (files) => Promise.all(files.map((f) => engine.recognizeFile(f).catch(() => null))),
@@ -188,7 +192,7 @@ export async function runInterleaved(runners: Runner[], files: string[], repeat:
 export async function stageCpu(
   files: string[],
   opts: { recognizerId?: string; modelsDir?: string },
-  kinds: { float: boolean; plain: boolean },
+  kinds: { int8: boolean; plain: boolean },
   repeat = 1
 ): Promise<StageCpu[]> {
   const { Pipeline } = await import('../../engine/pipeline')
@@ -197,10 +201,10 @@ export async function stageCpu(
   type Stages = { decodeMs: number; detectMs: number; ocrMs: number }
   const runs: { kind: PipelineKind; run: (f: string, sum: Stages) => Promise<unknown>; close: () => Promise<void> }[] = []
   try {
-    for (const floatDetector of kinds.float ? [false, true] : [false]) {
-      const p = await Pipeline.create({ threads: 1, recognizerId: opts.recognizerId, modelsDir: opts.modelsDir, floatDetector })
+    for (const int8 of kinds.int8 ? [false, true] : [false]) {
+      const p = await Pipeline.create({ threads: 1, recognizerId: opts.recognizerId, modelsDir: opts.modelsDir, ...(int8 ? { detectorId: UPSTREAM_INT8 } : {}) })
       runs.push({
-        kind: floatDetector ? 'platedesk-float' : 'platedesk',
+        kind: int8 ? 'platedesk-int8' : 'platedesk',
         close: () => p.close(),
         async run(f, sum) {
           let c0 = process.cpuUsage()
@@ -252,7 +256,7 @@ function stageRow(pipeline: StageCpu['pipeline'], s: { decodeMs: number; detectM
   return { pipeline, decodeMs: r(s.decodeMs), detectMs: r(s.detectMs), ocrMs: r(s.ocrMs), totalMs: r(s.decodeMs + s.detectMs + s.ocrMs) }
 }
 
-const NAMES: Record<PipelineKind, string> = { platedesk: 'PlateDesk', 'platedesk-float': 'PlateDesk float', plain: 'plain' }
+const NAMES: Record<PipelineKind, string> = { platedesk: 'PlateDesk', 'platedesk-int8': 'PlateDesk int8', plain: 'plain' }
 const label = (r: BenchResult) =>
   (r.pipeline === 'plain' ? 'plain, 1 thread' : `${NAMES[r.pipeline]}, ${r.workers} worker${r.workers > 1 ? 's' : ''}`).padEnd(27)
 
@@ -293,7 +297,7 @@ export function registerBench(program: Command): void {
     .option('--recognizer <ID>', "OCR model id, or 'a+b' for the ensemble")
     .option('--models-dir <DIR>', 'folder with the model files')
     .option('--no-plain', 'skip the plain single-process pipeline')
-    .option('--no-float', 'skip PlateDesk with the float detector (floatDetector)')
+    .option('--no-int8', 'skip PlateDesk with the upstream int8 detector (the previous default)')
     .option('--json', 'print the results as JSON')
     .action(async (path: string, o: BenchOptions) => {
       const list = await listImageFiles([path])
@@ -309,16 +313,16 @@ export function registerBench(program: Command): void {
       const runners: Runner[] = []
       let report: BenchReport
       try {
-        for (const float of o.float !== false ? [false, true] : [false]) {
-          for (const w of n > 1 ? [1, n] : [1]) runners.push(await poolRunner(w, eo, float))
+        for (const int8 of o.int8 !== false ? [false, true] : [false]) {
+          for (const w of n > 1 ? [1, n] : [1]) runners.push(await poolRunner(w, eo, int8))
         }
         if (o.plain !== false) runners.push(await plainRunner(o.modelsDir))
         const results = await runInterleaved(runners, files, repeat)
         await Promise.all(runners.splice(0).map((r) => r.close()))
-        const stages = await stageCpu(files, eo, { float: o.float !== false, plain: o.plain !== false }, Math.min(repeat, 2))
+        const stages = await stageCpu(files, eo, { int8: o.int8 !== false, plain: o.plain !== false }, Math.min(repeat, 2))
         const plain = results.find((r) => r.pipeline === 'plain')
         const x = (a: number, b: number) => Math.round((a / b) * 100) / 100
-        const ratios = (['platedesk', 'platedesk-float'] as const).flatMap((k): Ratios[] => {
+        const ratios = (['platedesk', 'platedesk-int8'] as const).flatMap((k): Ratios[] => {
           const one = results.find((r) => r.pipeline === k && r.workers === 1)
           const many = results.find((r) => r.pipeline === k && r.workers > 1)
           if (!one) return []
