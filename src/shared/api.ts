@@ -123,12 +123,14 @@ export const requests = {
   'library.stats': z.object({}),
   /** paths are files or folders on the backend's machine; fps = video sampling (0 = every frame);
    *  profile = the recognition profile for this import (default: the settings'); crops = every image is
-   *  a plate crop (no detection) */
+   *  a plate crop (no detection); skipStatic false = recognise every sampled video frame, also those
+   *  unchanged since the last recognised one (default: they reuse its detections) */
   'library.import': z.object({
     paths: z.array(fsPath).min(1).max(1000),
     fps: z.number().min(0).max(120).optional(),
     profile: z.enum(PROFILE_IDS).optional(),
     crops: z.boolean().optional(),
+    skipStatic: z.boolean().optional(),
     /** a recognizer id (or 'a+b') for this import instead of a profile, e.g. a model you added */
     recognizerId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\+[A-Za-z0-9][A-Za-z0-9._-]{0,99})?$/, 'not a recognizer id').optional()
   }),

@@ -18,6 +18,9 @@ export interface ImportOptions {
   crops?: boolean
   /** the job is a batch of the team work queue (recognition workers commit its items; never resumed locally) */
   queue?: true
+  /** videos: reuse the last recognised frame's detections for frames unchanged since it (a parked
+   *  camera; importer/static-frames.ts); absent = on, false = every sampled frame through the engine */
+  skipStatic?: boolean
 }
 
 export interface JobRecord {
@@ -67,6 +70,8 @@ export interface FileFrame {
   width: number
   height: number
   detections: FileDetection[]
+  /** the engine did not run on this frame: it was unchanged since frame `reusedFrom`, whose detections it holds */
+  reusedFrom?: number
 }
 
 /** a video's track as the tracker built it (tracking/build.ts) */
@@ -92,6 +97,8 @@ export interface FileResult {
   error: string | null
   frames: FileFrame[]
   tracks: FileTrack[]
+  /** videos: sampled frames not sent to the engine because they were unchanged (see FileFrame.reusedFrom) */
+  framesSkipped?: number
 }
 
 /** A FileResult before anything is read from the file: no size in pixels, EXIF, frames or tracks. */

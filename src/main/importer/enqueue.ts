@@ -58,7 +58,8 @@ export async function enqueuePaths(paths: string[], o: EnqueueOptions): Promise<
   const options: ImportOptions = {
     fps,
     ...(o.options?.recognizerId ? { recognizerId: o.options.recognizerId } : {}),
-    ...(o.options?.crops ? { crops: true } : {})
+    ...(o.options?.crops ? { crops: true } : {}),
+    ...(o.options?.skipStatic === false ? { skipStatic: false } : {})
   }
   const batch = lib.imports.createQueueBatch(
     paths.map((p) => resolve(p)),

@@ -2,10 +2,10 @@
 // stages (SQLite, tracking) are main-thread CPU; awaited stages (hash, EXIF, waiting on the engine or
 // on ffmpeg) are wall time that may overlap. `workerMs` sums the workers' own time per image, so
 // workerMs / (workers x wall) says how busy the engine was kept.
-export type ImportStage = 'lookup' | 'hash' | 'exif' | 'engine-wait' | 'decode-wait' | 'track' | 'commit'
+export type ImportStage = 'lookup' | 'hash' | 'exif' | 'engine-wait' | 'decode-wait' | 'still-check' | 'track' | 'commit'
 
 export class ImportProfile {
-  readonly ms: Record<ImportStage, number> = { lookup: 0, hash: 0, exif: 0, 'engine-wait': 0, 'decode-wait': 0, track: 0, commit: 0 }
+  readonly ms: Record<ImportStage, number> = { lookup: 0, hash: 0, exif: 0, 'engine-wait': 0, 'decode-wait': 0, 'still-check': 0, track: 0, commit: 0 }
   /** the workers' own time (decode + detect + OCR) summed over every image or frame */
   workerMs = 0
   files = 0

@@ -219,7 +219,7 @@ export class QueueWorker {
         sha256: sha,
         kind: d.kind
       })
-      const options: ImportOptions = { fps: d.fps, ...(d.recognizerId ? { recognizerId: d.recognizerId } : {}), ...(d.crops ? { crops: true } : {}) }
+      const options: ImportOptions = { fps: d.fps, ...(d.recognizerId ? { recognizerId: d.recognizerId } : {}), ...(d.crops ? { crops: true } : {}), ...(d.skipStatic === false ? { skipStatic: false } : {}) }
       try {
         await this.queue.recogniseFile(this.o.engine, f, options)
       } catch (err) {

@@ -17,6 +17,7 @@ import { probeVideo } from '../media/probe'
 import { DEFAULT_MAX_SIDE } from '../media/images'
 import { decodeVideo } from '../media/video'
 import { trackVideo } from '../tracking/build'
+import { frameChange, frameSignature, isUnchanged, MAX_REUSE_S, type FrameSignature } from './static-frames'
 import { mediaKind, scanPaths, type ScanProgress, type ScanResult } from './scan'
 import type { ImportProfile, ImportStage } from './profile'
 
@@ -28,7 +29,7 @@ export interface ImportQueueOptions {
   /** files were committed (throttled) */
   onCommitted?: () => void
   /** one line per finished file, for logs and the CLI */
-  onFile?: (e: { jobId: number; path: string; state: CommitOutcome['state']; plates: number; error: string | null }) => void
+  onFile?: (e: { jobId: number; path: string; state: CommitOutcome['state']; plates: number; error: string | null; framesSkipped?: number }) => void
   /** folders and files found so far while the paths of a new job are scanned (throttled) */
   onScanProgress?: (p: ScanProgress) => void
   /** a job could not run (engine failed to start) */
@@ -124,7 +125,11 @@ export class ImportQueue {
     const fps = options.fps ?? this.lib.reader.settings().videoFps
     // an unknown model is the caller's mistake: say so now, not once per file
     if (options.recognizerId) for (const id of options.recognizerId.split('+')) getModel(id)
-    const extra = { ...(options.recognizerId ? { recognizerId: options.recognizerId } : {}), ...(options.crops ? { crops: true } : {}) }
+    const extra = {
+      ...(options.recognizerId ? { recognizerId: options.recognizerId } : {}),
+      ...(options.crops ? { crops: true } : {}),
+      ...(options.skipStatic === false ? { skipStatic: false } : {})
+    }
     const abort = new AbortController()
     const onAbort = () => abort.abort()
     signal?.addEventListener('abort', onAbort, { once: true })
@@ -383,7 +388,7 @@ export class ImportQueue {
 
   private async processItem(engine: Engine, job: JobRecord, item: ItemRecord, r: RunState): Promise<void> {
     r.currentFile = item.path
-    let outcome: { state: CommitOutcome['state']; plates: number; error: string | null } | null
+    let outcome: { state: CommitOutcome['state']; plates: number; error: string | null; framesSkipped?: number } | null
     try {
       outcome = await this.importFile(engine, job, item, r)
       if (!outcome) return // interrupted by cancel/close: nothing committed, the item stays pending
@@ -416,7 +421,7 @@ export class ImportQueue {
     job: JobRecord,
     item: ItemRecord,
     r: RunState
-  ): Promise<{ state: CommitOutcome['state']; plates: number; error: string | null } | null> {
+  ): Promise<{ state: CommitOutcome['state']; plates: number; error: string | null; framesSkipped?: number } | null> {
     const store = this.lib.imports
     const path = item.path
     let st
@@ -483,7 +488,7 @@ export class ImportQueue {
     kind: 'image' | 'video',
     sha: string,
     bytes: Buffer | null
-  ): Promise<{ state: CommitOutcome['state']; plates: number; error: string | null } | null> {
+  ): Promise<{ state: CommitOutcome['state']; plates: number; error: string | null; framesSkipped?: number } | null> {
     const store = this.lib.imports
     const path = item.path
     const f = blankFileResult({
@@ -504,7 +509,7 @@ export class ImportQueue {
     if (f.status === 'error' && r.abort.signal.aborted) return null
     const out = this.sync('commit', () => store.commitFile(item.id, f))
     if (this.o.profile) this.o.profile.commits++
-    return { state: out.state, plates: out.plates, error: f.error }
+    return { state: out.state, plates: out.plates, error: f.error, ...(f.framesSkipped != null ? { framesSkipped: f.framesSkipped } : {}) }
   }
 
   /** recognises f.path (an image, or a video: decoded, tracked) into f's frames and tracks; throws when it cannot */
@@ -514,7 +519,7 @@ export class ImportQueue {
     const ro: RecognizeOptions | undefined = options.recognizerId || crops ? { recognizerId: options.recognizerId, crop: crops } : undefined
     if (kind === 'image') await this.image(engine, f, detector, ro, bytes)
     else if (crops) throw new Error('a plate-crop import takes images only, not videos')
-    else await this.video(engine, f, detector, options.fps, r, ro)
+    else await this.video(engine, f, detector, options.fps, r, ro, options.skipStatic !== false)
   }
 
   /**
@@ -553,7 +558,7 @@ export class ImportQueue {
   }
 
   /** decodes (one video at a time), recognises a few frames in parallel, tracks and votes */
-  private async video(engine: Engine, f: FileResult, detector: string, fps: number, r: RunState, ro?: RecognizeOptions): Promise<void> {
+  private async video(engine: Engine, f: FileResult, detector: string, fps: number, r: RunState, ro?: RecognizeOptions, skipStatic = true): Promise<void> {
     const signal = r.abort.signal
     const info = await probeVideo(f.path)
     // sampling at or above the source rate would only duplicate frames: take every frame instead
@@ -578,6 +583,10 @@ export class ImportQueue {
     // frame never idles the other workers. Memory: `depth` frames (2.7 MB each at 720p).
     const depth = Math.max(2, this.o.videoWindow ?? engine.status().workers * 2 + 1)
     const inFlight = new Set<Promise<void>>()
+    // parked camera: the last frame sent to the engine, to which later frames are compared
+    let ref: { sig: FrameSignature; timeS: number; slot: FileFrame; done: Promise<void> } | null = null
+    const reused: Promise<void>[] = []
+    let skipped = 0
     const frames = decodeVideo(f.path, { fps, info, signal, maxSide: DEFAULT_MAX_SIDE })
     try {
       try {
@@ -592,6 +601,23 @@ export class ImportQueue {
           const sx = info.width / fr.image.width
           const sy = info.height / fr.image.height
           f.frames.push(slot)
+          // before recognizeRaw: the frame's pixels are moved to a worker
+          const sig = skipStatic ? this.sync('still-check', () => frameSignature(fr.image)) : null
+          const last = ref
+          if (sig && last && fr.timeS - last.timeS < MAX_REUSE_S - 1e-6 && this.sync('still-check', () => isUnchanged(frameChange(last.sig, sig)))) {
+            // nothing moved since the frame the engine last ran on: its detections (once back) are this
+            // frame's too, copied because tracking marks each frame's detections
+            slot.reusedFrom = last.slot.idx
+            skipped++
+            reused.push(
+              last.done.then(() => {
+                slot.detections = structuredClone(last.slot.detections)
+                progress.done++
+                this.emit()
+              })
+            )
+            continue
+          }
           const p: Promise<void> = engine
             .recognizeRaw(fr.image, ro)
             .then(
@@ -610,12 +636,14 @@ export class ImportQueue {
               this.emit()
             })
           inFlight.add(p)
+          if (sig) ref = { sig, timeS: fr.timeS, slot, done: p }
           if (inFlight.size >= depth) await this.wait('engine-wait', Promise.race(inFlight))
         }
       } catch (err) {
         decodeError = err
       }
       await Promise.all(inFlight)
+      await Promise.all(reused)
     } finally {
       await frames.return().catch(() => undefined) // stops ffmpeg if the loop left early
       if (r.video === progress) r.video = null
@@ -623,6 +651,7 @@ export class ImportQueue {
     }
     if (signal.aborted) throw decodeError ?? new Error('cancelled')
     if (!f.frames.length) throw decodeError ?? new Error('no frames')
+    if (skipStatic) f.framesSkipped = skipped
     this.sync('track', () => buildTracks(f))
     if (decodeError) {
       f.status = 'error'

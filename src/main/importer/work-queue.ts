@@ -36,6 +36,8 @@ export interface RecognitionJob {
   fps: number
   recognizerId?: string
   crops?: boolean
+  /** false: no parked-camera frame skip (ImportOptions.skipStatic) */
+  skipStatic?: boolean
 }
 
 export interface WorkQueueOptions {

@@ -136,7 +136,8 @@ export function createLibraryService(ctx: LibraryContext): LibraryService {
         const jobId = await queue.enqueue(req.paths, {
           ...(req.fps != null ? { fps: req.fps } : {}),
           ...(req.recognizerId ? { recognizerId: knownRecognizer(req.recognizerId) } : req.profile ? { recognizerId: profileById(req.profile)!.recognizerId } : {}),
-          ...(req.crops ? { crops: true } : {})
+          ...(req.crops ? { crops: true } : {}),
+          ...(req.skipStatic === false ? { skipStatic: false } : {})
         })
         return { jobId }
       } catch (err) {

@@ -13,6 +13,7 @@ export interface EnqueueCliOptions {
   fps?: number
   recognizerId?: string
   crops?: boolean
+  skipStatic?: boolean
 }
 
 export async function enqueueCommand(paths: string[], o: EnqueueCliOptions): Promise<void> {
@@ -36,7 +37,7 @@ export async function enqueueCommand(paths: string[], o: EnqueueCliOptions): Pro
       boss,
       queueUrl: url,
       policy,
-      options: { ...(o.fps != null ? { fps: o.fps } : {}), ...(o.recognizerId ? { recognizerId: o.recognizerId } : {}), ...(o.crops ? { crops: true } : {}) }
+      options: { ...(o.fps != null ? { fps: o.fps } : {}), ...(o.recognizerId ? { recognizerId: o.recognizerId } : {}), ...(o.crops ? { crops: true } : {}), ...(o.skipStatic === false ? { skipStatic: false } : {}) }
     })
     for (const n of r.notes) process.stderr.write(`note: ${n}\n`)
     for (const f of r.failures) process.stderr.write(`failed: ${f.error}\n`)

@@ -1,4 +1,4 @@
-// platedesk import --db FILE [--fps N] [--profile P | --recognizer ID] [--crops] PATH...
+// platedesk import --db FILE [--fps N] [--profile P | --recognizer ID] [--crops] [--no-skip-static] PATH...
 // Resumes an unfinished job in that library first, then imports the paths. A progress bar on a TTY,
 // one plain line per file when piped. Exit 1 if any file failed (or the engine could not start).
 // With --enqueue-only the files only go into the team work queue (--queue URL, PostgreSQL) for
@@ -18,6 +18,8 @@ interface ImportCliOptions {
   workers?: string
   models?: string
   crops?: boolean
+  /** commander's --no-skip-static: true unless the flag is given */
+  skipStatic?: boolean
   recognizer?: string
   profile?: string
   enqueueOnly?: boolean
@@ -46,6 +48,7 @@ export function registerImport(program: Command): void {
     .option('--profile <id>', `recognition profile for this import: ${RECOGNITION_PROFILES.map((p) => `${p.id} (${p.name})`).join(', ')}; default: the library setting`)
     .option('--recognizer <id>', "recognizer model id (or 'a+b') for this import, instead of a profile")
     .option('--crops', 'every image is a plate crop (OCR datasets): no detection, the whole image is the plate')
+    .option('--no-skip-static', 'videos: run the engine on every sampled frame, also on frames unchanged since the last one recognised (a parked camera)')
     .option('--enqueue-only', 'only scan and queue the files for `platedesk worker` processes (team work queue); recognise nothing here')
     .option('--queue <url>', 'the work queue (postgres://...) for --enqueue-only; default: --db when it is a postgres URL')
     .option('--job-timeout <s>', 'with --enqueue-only: seconds one attempt may take before another worker gets the file (default 600 per image, 14400 per video)')
@@ -65,7 +68,7 @@ export function registerImport(program: Command): void {
       const recognizerId = profile?.recognizerId ?? opts.recognizer
       if (opts.enqueueOnly) {
         const { enqueueCommand } = await import('./enqueue')
-        await enqueueCommand(paths, { db: opts.db, queue: opts.queue, jobTimeout: opts.jobTimeout, retries: opts.retries, retryDelay: opts.retryDelay, fps, recognizerId, crops: opts.crops })
+        await enqueueCommand(paths, { db: opts.db, queue: opts.queue, jobTimeout: opts.jobTimeout, retries: opts.retries, retryDelay: opts.retryDelay, fps, recognizerId, crops: opts.crops, skipStatic: opts.skipStatic })
         return
       }
       const library = openLibrary(libraryTarget(opts.db))
@@ -101,7 +104,8 @@ export function registerImport(program: Command): void {
             if (e.state === 'error') out.write(`\r\x1b[2Kfailed: ${e.error}\n${lastBar}`)
             return
           }
-          const what = e.state === 'error' ? `error ${e.error}` : e.state === 'duplicate' ? `duplicate ${e.path}` : `done ${e.path} (${e.plates} plates)`
+          const skipped = e.framesSkipped ? `, ${e.framesSkipped} unchanged frames not re-recognised` : ''
+          const what = e.state === 'error' ? `error ${e.error}` : e.state === 'duplicate' ? `duplicate ${e.path}` : `done ${e.path} (${e.plates} plates${skipped})`
           out.write(`${what}\n`)
         }
       })
@@ -128,7 +132,8 @@ export function registerImport(program: Command): void {
             jobId = await queue.enqueue(paths, {
               ...(fps != null ? { fps } : {}),
               ...(recognizerId ? { recognizerId } : {}),
-              ...(opts.crops ? { crops: true } : {})
+              ...(opts.crops ? { crops: true } : {}),
+              ...(opts.skipStatic === false ? { skipStatic: false } : {})
             })
           } catch (err) {
             if ((err as { code?: string }).code !== 'cancelled') throw err
