@@ -186,7 +186,7 @@ describe('backend without models', () => {
       expect(info.engine.ready).toBe(false)
       expect(info.engine.error).toMatch(/engine could not start: .*not found/)
       // only the bundled models (committed in models/) are found
-      expect(info.engine.models.filter((m) => m.state !== 'missing').map((m) => m.id)).toEqual(['lprnet-china'])
+      expect(info.engine.models.filter((m) => m.state !== 'missing').map((m) => m.id)).toEqual(['yolo-v9-t-416-end2end-qdq', 'lprnet-china'])
     } finally {
       await b.close()
       if (saved === undefined) delete process.env.ALPR_MODELS_DIR
