@@ -6,6 +6,7 @@ import { decodeImageBuffer, decodeImageFile, type DecodedImage } from '../media/
 import { readFile } from 'node:fs/promises'
 import { DEFAULT_DETECTION_THRESHOLD, Detector, type VariantFactory } from './detector'
 import { rectangularModel } from './rect-model'
+import { tuneMalloc } from './malloc'
 import { getModel, resolveModelPath, useUserDataDir, type ModelEntry } from './models'
 import { averageSlots, decodeSlots, Recognizer, type SlotProbs } from './recognizer'
 import { layoutRead, readUnits } from './layout'
@@ -182,6 +183,7 @@ export class Pipeline {
   }
 
   static async create(opts: PipelineOptions = {}): Promise<Pipeline> {
+    tuneMalloc() // frames and tensors reuse heap pages instead of faulting in fresh ones (malloc.ts)
     if (opts.userDataDir) useUserDataDir(opts.userDataDir) // a worker thread: the user's models are listed there
     const where = { modelsDir: opts.modelsDir, userDataDir: opts.userDataDir }
     const det = opts.detector === false ? null : await resolveModelPath('detector', opts.detectorId, where)
