@@ -167,6 +167,12 @@ async function openRecognizers(
   }
 }
 
+/** What a request brings: a file, encoded bytes already in memory, or raw RGB pixels (a video frame). */
+export type DecodeInput =
+  | { kind: 'file'; path: string }
+  | { kind: 'bytes'; data: Uint8Array; name: string }
+  | { kind: 'raw'; image: RawImage }
+
 export class Pipeline {
   /** recognizer chains opened on request (a per-import profile), by chain id */
   private readonly chains = new Map<string, Promise<Recognizer[]>>()
@@ -242,38 +248,42 @@ export class Pipeline {
   }
 
   async recognizeFile(path: string, ro: RecognizeOptions = {}): Promise<ImageRecognition> {
-    const t0 = performance.now()
-    const img = await decodeImageFile(path, { maxSide: this.opts.maxSide })
-    return this.recognizeDecoded(img, performance.now() - t0, t0, ro)
+    const d = await this.decode({ kind: 'file', path })
+    return this.recognizeDecoded(d.img, d.decodeMs, d.t0, ro)
   }
 
   /** an encoded image already in memory (an import read it once for its hash): no file access here */
   async recognizeBytes(bytes: Uint8Array, name: string, ro: RecognizeOptions = {}): Promise<ImageRecognition> {
-    const t0 = performance.now()
-    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    const img = await decodeImageBuffer(buf, name, { maxSide: this.opts.maxSide })
-    return this.recognizeDecoded(img, performance.now() - t0, t0, ro)
+    const d = await this.decode({ kind: 'bytes', data: bytes, name })
+    return this.recognizeDecoded(d.img, d.decodeMs, d.t0, ro)
   }
 
   async recognizeRaw(image: RawImage, ro: RecognizeOptions = {}): Promise<ImageRecognition> {
-    if (image.data.length < image.width * image.height * 3) {
-      throw new Error(`raw frame: ${image.data.length} bytes is too short for ${image.width}x${image.height} RGB`)
-    }
+    const d = await this.decode({ kind: 'raw', image })
+    return this.recognizeDecoded(d.img, d.decodeMs, d.t0, ro)
+  }
+
+  /**
+   * The decode half of recognizeFile / recognizeBytes / recognizeRaw, on its own so that a worker can
+   * decode the next image (libvips, on libuv's threads) while the current one is in the detector.
+   */
+  async decode(input: DecodeInput): Promise<{ img: DecodedImage; decodeMs: number; t0: number }> {
     const t0 = performance.now()
-    return this.recognizeDecoded(
-      {
-        data: image.data as Buffer,
-        width: image.width,
-        height: image.height,
-        origWidth: image.width,
-        origHeight: image.height,
-        scale: 1,
-        format: 'raw'
-      },
-      0,
-      t0,
-      ro
-    )
+    if (input.kind === 'raw') {
+      const image = input.image
+      if (image.data.length < image.width * image.height * 3) {
+        throw new Error(`raw frame: ${image.data.length} bytes is too short for ${image.width}x${image.height} RGB`)
+      }
+      const img = { data: image.data as Buffer, width: image.width, height: image.height, origWidth: image.width, origHeight: image.height, scale: 1, format: 'raw' }
+      return { img, decodeMs: 0, t0 }
+    }
+    let img: DecodedImage
+    if (input.kind === 'file') img = await decodeImageFile(input.path, { maxSide: this.opts.maxSide })
+    else {
+      const b = input.data
+      img = await decodeImageBuffer(Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength), input.name, { maxSide: this.opts.maxSide })
+    }
+    return { img, decodeMs: performance.now() - t0, t0 }
   }
 
   /**

@@ -1,10 +1,10 @@
 // Engine worker thread: one Pipeline (own 1-thread ONNX sessions, sharp with 1 thread) per worker,
-// answering requests from pool.ts one at a time. Parallelism comes from running several workers.
+// answering requests from pool.ts in order, inferring one at a time. Parallelism comes from running several workers.
 import { readlinkSync } from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
 import sharp from 'sharp'
 import { ModelError } from './models'
-import { Pipeline, type PipelineOptions } from './pipeline'
+import { Pipeline, type DecodeInput, type PipelineOptions } from './pipeline'
 import type { RecognizeOptions } from './types'
 
 export type WorkerRequest =
@@ -52,21 +52,27 @@ function threadId(): number | null {
   }
 }
 
-// The pool may send the next request before this one is done: run them strictly one after another
-// (one image at a time per worker keeps each worker on one core).
+// The pool sends up to two requests ahead. Each is decoded as soon as it arrives (libvips runs on
+// libuv's threads), so the next image decodes while this one is in the detector or OCR; inference
+// itself runs strictly one image after another (one image at a time keeps each worker on one core).
+// At most two decoded images are held per worker. Results and errors go back in request order.
 let chain: Promise<void> = Promise.resolve()
 port.on('message', (req: WorkerRequest) => {
-  chain = chain.then(() => handle(req))
+  const input: DecodeInput =
+    req.kind === 'file'
+      ? { kind: 'file', path: req.path }
+      : req.kind === 'bytes'
+        ? { kind: 'bytes', data: req.data, name: req.name }
+        : { kind: 'raw', image: { data: req.data, width: req.width, height: req.height, channels: 3 } }
+  const decoded = pipeline.decode(input)
+  decoded.catch(() => undefined) // reported in order by handle()
+  chain = chain.then(() => handle(req, decoded))
 })
 
-async function handle(req: WorkerRequest): Promise<void> {
+async function handle(req: WorkerRequest, decoded: ReturnType<Pipeline['decode']>): Promise<void> {
   try {
-    const result =
-      req.kind === 'file'
-        ? await pipeline.recognizeFile(req.path, req.opts)
-        : req.kind === 'bytes'
-          ? await pipeline.recognizeBytes(req.data, req.name, req.opts)
-          : await pipeline.recognizeRaw({ data: req.data, width: req.width, height: req.height, channels: 3 }, req.opts)
+    const d = await decoded
+    const result = await pipeline.recognizeDecoded(d.img, d.decodeMs, d.t0, req.opts)
     port.postMessage({ type: 'result', id: req.id, result } satisfies WorkerMessage)
   } catch (err) {
     const e = err as Error

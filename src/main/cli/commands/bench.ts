@@ -72,6 +72,9 @@ export interface Ratios {
   perCoreVsPlain: { imagesPerSecond: number; cpu: number } | null
   /** N workers vs 1 worker, images/s */
   workerScaling: number | null
+  /** N workers' images/s vs the rate one core's CPU time allows (1000 / 1 worker's CPU ms per image):
+   *  1 worker decodes the next image on a libuv thread while it infers, so it uses a bit more than a core */
+  workerScalingByCpu: number | null
 }
 
 interface Runner {
@@ -279,7 +282,9 @@ export function formatBench(rep: BenchReport): string {
   for (const k of rep.ratios) {
     const parts = [
       k.perCoreVsPlain && `per core vs plain ${k.perCoreVsPlain.imagesPerSecond.toFixed(2)}x by images/s, ${k.perCoreVsPlain.cpu.toFixed(2)}x by CPU ms/image`,
-      k.workerScaling && `${k.workers} workers vs 1: ${k.workerScaling.toFixed(2)}x images/s`
+      k.workerScaling &&
+        `${k.workers} workers vs 1: ${k.workerScaling.toFixed(2)}x images/s` +
+          (k.workerScalingByCpu ? ` (${k.workerScalingByCpu.toFixed(2)}x one core's CPU time)` : '')
     ].filter(Boolean)
     if (parts.length) lines.push(`${NAMES[k.pipeline]}: ${parts.join('; ')}`)
   }
@@ -331,7 +336,8 @@ export function registerBench(program: Command): void {
               pipeline: k,
               workers: many?.workers ?? 1,
               perCoreVsPlain: plain ? { imagesPerSecond: x(one.imagesPerSecond, plain.imagesPerSecond), cpu: x(plain.cpuMsPerImage, one.cpuMsPerImage) } : null,
-              workerScaling: many ? x(many.imagesPerSecond, one.imagesPerSecond) : null
+              workerScaling: many ? x(many.imagesPerSecond, one.imagesPerSecond) : null,
+              workerScalingByCpu: many ? x(many.imagesPerSecond, 1000 / one.cpuMsPerImage) : null
             }
           ]
         })
