@@ -18,7 +18,7 @@ export interface Phase {
   /** CPU of finished child processes (ffmpeg, ffprobe) per item; Linux only, else 0 */
   childCpuMsPerItem: number
   peakRssMb: number
-  /** the workers' own time per item summed, over workers x wall: how busy the engine was kept */
+  /** the workers' inference time per item (detect + OCR; the decode overlaps on libvips' threads) summed, over workers x wall: how busy the engine was kept */
   workerBusy: number
   load: string
   /** CPU per thread group (Linux): the engine's workers vs everything else */
@@ -96,7 +96,7 @@ export async function feed<T>(items: T[] | Iterable<T>, depth: number, run: (ite
     const k = i++
     const p: Promise<void> = run(item, k).then((r) => {
       results[k] = r
-      if (r) workerMs += r.timings.totalMs
+      if (r) workerMs += r.timings.totalMs - r.timings.decodeMs
     })
     inFlight.add(p)
     void p.finally(() => inFlight.delete(p))

@@ -72,7 +72,8 @@ port.on('message', (req: WorkerRequest) => {
 async function handle(req: WorkerRequest, decoded: ReturnType<Pipeline['decode']>): Promise<void> {
   try {
     const d = await decoded
-    const result = await pipeline.recognizeDecoded(d.img, d.decodeMs, d.t0, req.opts)
+    // timings count the decode and this inference, not the wait for the image before it
+    const result = await pipeline.recognizeDecoded(d.img, d.decodeMs, performance.now() - d.decodeMs, req.opts)
     port.postMessage({ type: 'result', id: req.id, result } satisfies WorkerMessage)
   } catch (err) {
     const e = err as Error

@@ -1,7 +1,8 @@
 // Where an import's time goes, for benchmarks (scripts/bench-import.ts, bench-video.ts). Synchronous
 // stages (SQLite, tracking) are main-thread CPU; awaited stages (hash, EXIF, waiting on the engine or
-// on ffmpeg) are wall time that may overlap. `workerMs` sums the workers' own time per image, so
-// workerMs / (workers x wall) says how busy the engine was kept.
+// on ffmpeg) are wall time that may overlap. `workerMs` sums the workers' inference time per image
+// (detect + OCR; each worker decodes the next image meanwhile), so workerMs / (workers x wall) says
+// how busy the engine was kept.
 export type ImportStage = 'lookup' | 'hash' | 'exif' | 'engine-wait' | 'decode-wait' | 'still-check' | 'track' | 'commit'
 
 export class ImportProfile {

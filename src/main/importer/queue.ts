@@ -547,7 +547,7 @@ export class ImportQueue {
     }
     if (this.o.profile) {
       this.o.profile.files++
-      this.o.profile.workerMs += rec.timings.totalMs
+      this.o.profile.workerMs += rec.timings.totalMs - rec.timings.decodeMs
     }
     f.capturedAt = exif.capturedAt
     f.gpsLat = exif.lat
@@ -625,7 +625,7 @@ export class ImportQueue {
                 slot.detections = toDetections(rec, detector, sx, sy)
                 if (this.o.profile) {
                   this.o.profile.frames++
-                  this.o.profile.workerMs += rec.timings.totalMs
+                  this.o.profile.workerMs += rec.timings.totalMs - rec.timings.decodeMs
                 }
               },
               (err) => void (frameError ??= err)
