@@ -14,6 +14,7 @@ import {
   isExternalLink,
   resolveAppFile
 } from '../../src/main/security'
+import { loadManifest } from '../../src/main/engine/models'
 import { REPO_ROOT } from '../helpers/models'
 
 describe('electron-builder.yml', () => {
@@ -35,6 +36,14 @@ describe('electron-builder.yml', () => {
       enableEmbeddedAsarIntegrityValidation: true,
       grantFileProtocolExtraPrivileges: false
     })
+    // every model the manifest marks bundled ships with its licence and NOTICE (the default detector
+    // is one: without it the packaged app could not find a plate)
+    const models = (config.extraResources as { from: string; filter?: string[] }[]).find((r) => r.from === 'models')!
+    for (const m of loadManifest().models.filter((e) => e.bundled)) {
+      expect(models.filter, m.file).toContain(`${m.file.replace(/\.onnx$/, '')}.*`)
+    }
+    // native modules load from outside the asar
+    expect(config.asarUnpack).toEqual(expect.arrayContaining(['node_modules/koffi/**', 'node_modules/@koromix/**', 'node_modules/onnxruntime-node/**']))
   })
 })
 
