@@ -118,16 +118,15 @@ describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON, !FIX && FIXTURES_SKIP_
       const ort = await import('onnxruntime-node')
       const { rectangularModel } = await import('../../src/main/engine/rect-model')
       const { letterbox } = await import('../../src/main/engine/preprocess')
-      const { decodeEnd2End } = await import('../../src/main/engine/detector')
+      const { decodeEnd2End, unletterbox } = await import('../../src/main/engine/detector')
       const session = await ort.InferenceSession.create(rectangularModel(readFileSync(out), 256, 416)!, { intraOpNumThreads: 1 })
       try {
         const [image, boxes] = [...readVocBoxes(FIX!)].find(([, b]) => b.length >= 2)!
-        const lb = letterbox(await decodeImageFile(image), 416, undefined, { stride: 32 })
+        const img = await decodeImageFile(image)
+        const lb = letterbox(img, 416, undefined, { stride: 32 })
         const res = await session.run({ images: new ort.Tensor('float32', lb.tensor, [1, 3, lb.height, lb.width]) })
         const t = res[session.outputNames[0]!]!
-        const found = decodeEnd2End(t.data as Float32Array, t.dims[0]!, 0.3).map((d) => ({
-          x1: (d.box.x1 - lb.padX) / lb.ratio, y1: (d.box.y1 - lb.padY) / lb.ratio, x2: (d.box.x2 - lb.padX) / lb.ratio, y2: (d.box.y2 - lb.padY) / lb.ratio
-        }))
+        const found = decodeEnd2End(t.data as Float32Array, t.dims[0]!, 0.3).map((d) => unletterbox(d.box, lb, img.width, img.height))
         for (const g of boxes) expect(found.some((b) => iou(b, g) >= 0.5), `${image}: labelled plate ${JSON.stringify(g)} not found`).toBe(true)
       } finally {
         await session.release()

@@ -21,6 +21,9 @@ import { frameChange, frameSignature, isUnchanged, MAX_REUSE_S, type FrameSignat
 import { mediaKind, scanPaths, type ScanProgress, type ScanResult } from './scan'
 import type { ImportProfile, ImportStage } from './profile'
 
+/** how one file ended (committed, a duplicate or an error), its plates and, for a video, the frames the parked-camera skip reused */
+type FileOutcome = { state: CommitOutcome['state']; plates: number; error: string | null; framesSkipped?: number }
+
 export interface ImportQueueOptions {
   library: Library
   engine: () => Promise<Engine>
@@ -29,7 +32,7 @@ export interface ImportQueueOptions {
   /** files were committed (throttled) */
   onCommitted?: () => void
   /** one line per finished file, for logs and the CLI */
-  onFile?: (e: { jobId: number; path: string; state: CommitOutcome['state']; plates: number; error: string | null; framesSkipped?: number }) => void
+  onFile?: (e: { jobId: number; path: string } & FileOutcome) => void
   /** folders and files found so far while the paths of a new job are scanned (throttled) */
   onScanProgress?: (p: ScanProgress) => void
   /** a job could not run (engine failed to start) */
@@ -388,7 +391,7 @@ export class ImportQueue {
 
   private async processItem(engine: Engine, job: JobRecord, item: ItemRecord, r: RunState): Promise<void> {
     r.currentFile = item.path
-    let outcome: { state: CommitOutcome['state']; plates: number; error: string | null; framesSkipped?: number } | null
+    let outcome: FileOutcome | null
     try {
       outcome = await this.importFile(engine, job, item, r)
       if (!outcome) return // interrupted by cancel/close: nothing committed, the item stays pending
@@ -421,7 +424,7 @@ export class ImportQueue {
     job: JobRecord,
     item: ItemRecord,
     r: RunState
-  ): Promise<{ state: CommitOutcome['state']; plates: number; error: string | null; framesSkipped?: number } | null> {
+  ): Promise<FileOutcome | null> {
     const store = this.lib.imports
     const path = item.path
     let st
@@ -488,7 +491,7 @@ export class ImportQueue {
     kind: 'image' | 'video',
     sha: string,
     bytes: Buffer | null
-  ): Promise<{ state: CommitOutcome['state']; plates: number; error: string | null; framesSkipped?: number } | null> {
+  ): Promise<FileOutcome | null> {
     const store = this.lib.imports
     const path = item.path
     const f = blankFileResult({
@@ -586,7 +589,6 @@ export class ImportQueue {
     // parked camera: the last frame sent to the engine, to which later frames are compared
     let ref: { sig: FrameSignature; timeS: number; slot: FileFrame; done: Promise<void> } | null = null
     const reused: Promise<void>[] = []
-    let skipped = 0
     const frames = decodeVideo(f.path, { fps, info, signal, maxSide: DEFAULT_MAX_SIDE })
     try {
       try {
@@ -608,7 +610,6 @@ export class ImportQueue {
             // nothing moved since the frame the engine last ran on: its detections (once back) are this
             // frame's too, copied because tracking marks each frame's detections
             slot.reusedFrom = last.slot.idx
-            skipped++
             reused.push(
               last.done.then(() => {
                 slot.detections = structuredClone(last.slot.detections)
@@ -651,7 +652,7 @@ export class ImportQueue {
     }
     if (signal.aborted) throw decodeError ?? new Error('cancelled')
     if (!f.frames.length) throw decodeError ?? new Error('no frames')
-    if (skipStatic) f.framesSkipped = skipped
+    if (skipStatic) f.framesSkipped = f.frames.filter((fr) => fr.reusedFrom != null).length
     this.sync('track', () => buildTracks(f))
     if (decodeError) {
       f.status = 'error'

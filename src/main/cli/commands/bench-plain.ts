@@ -16,6 +16,9 @@ export interface PlainStageCpu {
   ocrMs: number
 }
 
+/** the upstream dynamically quantised detector: the yardstick's, and the one PlateDesk's default is re-quantised from */
+export const UPSTREAM_INT8 = 'yolo-v9-t-416-end2end'
+
 export class PlainPipeline {
   private constructor(
     private readonly det: ort.InferenceSession,
@@ -25,7 +28,7 @@ export class PlainPipeline {
   ) {}
 
   static async create(modelsDir?: string): Promise<PlainPipeline> {
-    const d = await resolveModelPath('detector', 'yolo-v9-t-416-end2end', { modelsDir })
+    const d = await resolveModelPath('detector', UPSTREAM_INT8, { modelsDir })
     const r = await resolveModelPath('recognizer', 'cct-xs-v2-global', { modelsDir })
     // ORT's defaults, pinned to one thread so "per core" compares like with like
     const o: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 }

@@ -9,10 +9,7 @@ import sharp from 'sharp'
 import type { ExecutionProvider, ImageRecognition } from '../../../shared/types'
 import type { Engine } from '../../engine/types'
 import { listImageFiles } from '../../media/images'
-import { PlainPipeline } from './bench-plain'
-
-/** the upstream dynamically quantised detector, compared against the default (statically quantised) one */
-const UPSTREAM_INT8 = 'yolo-v9-t-416-end2end'
+import { PlainPipeline, UPSTREAM_INT8 } from './bench-plain'
 
 interface BenchOptions {
   workers?: string
