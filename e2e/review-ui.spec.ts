@@ -240,10 +240,15 @@ test('the bulk-confirm threshold is shown in full inside the dialog', async () =
   await page.getByTestId('btn-bulk').click()
   const value = page.getByTestId('bulk-threshold')
   await expect(value).toHaveText('95%')
-  // measure this dialog's own content once its opening transition has ended (not another dialog closing)
+  // The dialog is centred and grows when its sample of plates arrives, so wait for the sample, let the
+  // opening transition end (not another dialog closing), and take both boxes in one go: measured one
+  // after the other, the sample arriving in between moved the dialog by 130 px (a flake in CI).
+  await expect(page.getByTestId('bulk-count')).toContainText('would be confirmed')
   await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity))
-  const content = (await value.locator('xpath=ancestor::div[contains(@class, "MuiDialogContent-root")][1]').boundingBox())!
-  const vb = (await value.boundingBox())!
+  const [content, vb] = await value.evaluate((el) => {
+    const box = (r: DOMRect) => ({ x: r.x, y: r.y, width: r.width, height: r.height })
+    return [box(el.closest('.MuiDialogContent-root')!.getBoundingClientRect()), box(el.getBoundingClientRect())]
+  })
   expect(vb.y).toBeGreaterThanOrEqual(content.y)
   expect(vb.x + vb.width).toBeLessThanOrEqual(content.x + content.width)
   expect(vb.y + vb.height).toBeLessThanOrEqual(content.y + content.height)

@@ -40,12 +40,15 @@ describe.skipIf(skipReason(noCrops, torchMissing()))('LPRNet conversion', () => 
     const entry = getModel('lprnet-china')
     const { width: w, height: h } = entry.input
     // the engine's own preprocessing: decode, stretch to 94x24, BGR, (x - 127.5) / 128
-    const batch = new Uint8Array(crops.length * w * h * 3)
-    for (const [i, f] of crops.entries()) {
+    // every 4th crop (131): the PyTorch reference runs one crop at a time, and with all 522 this test took
+    // 37 s of the suite; the accuracy test below still reads all of them
+    const some = crops.filter((_, i) => i % 4 === 0)
+    const batch = new Uint8Array(some.length * w * h * 3)
+    for (const [i, f] of some.entries()) {
       const img = await decodeImageFile(join(CROPS, f))
       cropResize(img, { x1: 0, y1: 0, x2: img.width, y2: img.height }, w, h, batch, i * w * h * 3)
     }
-    const input = inputTensorData(entry, batch, crops.length) as Float32Array
+    const input = inputTensorData(entry, batch, some.length) as Float32Array
     writeFileSync(join(tmp, 'in.f32'), Buffer.from(input.buffer, input.byteOffset, input.byteLength))
     // upstream formulation, one crop at a time
     execFileSync(PYTHON, [join(REPO_ROOT, 'scripts', 'lprnet', 'reference.py'), WEIGHTS, join(tmp, 'in.f32'), join(tmp, 'out.f32')], {
@@ -54,14 +57,14 @@ describe.skipIf(skipReason(noCrops, torchMissing()))('LPRNet conversion', () => 
     const ref = new Float32Array(new Uint8Array(readFileSync(join(tmp, 'out.f32'))).buffer)
     // all crops in one batch: per-crop normalisation makes the batch irrelevant
     const session = await ort.InferenceSession.create(ONNX, { intraOpNumThreads: 1 })
-    const out = await session.run({ input: new ort.Tensor('float32', input, [crops.length, 3, h, w]) })
+    const out = await session.run({ input: new ort.Tensor('float32', input, [some.length, 3, h, w]) })
     const logits = out.logits!
-    expect(logits.dims).toEqual([crops.length, 68, 18])
+    expect(logits.dims).toEqual([some.length, 68, 18])
     const got = logits.data as Float32Array
     expect(got.length).toBe(ref.length)
     let maxDiff = 0
     for (let i = 0; i < got.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i]! - ref[i]!))
-    console.log(`LPRNet ONNX vs PyTorch on ${crops.length} crops: max |logit difference| ${maxDiff.toExponential(2)}`)
+    console.log(`LPRNet ONNX vs PyTorch on ${some.length} crops: max |logit difference| ${maxDiff.toExponential(2)}`)
     expect(maxDiff).toBeLessThan(1e-4)
     await session.release()
   }, 300_000)
