@@ -16,13 +16,11 @@ import { availableParallelism, loadavg } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { BenchReport } from '../src/main/cli/commands/bench'
+import { numberFlag } from './bench-lib'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const args = process.argv.slice(2)
-const flag = (name: string, def: number) => {
-  const i = args.indexOf(name)
-  return i >= 0 ? Number(args[i + 1]) : def
-}
+const flag = (name: string, def: number) => numberFlag(args, name, def)
 const rounds = flag('--rounds', 3)
 const repeat = flag('--repeat', 6)
 const dir = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ?? join(root, '..', 'shared', 'fixtures', 'romania-dashcam', 'images')

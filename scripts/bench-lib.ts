@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import type { Engine, RawImage } from '../src/main/engine/types'
+import { inferenceMs } from '../src/main/importer/profile'
 import type { ImageRecognition } from '../src/shared/types'
 import { diff, formatThreadCpu, snapshot, type ThreadCpu } from './thread-cpu'
 
@@ -96,7 +97,7 @@ export async function feed<T>(items: T[] | Iterable<T>, depth: number, run: (ite
     const k = i++
     const p: Promise<void> = run(item, k).then((r) => {
       results[k] = r
-      if (r) workerMs += r.timings.totalMs - r.timings.decodeMs
+      if (r) workerMs += inferenceMs(r.timings)
     })
     inFlight.add(p)
     void p.finally(() => inFlight.delete(p))
@@ -132,4 +133,10 @@ export function ratio(engineRuns: Phase[], imp: Phase, unit: string): string {
     `CPU ${own.toFixed(1)} vs ${cpu.toFixed(1)} ms per item (the rate a CPU-bound machine would keep: ${(cpu / own).toFixed(2)}x); ` +
     `import peak rss ${imp.peakRssMb.toFixed(0)} MB`
   )
+}
+
+/** `--name N` among the arguments as a number, else `def` */
+export function numberFlag(args: string[], name: string, def: number): number {
+  const i = args.indexOf(name)
+  return i >= 0 ? Number(args[i + 1]) : def
 }

@@ -14,14 +14,11 @@ import { createEngine } from '../src/main/engine/index'
 import { ImportProfile } from '../src/main/importer/profile'
 import { ImportQueue } from '../src/main/importer/queue'
 import { ffmpegPath } from '../src/main/media/probe'
-import { load } from './bench-lib'
+import { load, numberFlag } from './bench-lib'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const args = process.argv.slice(2)
-const flag = (name: string, def: number) => {
-  const i = args.indexOf(name)
-  return i >= 0 ? Number(args[i + 1]) : def
-}
+const flag = (name: string, def: number) => numberFlag(args, name, def)
 const hold = flag('--hold', 4)
 const rounds = flag('--rounds', 2)
 if (!process.env.ALPR_MODELS_DIR) process.env.ALPR_MODELS_DIR = join(root, '..', 'shared', 'models')

@@ -22,14 +22,11 @@ import { blankFileResult, type FileResult } from '../src/main/db/imports'
 import { createEngine } from '../src/main/engine/index'
 import { ImportQueue } from '../src/main/importer/queue'
 import { startPgCluster } from '../test/helpers/pg'
-import { load } from './bench-lib'
+import { load, numberFlag } from './bench-lib'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const args = process.argv.slice(2)
-const flag = (name: string, def: number): number => {
-  const i = args.indexOf(name)
-  return i >= 0 ? Number(args[i + 1]) : def
-}
+const flag = (name: string, def: number) => numberFlag(args, name, def)
 const PHOTOS = flag('--photos', 48)
 const COMMITS = flag('--commits', 300)
 const ROUNDS = 3

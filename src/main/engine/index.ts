@@ -2,7 +2,6 @@
 // OpenALPR-compatible JSON shape of a result.
 import type { ImageRecognition, OpenAlprImage, OpenAlprResult } from '../../shared/types'
 import { ModelError, defaultModel, getModel, useUserDataDir, verifyModels } from './models'
-import { tuneMalloc } from './malloc'
 import { EnginePool } from './pool'
 import type { Engine, EngineOptions } from './types'
 
@@ -19,7 +18,6 @@ export { ImageDecodeError, isImagePath, IMAGE_EXTENSIONS } from '../media/images
  */
 export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   if (opts.userDataDir) useUserDataDir(opts.userDataDir)
-  tuneMalloc() // process-wide: the import's video frames on this thread profit too
   const where = { modelsDir: opts.modelsDir, userDataDir: opts.userDataDir }
   const models = await verifyModels(where)
   // fail fast in the main thread with the same message the workers would give

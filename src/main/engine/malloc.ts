@@ -14,7 +14,11 @@ export const TRIM_THRESHOLD = 64 << 20
 
 let tuned: boolean | null = null
 
-/** Applies the thresholds once per process (mallopt is process-wide); true when they are in effect. */
+/**
+ * Applies the thresholds; true when they are in effect. mallopt is process-wide, so the first engine
+ * worker's Pipeline.create tunes the main thread's allocations (video frames from ffmpeg) too; later
+ * calls in the same thread return the first answer, other threads set the same values again.
+ */
 export function tuneMalloc(): boolean {
   if (tuned !== null) return tuned
   tuned = false

@@ -548,10 +548,7 @@ export class ImportQueue {
     } else {
       ;[exif, rec] = await Promise.all([this.wait('exif', readExif(f.path)), this.wait('engine-wait', engine.recognizeFile(f.path, ro))])
     }
-    if (this.o.profile) {
-      this.o.profile.files++
-      this.o.profile.workerMs += rec.timings.totalMs - rec.timings.decodeMs
-    }
+    this.o.profile?.recognised('files', rec.timings)
     f.capturedAt = exif.capturedAt
     f.gpsLat = exif.lat
     f.gpsLon = exif.lon
@@ -624,10 +621,7 @@ export class ImportQueue {
             .then(
               (rec) => {
                 slot.detections = toDetections(rec, detector, sx, sy)
-                if (this.o.profile) {
-                  this.o.profile.frames++
-                  this.o.profile.workerMs += rec.timings.totalMs - rec.timings.decodeMs
-                }
+                this.o.profile?.recognised('frames', rec.timings)
               },
               (err) => void (frameError ??= err)
             )
