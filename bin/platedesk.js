@@ -5,10 +5,15 @@ import { register } from 'tsx/esm/api'
 import { fileURLToPath } from 'node:url'
 
 register()
-// `platedesk recognize … | head`: the reader went away; stop quietly as other Unix tools do (no stack trace)
-process.stdout.on('error', (err) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
-  throw err
+// `platedesk recognize … | head`: the reader went away; stop quietly as other Unix tools do (no stack
+// trace), after the engine's workers have finished the image in hand (exiting under them aborts)
+let piped = false
+process.stdout.on('error', async (err) => {
+  if (err.code !== 'EPIPE') throw err
+  if (piped) return
+  piped = true
+  const { exitAfterEngines } = await import(new URL('../src/main/engine/exit.ts', import.meta.url).href)
+  exitAfterEngines(process.exitCode ?? 0)
 })
 const entry = fileURLToPath(new URL('../src/main/cli/index.ts', import.meta.url))
 const { main } = await import(entry)

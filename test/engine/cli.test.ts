@@ -32,16 +32,20 @@ describe.skipIf(skipReason(!MODELS && MODELS_SKIP_REASON, !FIX && FIXTURES_SKIP_
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-  it('recognize piped into a reader that stops early (| head -1) ends quietly, without a stack trace', () => {
+  it('recognize piped into a reader that stops early (| head -1) ends quietly, without a stack trace or an abort', () => {
     const bin = join(REPO_ROOT, 'bin/platedesk.js')
     const imgs = join(FIX!, 'images')
-    const r = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${bin}" recognize --format jsonl --workers 1 "${imgs}" | head -1 >/dev/null`], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      timeout: 120_000
-    })
-    expect(r.stderr).not.toMatch(/EPIPE|Unhandled|at .*\.ts:\d+/)
-    expect(r.status).toBe(0)
+    // two workers, both inferring when the pipe closes: exiting under them aborted (status 134, "terminate
+    // called after throwing an instance of 'Napi::Error'") in 12 of 14 runs before the workers were stopped first
+    for (let run = 0; run < 2; run++) {
+      const r = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${bin}" recognize --format jsonl --workers 2 "${imgs}" | head -1 >/dev/null`], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        timeout: 120_000
+      })
+      expect(r.stderr).not.toMatch(/EPIPE|Unhandled|at .*\.ts:\d+|terminate called|engine closed/)
+      expect(r.status).toBe(0)
+    }
   })
 
   it('recognize --format jsonl: one object per file, bad files as {file, error}, exit 1', () => {

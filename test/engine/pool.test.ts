@@ -171,6 +171,23 @@ describe.skipIf(skip)('engine pool', () => {
     }
   })
 
+  it('close() while every worker is inferring stops them between native calls: the process lives on', async () => {
+    // worker.terminate() mid-inference aborted the whole process (Napi::Error thrown into a dying thread),
+    // the Electron main process included, e.g. on a settings change during an import; this file's run died
+    for (let round = 0; round < 3; round++) {
+      const e = await createEngine({ workers: 2 })
+      const all = images.map((f) => e.recognizeFile(f))
+      await Promise.race(all) // both workers are busy from here on
+      await e.close()
+      const settled = await Promise.allSettled(all)
+      expect(settled.some((r) => r.status === 'fulfilled')).toBe(true)
+      for (const r of settled) {
+        if (r.status === 'rejected') expect((r.reason as Error).message).toMatch(/engine closed before this request (ran|finished)/)
+      }
+      expect(e.status()).toMatchObject({ ready: false, workers: 0 })
+    }
+  })
+
   it('after close(), requests reject', async () => {
     const e = await createEngine({ workers: 1 })
     await e.close()

@@ -8,7 +8,7 @@ import type { EngineStatus, ExecutionProvider, ImageRecognition, ModelStatus } f
 import { ModelError } from './models'
 import type { PipelineOptions } from './pipeline'
 import type { Engine, RawImage, RecognizeOptions } from './types'
-import type { WorkerMessage, WorkerRequest } from './worker'
+import type { WorkerMessage, WorkerRequest, WorkerStop } from './worker'
 
 interface Job {
   req: WorkerRequest
@@ -49,6 +49,46 @@ function workerSpec(): { url: URL; workerData: Record<string, unknown> } {
   }
 }
 
+/**
+ * How long a worker may take to finish the image in hand once asked to stop, before it is terminated
+ * anyway (a 268 MP scan decodes in seconds; an engine normally stops within one inference, ~50 ms).
+ */
+const STOP_TIMEOUT_MS = 30_000
+
+/**
+ * Stops a worker between two native calls: it finishes the inference in hand and exits. Never
+ * worker.terminate() while it may be inside ONNX Runtime or libvips: when that call returns into the
+ * dying thread, node-addon-api throws a C++ Napi::Error and the whole process aborts ("terminate called
+ * after throwing an instance of 'Napi::Error'"), the Electron main process included.
+ */
+function stopWorker(worker: Worker): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (worker.threadId < 0) return resolve() // already exited
+    const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS)
+    worker.once('exit', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    try {
+      worker.postMessage({ kind: 'stop' } satisfies WorkerStop)
+    } catch {
+      void worker.terminate()
+    }
+  })
+}
+
+/** every engine not yet closed, so that a process about to exit can stop their workers first */
+const live = new Set<EnginePool>()
+
+/**
+ * Closes every open engine of this process, for code that must call process.exit() (a closed pipe, a
+ * second Ctrl+C): process.exit() terminates worker threads wherever they are, which aborts the process
+ * if one is inside a native call (see stopWorker).
+ */
+export async function closeAllEngines(): Promise<void> {
+  await Promise.all([...live].map((e) => e.close()))
+}
+
 /** `data` itself when it owns its whole ArrayBuffer (so it can be transferred), else a copy that does */
 function owned(data: Uint8Array): Uint8Array {
   const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
@@ -77,6 +117,7 @@ export class EnginePool implements Engine {
   /** Starts the workers and waits until every one has loaded its models (rejects if any fails). */
   static async create(opts: PoolOptions, models: ModelStatus[] = []): Promise<EnginePool> {
     const pool = new EnginePool(opts, models)
+    live.add(pool)
     const n = Math.max(1, opts.workers ?? availableParallelism())
     try {
       await Promise.all(Array.from({ length: n }, () => pool.spawn()))
@@ -101,7 +142,7 @@ export class EnginePool implements Engine {
           ready = true
           slot.tid = msg.tid
           if (this.closed) {
-            void worker.terminate()
+            void stopWorker(worker)
             return reject(new Error('engine closed during start-up'))
           }
           this.info = { detectorId: msg.detectorId, recognizerId: msg.recognizerId, provider: msg.provider as ExecutionProvider }
@@ -241,10 +282,11 @@ export class EnginePool implements Engine {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    live.delete(this)
     for (const j of this.queue.splice(0)) j.reject(new Error('engine closed before this request ran'))
     for (const s of this.slots.splice(0)) {
       for (const j of s.jobs.splice(0)) j.reject(new Error('engine closed before this request finished'))
     }
-    await Promise.all([...this.all].map((w) => w.terminate()))
+    await Promise.all([...this.all].map(stopWorker))
   }
 }

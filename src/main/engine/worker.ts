@@ -12,6 +12,11 @@ export type WorkerRequest =
   | { id: number; kind: 'raw'; data: Uint8Array; width: number; height: number; opts?: RecognizeOptions }
   | { id: number; kind: 'bytes'; data: Uint8Array; name: string; opts?: RecognizeOptions }
 
+/** the pool's last message: finish the inference in hand, then exit (see pool.ts, stopWorker) */
+export interface WorkerStop {
+  kind: 'stop'
+}
+
 export type WorkerMessage =
   | { type: 'ready'; detectorId: string; recognizerId: string; provider: string; warning: string | null; tid: number | null }
   | { type: 'init-error'; message: string; name: string }
@@ -57,7 +62,15 @@ function threadId(): number | null {
 // itself runs strictly one image after another (one image at a time keeps each worker on one core).
 // At most two decoded images are held per worker. Results and errors go back in request order.
 let chain: Promise<void> = Promise.resolve()
-port.on('message', (req: WorkerRequest) => {
+let stopping = false
+port.on('message', (req: WorkerRequest | WorkerStop) => {
+  if (req.kind === 'stop') {
+    // exit only between native calls: a thread terminated inside ONNX Runtime or libvips aborts the
+    // whole process when the call returns into the dying thread (node-addon-api throws Napi::Error)
+    stopping = true
+    void chain.then(() => process.exit(0))
+    return
+  }
   const input: DecodeInput =
     req.kind === 'file'
       ? { kind: 'file', path: req.path }
@@ -72,6 +85,7 @@ port.on('message', (req: WorkerRequest) => {
 async function handle(req: WorkerRequest, decoded: ReturnType<Pipeline['decode']>): Promise<void> {
   try {
     const d = await decoded
+    if (stopping) return // the pool has already answered this request
     // timings count the decode and this inference, not the wait for the image before it
     const result = await pipeline.recognizeDecoded(d.img, d.decodeMs, performance.now() - d.decodeMs, req.opts)
     port.postMessage({ type: 'result', id: req.id, result } satisfies WorkerMessage)

@@ -10,6 +10,7 @@ import type { Engine } from '../../engine/types'
 import { ImportQueue } from '../../importer/queue'
 import type { ImportProgress } from '../../../shared/types'
 import { RECOGNITION_PROFILES, profileById } from '../../../shared/profiles'
+import { exitAfterEngines } from '../../engine/exit'
 
 interface ImportCliOptions {
   db: string
@@ -111,7 +112,7 @@ export function registerImport(program: Command): void {
       })
       let interrupted = false
       const onSignal = () => {
-        if (interrupted) process.exit(130)
+        if (interrupted) return exitAfterEngines(130)
         interrupted = true
         process.stderr.write('\nstopping after the files in flight (run the same command again to resume)...\n')
         void queue.close()

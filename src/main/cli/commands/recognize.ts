@@ -7,6 +7,7 @@ import type { ExecutionProvider, OpenAlprImage } from '../../../shared/types'
 import { basename, extname } from 'node:path'
 import { listImageFiles } from '../../media/images'
 import { TextStats } from '../../eval/metrics'
+import { exiting } from '../../engine/exit'
 
 interface RecognizeOptions {
   format: string
@@ -145,6 +146,8 @@ export function registerRecognize(program: Command): void {
       let failed = 0
       let first = true
       const emit = (obj: RecognizeRow): void => {
+        // the reader went away (`| head`, bin/platedesk.js): the engine is closing, the rest is unread
+        if (exiting()) return
         if ('error' in obj && obj.error) {
           failed++
           process.stderr.write(`platedesk recognize: ${obj.error}\n`)
@@ -185,7 +188,7 @@ export function registerRecognize(program: Command): void {
       } finally {
         await engine.close()
       }
-      if (failed) {
+      if (failed && !exiting()) {
         process.stderr.write(`platedesk recognize: ${failed} of ${list.files.length + list.errors.length} failed\n`)
         process.exitCode = 1
       }

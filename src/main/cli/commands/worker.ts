@@ -10,6 +10,7 @@ import { parseMapping, type PathMapping } from '../../importer/path-map'
 import { QueueWorker } from '../../importer/queue-worker'
 import { openWorkQueue } from '../../importer/work-queue'
 import { queueUrlFor } from './queue-url'
+import { exitAfterEngines } from '../../engine/exit'
 
 interface WorkerCliOptions {
   db: string
@@ -46,7 +47,7 @@ export function registerWorker(program: Command): void {
       let worker: QueueWorker | null = null
       let signalled = false
       const onSignal = () => {
-        if (signalled) process.exit(130)
+        if (signalled) return exitAfterEngines(130)
         signalled = true
         process.stderr.write('\nplatedesk worker: finishing the files in flight (signal again to quit now)...\n')
         void worker?.stop()
