@@ -188,6 +188,18 @@ describe.skipIf(skip)('engine pool', () => {
     }
   })
 
+  it('close({ drain: true }) answers every request already accepted; later ones are refused as closed', async () => {
+    const e = await createEngine({ workers: 2 })
+    const accepted = images.slice(0, 10).map((f) => e.recognizeFile(f))
+    const closing = e.close({ drain: true })
+    const late = e.recognizeFile(images[0]!).catch((err: Error & { code?: string }) => err)
+    const results = await Promise.all(accepted)
+    await closing
+    expect(results.every((r) => r.width === 1280)).toBe(true)
+    expect(await late).toMatchObject({ message: 'engine is closed', code: 'engine-closed' })
+    expect(e.status()).toMatchObject({ ready: false, workers: 0 })
+  })
+
   it('after close(), requests reject', async () => {
     const e = await createEngine({ workers: 1 })
     await e.close()

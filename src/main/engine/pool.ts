@@ -103,7 +103,12 @@ export class EnginePool implements Engine {
   private readonly slots: Slot[] = []
   private readonly queue: Job[] = []
   private nextId = 1
+  /** no new requests (close() called) */
   private closed = false
+  /** the workers are being stopped: their exits are expected */
+  private stopping = false
+  /** close({ drain: true }) waiting for the requests already accepted */
+  private drained: (() => void) | null = null
   private info = { detectorId: null as string | null, recognizerId: null as string | null, provider: 'cpu' as ExecutionProvider }
   private error: string | null = null
   /** every worker started, ready or not, so close() also stops ones still loading their models */
@@ -170,6 +175,7 @@ export class EnginePool implements Engine {
             }
           }
           this.dispatch()
+          this.checkDrained()
         }
       })
       worker.on('error', (err) => {
@@ -178,7 +184,7 @@ export class EnginePool implements Engine {
       })
       worker.on('exit', (code) => {
         if (!ready) return reject(new Error(`engine worker exited during start-up (code ${code})`))
-        if (!this.closed) this.fail(slot, new Error(`engine worker exited unexpectedly (code ${code})`))
+        if (!this.stopping) this.fail(slot, new Error(`engine worker exited unexpectedly (code ${code})`))
       })
     })
   }
@@ -199,6 +205,19 @@ export class EnginePool implements Engine {
         // with no worker left, nothing would ever answer the queue
         if (this.slots.length === 0) for (const j of this.queue.splice(0)) j.reject(new Error(this.error))
       })
+    } else if (this.slots.length === 0) {
+      // draining with no worker left: nothing will answer the rest
+      for (const j of this.queue.splice(0)) j.reject(new Error(`engine worker failed: ${err.message}`))
+    }
+    this.checkDrained()
+  }
+
+  /** resolves close({ drain: true })'s wait once every accepted request has been answered */
+  private checkDrained(): void {
+    if (this.drained && this.queue.length === 0 && this.slots.every((s) => s.jobs.length === 0)) {
+      const done = this.drained
+      this.drained = null
+      done()
     }
   }
 
@@ -226,7 +245,7 @@ export class EnginePool implements Engine {
   }
 
   private submit(req: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<ImageRecognition> {
-    if (this.closed) return Promise.reject(new Error('engine is closed'))
+    if (this.closed) return Promise.reject(Object.assign(new Error('engine is closed'), { code: 'engine-closed' }))
     return new Promise((resolve, reject) => {
       this.queue.push({ req, transfer, resolve, reject })
       this.dispatch()
@@ -279,10 +298,22 @@ export class EnginePool implements Engine {
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops the engine; later requests reject. `drain`: the requests already accepted are answered first
+   * (an engine replaced on a settings change lets an import's images in flight finish on it); otherwise
+   * they reject at once. Either way each worker finishes the image in hand before it exits (stopWorker).
+   */
+  async close(opts: { drain?: boolean } = {}): Promise<void> {
     if (this.closed) return
     this.closed = true
     live.delete(this)
+    if (opts.drain && this.slots.length) {
+      await new Promise<void>((resolve) => {
+        this.drained = resolve
+        this.checkDrained()
+      })
+    }
+    this.stopping = true
     for (const j of this.queue.splice(0)) j.reject(new Error('engine closed before this request ran'))
     for (const s of this.slots.splice(0)) {
       for (const j of s.jobs.splice(0)) j.reject(new Error('engine closed before this request finished'))

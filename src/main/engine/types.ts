@@ -50,7 +50,8 @@ export interface Engine {
   recognizeBytes?(bytes: Uint8Array, name: string, opts?: RecognizeOptions): Promise<ImageRecognition>
   /** Recognises an already-decoded frame; the buffer may be transferred to a worker. */
   recognizeRaw(image: RawImage, opts?: RecognizeOptions): Promise<ImageRecognition>
-  close(): Promise<void>
+  /** drain: answer the requests already accepted before stopping (else they reject); later ones reject */
+  close(opts?: { drain?: boolean }): Promise<void>
   /** kernel thread ids of the engine's workers (Linux), for benchmarks that split CPU by thread */
   threadIds?(): number[]
 }

@@ -27,6 +27,7 @@ import { createRulesStore } from './rules'
 import { createTrainService, trainJobsRoot } from './train'
 import type { Emit } from './types'
 import { createAccounts, type Accounts, type SessionPolicy } from './accounts'
+import { createEngineHandle } from './engine-handle'
 import { currentCaller } from './caller'
 import { roleAllows, roleNeeded } from '../../shared/roles'
 
@@ -144,48 +145,26 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   const rules = createRulesStore({ userDataDir: opts.userDataDir })
 
   // ---------------------------------------------------------------- engine: one per process, on first use
-  let enginePromise: Promise<Engine> | null = null
-  let engine: Engine | null = null
-  /** why the last engine start failed (shown by app.info until a start succeeds) */
-  let engineError: string | null = null
   let readSettings: () => Promise<Settings | null> = async () => null
-  const engineFactory = (): Promise<Engine> => {
-    if (!enginePromise) {
-      enginePromise = (async () => {
-        const { createEngine } = await import('../engine/index')
-        const s = await readSettings()
-        const e = await createEngine({
-          modelsDir: opts.modelsDir,
-          userDataDir: opts.userDataDir,
-          ...(s
-            ? {
-                detectorId: s.detectorId,
-                recognizerId: s.recognizerId,
-                provider: s.provider,
-                detectionThreshold: s.detectionThreshold,
-                countryRules: rules.engineOptions(s)
-              }
-            : {})
-        })
-        engine = e
-        return e
-      })()
-      enginePromise.then(
-        () => (engineError = null),
-        (err: unknown) => {
-          enginePromise = null // a failed start (e.g. missing models) is retried on the next use
-          engineError = `the recognition engine could not start: ${err instanceof Error ? err.message : String(err)}`
-        }
-      )
-    }
-    return enginePromise
-  }
-  const resetEngine = async (): Promise<void> => {
-    const p = enginePromise
-    enginePromise = null
-    engine = null
-    if (p) await p.then((e) => e.close()).catch(() => undefined)
-  }
+  const engines = createEngineHandle(async () => {
+    const { createEngine } = await import('../engine/index')
+    const s = await readSettings()
+    return createEngine({
+      modelsDir: opts.modelsDir,
+      userDataDir: opts.userDataDir,
+      ...(s
+        ? {
+            detectorId: s.detectorId,
+            recognizerId: s.recognizerId,
+            provider: s.provider,
+            detectionThreshold: s.detectionThreshold,
+            countryRules: rules.engineOptions(s)
+          }
+        : {})
+    })
+  })
+  const engineFactory = (): Promise<Engine> => engines.get()
+  const resetEngine = (): Promise<void> => engines.restart()
 
   // ---------------------------------------------------------------- handler groups
   const libraryService = createLibraryService({ library, engine: engineFactory, emit, user: opts.user, resume: !library.damage })
@@ -210,7 +189,6 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
     onInstalled: async () => {
       // the next use starts an engine on the new files; app.info stops reporting the old failure
       await resetEngine()
-      engineError = null
       emit('library.changed', { reason: 'settings' })
     }
   })
@@ -237,10 +215,11 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   const appHandlers: PartialHandlers = {
     'app.info': async (): Promise<AppInfo> => {
       let status: EngineStatus
+      const engine = engines.running()
       if (engine) status = engine.status()
       else {
         let models: ModelStatus[] = []
-        let error: string | null = engineError
+        let error: string | null = engines.error()
         try {
           models = await modelStatus()
         } catch (err) {
@@ -354,7 +333,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
       await train.close()
       await models.dispose()
       await libraryService.dispose().catch(() => undefined)
-      await resetEngine()
+      await engines.close()
       library.close()
     }
   }
