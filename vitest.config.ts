@@ -1,5 +1,23 @@
-import { resolve } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { relative, resolve } from 'node:path'
 import { defineConfig } from 'vitest/config'
+import { BaseSequencer, type TestSpecification } from 'vitest/node'
+
+/** seconds per slow test file, measured (scripts/test-durations.ts) */
+const durations: Record<string, number> = existsSync('test/durations.json') ? JSON.parse(readFileSync('test/durations.json', 'utf8')) : {}
+
+/**
+ * The slowest files first, by test/durations.json, then vitest's own order (its cache of the last run,
+ * else file size). A clean clone has no cache: files ran in path order and a 70 s file could start last,
+ * leaving one core idle at the end.
+ */
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const base = await super.sort(files)
+    const seconds = (f: TestSpecification) => durations[relative(process.cwd(), f.moduleId)] ?? 0
+    return base.map((f, i) => ({ f, i, s: seconds(f) })).sort((a, b) => b.s - a.s || a.i - b.i).map((x) => x.f)
+  }
+}
 
 export default defineConfig({
   resolve: {
@@ -19,6 +37,7 @@ export default defineConfig({
     // limits are hang checks with wide margins (an ffmpeg kill within 30 s, a /proc scan within 10 s).
     fileParallelism: true,
     maxWorkers: 2,
-    pool: 'forks'
+    pool: 'forks',
+    sequence: { sequencer: LongestFirst }
   }
 })

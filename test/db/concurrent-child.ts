@@ -1,17 +1,17 @@
 // One of the processes of concurrent.test.ts: opens the library file itself and writes through the same
 // code the app uses (ImportStore commits like the importer, Writer edits like the review screen), as fast
-// as it can, from an agreed start time. Prints {"done":N,"failed":N,"errors":[...]} on stdout.
+// as it can, all starting together (test/helpers/start-line.ts). Prints {"done":N,"failed":N,"errors":[...]} on stdout.
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { openLibrary } from '../../src/main/db/index'
 import { blankFileResult } from '../../src/main/db/imports'
+import { waitForStartLine } from '../helpers/start-line'
 
 // review: at least `count` edits, and on until `stopFile` exists when one is given
 const [file, role, countArg, startAtArg, stopFile] = process.argv.slice(2)
 const count = Number(countArg)
 // start together with the other processes (opening included: they may all be creating the library)
-const wait = Number(startAtArg) - Date.now()
-if (wait > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait)
+if (startAtArg === 'together') await waitForStartLine()
 const lib = openLibrary(file)
 const errors: string[] = []
 let done = 0

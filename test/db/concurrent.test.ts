@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openLibrary } from '../../src/main/db/index'
 import { FIXTURES_SKIP_REASON, fixturesDir, MODELS_SKIP_REASON, modelsDir, REPO_ROOT, skipReason } from '../helpers/models'
+import { StartLine } from '../helpers/start-line'
 import { stores, stopTestCluster } from '../helpers/stores'
 
 const CHILD = join(REPO_ROOT, 'test/db/concurrent-child.ts')
@@ -19,9 +20,13 @@ interface ChildResult {
   errors: string[]
 }
 
-function child(file: string, role: 'import' | 'review', count: number, startAt: number, stopFile?: string): Promise<ChildResult> {
+/** a writer process; with a start line it begins when every process on the line is ready */
+function child(file: string, role: 'import' | 'review', count: number, line: StartLine | null, stopFile?: string): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [TSX, CHILD, file, role, String(count), String(startAt), ...(stopFile ? [stopFile] : [])], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const p = spawn(process.execPath, [TSX, CHILD, file, role, String(count), line ? 'together' : 'now', ...(stopFile ? [stopFile] : [])], {
+      stdio: ['pipe', 'pipe', 'pipe']
+    })
+    line?.join(p)
     let out = ''
     let err = ''
     p.stdout.on('data', (d: Buffer) => (out += d.toString()))
@@ -49,14 +54,16 @@ describe.each(stores)('processes on one library ($name)', (store) => {
     const file = await fresh('library.db')
     openLibrary(file).close()
     // plates to review: a first import, alone
-    const seed = await child(file, 'import', 20, 0)
+    const seed = await child(file, 'import', 20, null)
     expect(seed).toMatchObject({ done: 21, failed: 0 })
 
     const IMPORTS = 150
     const EDITS = 1200
     // the children take a few seconds to start (tsx); they begin writing together
-    const startAt = Date.now() + 8000
-    const results = await Promise.all([child(file, 'import', IMPORTS, startAt), child(file, 'review', EDITS, startAt), child(file, 'review', EDITS, startAt)])
+    const line = new StartLine()
+    const running = Promise.all([child(file, 'import', IMPORTS, line), child(file, 'review', EDITS, line), child(file, 'review', EDITS, line)])
+    await line.start()
+    const results = await running
     for (const r of results) expect(r.errors, JSON.stringify(r)).toEqual([])
     expect(results.map((r) => r.done)).toEqual([IMPORTS + 1, EDITS, EDITS])
 
@@ -74,8 +81,10 @@ describe.each(stores)('processes on one library ($name)', (store) => {
 
   it('processes creating the same new library at once: one schema, every import kept', async () => {
     const file = await fresh('fresh.db')
-    const startAt = Date.now() + 6000
-    const results = await Promise.all([0, 1, 2].map(() => child(file, 'import', 10, startAt)))
+    const line = new StartLine()
+    const running = Promise.all([0, 1, 2].map(() => child(file, 'import', 10, line)))
+    await line.start()
+    const results = await running
     for (const r of results) expect(r, JSON.stringify(r)).toMatchObject({ done: 11, failed: 0 })
     const lib = openLibrary(file, { readonly: true })
     try {
@@ -92,12 +101,12 @@ describe.each(stores)('processes on one library ($name)', (store) => {
     async () => {
       const file = join(dir, 'import.db')
       openLibrary(file).close()
-      const seed = await child(file, 'import', 20, 0)
+      const seed = await child(file, 'import', 20, null)
       expect(seed.failed).toBe(0)
       const stop = join(dir, 'import-finished')
-      const startAt = Date.now() + 6000
-      const reviewers = [child(file, 'review', 300, startAt, stop), child(file, 'review', 300, startAt, stop)]
-      await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())))
+      const line = new StartLine()
+      const reviewers = [child(file, 'review', 300, line, stop), child(file, 'review', 300, line, stop)]
+      await line.start()
       // 8 real dashcam photos (recognition is the slow part; the writes are what is tested)
       const images = join(dir, 'photos')
       mkdirSync(images)

@@ -1,13 +1,13 @@
 // One reviewer in its own process for team-review-processes.test.ts: opens the library file itself and
 // works through the review queue through the library service as `user` (review.next, then a decision),
-// from an agreed start time, until the queue is empty. Prints {"served":[ids],"errors":[...]} on stdout.
+// all starting together (test/helpers/start-line.ts), until the queue is empty. Prints {"served":[ids],"errors":[...]} on stdout.
 import { openLibrary } from '../../src/main/db/index'
 import { runAs } from '../../src/main/services/caller'
 import { createLibraryService } from '../../src/main/services/library'
+import { waitForStartLine } from '../helpers/start-line'
 
-const [file, user, startAtArg] = process.argv.slice(2)
-const wait = Number(startAtArg) - Date.now()
-if (wait > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait)
+const [file, user] = process.argv.slice(2)
+await waitForStartLine()
 const lib = openLibrary(file!)
 const api = createLibraryService({ library: lib, engine: () => Promise.reject(new Error('no engine')), emit: () => undefined, resume: false }).handlers
 const served: number[] = []

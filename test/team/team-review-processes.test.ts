@@ -8,14 +8,16 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { openLibrary } from '../../src/main/db/index'
 import { fillWithFixturePlates } from '../helpers/fixture-library'
 import { FIXTURES_SKIP_REASON, fixturesDir, REPO_ROOT } from '../helpers/models'
+import { StartLine } from '../helpers/start-line'
 
 const CHILD = join(REPO_ROOT, 'test/team/reviewer-child.ts')
 const TSX = join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs')
 const fixtures = fixturesDir()
 
-function reviewer(file: string, user: string, startAt: number): Promise<{ served: number[]; errors: string[] }> {
+function reviewer(file: string, user: string, line: StartLine): Promise<{ served: number[]; errors: string[] }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [TSX, CHILD, file, user, String(startAt)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const p = spawn(process.execPath, [TSX, CHILD, file, user], { stdio: ['pipe', 'pipe', 'pipe'] })
+    line.join(p)
     let out = ''
     let err = ''
     p.stdout.on('data', (d: Buffer) => (out += d.toString()))
@@ -40,8 +42,10 @@ describe.skipIf(!fixtures)('reviewers in separate processes', () => {
     let total = 0
     for (let k = 0; k < 20; k++) total += await fillWithFixturePlates(lib, fixtures!, k)
     lib.close()
-    const startAt = Date.now() + 8000 // the children take seconds to start (tsx); they begin together
-    const results = await Promise.all(['ann', 'bob', 'cid'].map((u) => reviewer(file, u, startAt)))
+    const line = new StartLine() // the children take seconds to start (tsx); they begin together
+    const running = Promise.all(['ann', 'bob', 'cid'].map((u) => reviewer(file, u, line)))
+    await line.start()
+    const results = await running
     for (const r of results) expect(r.errors).toEqual([])
     const served = results.flatMap((r) => r.served)
     expect(new Set(served).size).toBe(served.length)
