@@ -38,6 +38,10 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     pool: 'forks',
+    // one engine worker unless a test asks for more: two files already run at once on two cores, and a
+    // second worker per engine only added its model loading (~1 s CPU per engine start, in-process and in
+    // every CLI child); the pool's and the importer's multi-worker paths are tested with explicit counts
+    env: { PLATEDESK_WORKERS: process.env.PLATEDESK_WORKERS ?? '1' },
     sequence: { sequencer: LongestFirst }
   }
 })

@@ -1,6 +1,10 @@
 import { defineConfig } from '@playwright/test'
 import { CHROMIUM_ARGS, chromiumPath } from './helpers/browser'
 
+// One engine worker in every backend and CLI the specs start (inherited through the environment): the
+// browser and the backend share two cores, and a second worker per engine only added its model loading.
+process.env.PLATEDESK_WORKERS ??= '1'
+
 // One worker, Debian's Chromium, the real backend in web mode per spec (see helpers/app.ts).
 // `npm test` builds the renderer (npm run build) before this runs.
 export default defineConfig({

@@ -6,12 +6,14 @@ import { EnginePool } from './pool'
 import type { Engine, EngineOptions } from './types'
 
 export type { Engine, EngineOptions, RawImage, RecognizeOptions } from './types'
+export { defaultWorkers } from './pool'
 export { ModelError, verifyModels, downloadModel, loadManifest, modelSearchDirs, modelsInstallDir, userModelsDir } from './models'
 export { Pipeline, DEFAULT_RECOGNIZERS } from './pipeline'
 export { ImageDecodeError, isImagePath, IMAGE_EXTENSIONS } from '../media/images'
 
 /**
- * Starts the engine: checks the models, then starts `workers` threads (default: CPU count), each with
+ * Starts the engine: checks the models, then starts `workers` threads (default: defaultWorkers(), one
+ * per CPU core unless PLATEDESK_WORKERS says otherwise), each with
  * its own single-threaded ONNX sessions. Rejects with ModelError (naming the file, the dirs searched
  * and how to get it) when a needed model is missing or corrupt. A requested GPU provider that fails
  * falls back to the CPU; the reason is in status().error and on stderr.

@@ -95,6 +95,15 @@ function owned(data: Uint8Array): Uint8Array {
   return whole && data.buffer instanceof ArrayBuffer ? data : new Uint8Array(data)
 }
 
+/**
+ * Workers when the caller names no number: PLATEDESK_WORKERS (a whole number >= 1, e.g. to leave cores
+ * to other work), else one per CPU core.
+ */
+export function defaultWorkers(): number {
+  const n = Number(process.env.PLATEDESK_WORKERS)
+  return Number.isInteger(n) && n >= 1 ? n : availableParallelism()
+}
+
 export interface PoolOptions extends PipelineOptions {
   workers?: number
 }
@@ -123,7 +132,7 @@ export class EnginePool implements Engine {
   static async create(opts: PoolOptions, models: ModelStatus[] = []): Promise<EnginePool> {
     const pool = new EnginePool(opts, models)
     live.add(pool)
-    const n = Math.max(1, opts.workers ?? availableParallelism())
+    const n = Math.max(1, opts.workers ?? defaultWorkers())
     try {
       await Promise.all(Array.from({ length: n }, () => pool.spawn()))
     } catch (err) {

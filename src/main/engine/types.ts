@@ -10,7 +10,7 @@ export interface EngineOptions {
   detectorId?: string
   /** one recognizer id, or 'a+b' for the cascade ensemble; default: v2+v1 when both are installed, else v2 */
   recognizerId?: string
-  /** worker threads; default: number of CPU cores */
+  /** worker threads; default: PLATEDESK_WORKERS, else the number of CPU cores */
   workers?: number
   provider?: ExecutionProvider
   /** detector score threshold, 0..1 */

@@ -120,13 +120,13 @@ export function registerRecognize(program: Command): void {
         }
         countryRules = rules.engineOptions({ countryRules: true, disabledRules: [], defaultCountry: o.country === 'auto' ? '' : o.country })
       }
-      const { createEngine, toOpenAlpr } = await import('../../engine/index')
+      const { createEngine, defaultWorkers, toOpenAlpr } = await import('../../engine/index')
       const list = await listImageFiles(paths)
       let engine
       try {
         engine = await createEngine({
           modelsDir: o.modelsDir,
-          workers: workers ?? Math.min(list.files.length || 1, (await import('node:os')).availableParallelism()),
+          workers: workers ?? Math.min(list.files.length || 1, defaultWorkers()),
           topN,
           detectionThreshold: threshold,
           provider: o.provider as ExecutionProvider | undefined,
