@@ -13,9 +13,9 @@ const durations: Record<string, number> = existsSync('test/durations.json') ? JS
  */
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const base = await super.sort(files)
     const seconds = (f: TestSpecification) => durations[relative(process.cwd(), f.moduleId)] ?? 0
-    return base.map((f, i) => ({ f, i, s: seconds(f) })).sort((a, b) => b.s - a.s || a.i - b.i).map((x) => x.f)
+    // sort is stable: files of equal (or no) measured time keep vitest's order
+    return (await super.sort(files)).sort((a, b) => seconds(b) - seconds(a))
   }
 }
 

@@ -1,11 +1,12 @@
 // Starts the real backend in web mode (`platedesk serve`) on a temp library and a free port, and hands
 // the spec its URL. Builds nothing: `npm test` runs `npm run build` before the e2e specs.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Page } from '@playwright/test'
+import { photoVariants as variantsOf } from '../../test/helpers/fixtures'
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 export const SHARED = resolve(ROOT, '../shared')
@@ -112,19 +113,8 @@ export async function importAndWait(app: RunningApp, paths: string[], timeout = 
   }
 }
 
-/** n distinct copies of the fixture photos in dir (bytes appended after the JPEG's end: other content, same picture) */
-export function photoVariants(dir: string, n: number): string[] {
-  mkdirSync(dir, { recursive: true })
-  const photos = readdirSync(IMAGES).filter((f) => f.endsWith('.jpg')).sort()
-  const out: string[] = []
-  for (let i = 0; i < n; i++) {
-    const src = photos[i % photos.length]
-    const p = join(dir, `v${String(i).padStart(3, '0')}-${src}`)
-    writeFileSync(p, Buffer.concat([readFileSync(join(IMAGES, src)), Buffer.from(`variant ${i}`)]))
-    out.push(p)
-  }
-  return out
-}
+/** n distinct copies of the fixture photos in dir (test/helpers/fixtures.ts) */
+export const photoVariants = (dir: string, n: number): string[] => variantsOf(IMAGES, dir, n)
 
 /** Whether two on-screen rectangles overlap. */
 export function overlaps(a: { x: number; y: number; width: number; height: number }, b: { x: number; y: number; width: number; height: number }): boolean {

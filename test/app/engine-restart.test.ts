@@ -2,27 +2,17 @@
 // restarts it, even while an import runs: the images already sent finish on the old engine, the rest go
 // to the new one. Before the engine handle, the import kept the closed engine and failed every
 // remaining file with "engine is closed" (83 of 96 photos in the first try).
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBackend, type Backend } from '../../src/main/services/app'
+import { photoVariants } from '../helpers/fixtures'
 import { FIXTURES_SKIP_REASON, MODELS_SKIP_REASON, fixturesDir, modelsDir, skipReason } from '../helpers/models'
 
 const FIX = fixturesDir()
 const skip = skipReason(!modelsDir() && MODELS_SKIP_REASON, !FIX && FIXTURES_SKIP_REASON)
-
-/** n distinct files (bytes appended after the JPEG's end) cycling through the fixture photos */
-function photoVariants(dir: string, n: number): string[] {
-  mkdirSync(dir, { recursive: true })
-  const photos = readdirSync(join(FIX!, 'images')).filter((f) => f.endsWith('.jpg')).sort()
-  return Array.from({ length: n }, (_, i) => {
-    const p = join(dir, `v${String(i).padStart(3, '0')}.jpg`)
-    writeFileSync(p, Buffer.concat([readFileSync(join(FIX!, 'images', photos[i % photos.length]!)), Buffer.from(`variant ${i}`)]))
-    return p
-  })
-}
 
 describe.skipIf(skip)('engine restart during an import', () => {
   let dir: string
@@ -37,7 +27,7 @@ describe.skipIf(skip)('engine restart during an import', () => {
   })
 
   it('two threshold changes mid-import: every file is recognised, none fails, each change applies to the files after it', async () => {
-    const files = photoVariants(join(dir, 'photos'), 60)
+    const files = photoVariants(join(FIX!, 'images'), join(dir, 'photos'), 60)
     const { jobId } = await backend.call('library.import', { paths: [join(dir, 'photos')] })
     const changes = [
       { at: 6, set: { detectionThreshold: 0.35 } },

@@ -1,5 +1,5 @@
 // Readers for the romania-dashcam fixtures: VOC boxes per image and the plates.tsv text labels.
-import { readdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import type { Box } from '../../src/shared/types'
 
@@ -55,4 +55,21 @@ export function matchDetections(boxes: Box[], dets: { box: Box; score: number }[
     } else fp++
   }
   return { tp, fp }
+}
+
+/**
+ * n distinct copies of the photos in imagesDir, written to dir (bytes appended after the JPEG's end:
+ * other content, same picture), named v000-<photo> ... in order.
+ */
+export function photoVariants(imagesDir: string, dir: string, n: number): string[] {
+  mkdirSync(dir, { recursive: true })
+  const photos = readdirSync(imagesDir).filter((f) => f.endsWith('.jpg')).sort()
+  const out: string[] = []
+  for (let i = 0; i < n; i++) {
+    const src = photos[i % photos.length]!
+    const p = join(dir, `v${String(i).padStart(3, '0')}-${src}`)
+    writeFileSync(p, Buffer.concat([readFileSync(join(imagesDir, src)), Buffer.from(`variant ${i}`)]))
+    out.push(p)
+  }
+  return out
 }

@@ -77,6 +77,13 @@ function stopWorker(worker: Worker): Promise<void> {
   })
 }
 
+/** the rejection of a request made to an engine that has begun to close (it never reached a worker) */
+export function engineClosedError(): Error {
+  return Object.assign(new Error('engine is closed'), { code: 'engine-closed' })
+}
+
+export const isEngineClosedError = (err: unknown): boolean => (err as { code?: string } | null)?.code === 'engine-closed'
+
 /** every engine not yet closed, so that a process about to exit can stop their workers first */
 const live = new Set<EnginePool>()
 
@@ -254,7 +261,7 @@ export class EnginePool implements Engine {
   }
 
   private submit(req: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<ImageRecognition> {
-    if (this.closed) return Promise.reject(Object.assign(new Error('engine is closed'), { code: 'engine-closed' }))
+    if (this.closed) return Promise.reject(engineClosedError())
     return new Promise((resolve, reject) => {
       this.queue.push({ req, transfer, resolve, reject })
       this.dispatch()

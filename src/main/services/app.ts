@@ -17,7 +17,6 @@ import {
   type Response
 } from '../../shared/api'
 import type { EngineStatus, ModelStatus, Settings } from '../../shared/types'
-import type { Engine } from '../engine/types'
 import { openLibrary, redactUrl } from '../db/index'
 import { ffmpegInfo } from '../media/ffmpeg'
 import { createLibraryService, videoFile } from './library'
@@ -163,12 +162,10 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
         : {})
     })
   })
-  const engineFactory = (): Promise<Engine> => engines.get()
-  const resetEngine = (): Promise<void> => engines.restart()
 
   // ---------------------------------------------------------------- handler groups
-  const libraryService = createLibraryService({ library, engine: engineFactory, emit, user: opts.user, resume: !library.damage })
-  const training = createTrainingHandlers({ library, emit, engine: engineFactory })
+  const libraryService = createLibraryService({ library, engine: engines.get, emit, user: opts.user, resume: !library.damage })
+  const training = createTrainingHandlers({ library, emit, engine: engines.get })
   const libraryHandlers: PartialHandlers = libraryService.handlers
   const trainingHandlers: PartialHandlers = {
     'export.run': (req) => training['export.run'](req),
@@ -188,7 +185,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
     },
     onInstalled: async () => {
       // the next use starts an engine on the new files; app.info stops reporting the old failure
-      await resetEngine()
+      await engines.restart()
       emit('library.changed', { reason: 'settings' })
     }
   })
@@ -237,7 +234,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
   }
   // country rule files: a change applies to the reads of the next import (the engine restarts)
   const rulesChanged = async (): Promise<void> => {
-    await resetEngine()
+    await engines.restart()
     emit('library.changed', { reason: 'settings' })
   }
   const ruleHandlers: PartialHandlers = {
@@ -274,7 +271,7 @@ export async function createBackend(opts: BackendOptions): Promise<Backend> {
           before.defaultCountry !== after.defaultCountry ||
           before.disabledRules.join() !== after.disabledRules.join())
       ) {
-        await resetEngine()
+        await engines.restart()
       }
       return after
     }

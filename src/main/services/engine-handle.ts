@@ -4,6 +4,7 @@
 // engine, which drains and then stops; what they send next goes to the new one. Holding the engine
 // itself, an import running across a settings change failed all its remaining files ("engine is
 // closed": 83 of 96 photos).
+import { engineClosedError, isEngineClosedError } from '../engine/pool'
 import type { Engine } from '../engine/types'
 
 export interface EngineHandle {
@@ -19,9 +20,6 @@ export interface EngineHandle {
   close(): Promise<void>
 }
 
-/** a request refused because its engine had already begun to close (it never reached a worker) */
-const refusedAsClosed = (err: unknown): boolean => (err as { code?: string } | null)?.code === 'engine-closed'
-
 export function createEngineHandle(start: () => Promise<Engine>): EngineHandle {
   let current: Promise<Engine> | null = null
   let engine: Engine | null = null
@@ -29,7 +27,7 @@ export function createEngineHandle(start: () => Promise<Engine>): EngineHandle {
   let closed = false
 
   const real = (): Promise<Engine> => {
-    if (closed) return Promise.reject(Object.assign(new Error('engine is closed'), { code: 'engine-closed' }))
+    if (closed) return Promise.reject(engineClosedError())
     if (!current) {
       const p = start()
       current = p
@@ -49,13 +47,14 @@ export function createEngineHandle(start: () => Promise<Engine>): EngineHandle {
     return current
   }
 
-  /** one request on the current engine; refused by an engine that a restart is closing, it goes to the next */
+  /** one request on the current engine */
   const route = async <T>(fn: (e: Engine) => Promise<T>): Promise<T> => {
     const p = real()
     try {
       return await fn(await p)
     } catch (err) {
-      if (refusedAsClosed(err) && !closed && current !== p) return fn(await real())
+      // refused by an engine that a restart is closing (it never reached a worker): the next one takes it
+      if (isEngineClosedError(err) && !closed && current !== p) return fn(await real())
       throw err
     }
   }
