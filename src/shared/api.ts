@@ -383,6 +383,10 @@ export interface ApiErrorPayload {
   code: ApiErrorCode
   message: string
 }
+/** An Error a handler throws to send { code, message } across the boundary. */
+export function apiError(code: ApiErrorCode, message: string): Error {
+  return Object.assign(new Error(message), { code })
+}
 /** Error messages are cut to this many characters: an error never echoes a large input back. */
 export const MAX_ERROR_MESSAGE = 600
 export function clipErrorMessage(message: string): string {

@@ -4,10 +4,9 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { hash, verify } from '@node-rs/argon2'
 import type { Db } from '../db/db'
-import type { AccountInfo, Handlers } from '../../shared/api'
+import { apiError, type AccountInfo, type Handlers } from '../../shared/api'
 import type { Role } from '../../shared/roles'
 import { AccountReader, AccountWriter, type UserRow } from '../db/accounts'
-import { apiError } from './library'
 
 /** OWASP's argon2id minimum (19 MiB, 2 passes, 1 lane): ~30-60 ms a hash here, so guessing stays slow */
 // algorithm 2 = Algorithm.Argon2id (a const enum, which isolatedModules cannot inline)

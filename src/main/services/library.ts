@@ -6,7 +6,7 @@ import { currentCaller } from './caller'
 import { existsSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import sharp from 'sharp'
-import type { Handlers } from '../../shared/api'
+import { apiError, type Handlers } from '../../shared/api'
 import type { Box, PlateRow, TrackSummary } from '../../shared/types'
 import type { Quad } from '../../shared/geometry'
 import type { Library } from '../db/index'
@@ -79,10 +79,6 @@ export interface LibraryService {
   queue: ImportQueue
   /** stops imports after their files in flight (they resume on the next start) */
   dispose(): Promise<void>
-}
-
-export function apiError(code: 'not-found' | 'conflict' | 'invalid-request' | 'io' | 'engine' | 'internal', message: string): Error {
-  return Object.assign(new Error(message), { code })
 }
 
 function defaultUser(): string {
