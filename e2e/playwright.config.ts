@@ -5,12 +5,13 @@ import { CHROMIUM_ARGS, chromiumPath } from './helpers/browser'
 // browser and the backend share two cores, and a second worker per engine only added its model loading.
 process.env.PLATEDESK_WORKERS ??= '1'
 
-// One worker, Debian's Chromium, the real backend in web mode per spec (see helpers/app.ts).
-// `npm test` builds the renderer (npm run build) before this runs.
+// Two spec files at a time (each its own backend and page), Debian's Chromium, the real backend in web
+// mode per spec (see helpers/app.ts). The specs mostly wait (imports, polls, the page's renders): on 2
+// cores two at a time took 5.2 min where one took 6.3. `npm test` builds the renderer first.
 export default defineConfig({
   testDir: '.',
   testMatch: /.*\.spec\.ts$/,
-  workers: 1,
+  workers: 2,
   fullyParallel: false,
   // one retry in CI only: the first decision after opening Review sometimes leaves the specs' currentPlateId
   // check timing out (review.spec keyboard test, labels.spec illegible test; about once in ~8 full runs each;
