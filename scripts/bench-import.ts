@@ -4,8 +4,10 @@
 // recognises the same files alone before and after the import: the import's photos/s over the
 // engine's images/s is the share of the engine's rate that the import keeps.
 //
-//   npx tsx scripts/bench-import.ts [N=600] [--workers W] [--concurrency C] [--keep]
+//   npx tsx scripts/bench-import.ts [N=600] [--workers W] [--concurrency C] [--icc srgb|p3] [--keep]
 //   npm run bench:import -- 500
+// --icc: the JPEGs carry that colour profile, as cameras and phones write them (an sRGB one is decoded as
+// stored, a P3 one through the colour transform: media/images.ts).
 //
 // Numbers depend on the machine and on what else runs on it; on shared CI cores they are noisy.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
@@ -29,6 +31,8 @@ const n = Number(args.find((a, i) => /^\d+$/.test(a) && !args[i - 1]?.startsWith
 const workers = Number(flag('--workers') ?? Math.min(2, availableParallelism()))
 const concurrency = flag('--concurrency') ? Number(flag('--concurrency')) : undefined
 const keep = args.includes('--keep')
+const icc = flag('--icc')
+if (icc && icc !== 'srgb' && icc !== 'p3') throw new Error(`--icc srgb|p3, got ${icc}`)
 
 const fixtures = join(root, '..', 'shared', 'fixtures', 'romania-dashcam', 'images')
 if (!process.env.ALPR_MODELS_DIR) process.env.ALPR_MODELS_DIR = join(root, '..', 'shared', 'models')
@@ -50,14 +54,15 @@ async function generate(dir: string): Promise<void> {
       const top = (v * 5) % 27
       const sub = join(dir, `batch-${String(Math.floor(i / 500)).padStart(3, '0')}`)
       mkdirSync(sub, { recursive: true })
-      await sharp(src)
-        .extract({ left, top, width: 1280 - 48, height: 720 - 27 })
+      let img = sharp(src).extract({ left, top, width: 1280 - 48, height: 720 - 27 })
+      if (icc) img = img.withIccProfile(icc)
+      await img
         .jpeg({ quality: 70 + (v % 28) })
         .toFile(join(sub, `img-${String(i).padStart(6, '0')}.jpg`))
     }
   }
   await Promise.all([one(), one(), one(), one()])
-  console.log(`generated ${n} images in ${((Date.now() - t0) / 1000).toFixed(1)} s under ${dir}`)
+  console.log(`generated ${n} images${icc ? ` with an embedded ${icc} profile` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s under ${dir}`)
 }
 
 async function main(): Promise<void> {
