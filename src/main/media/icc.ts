@@ -1,6 +1,6 @@
-// Just enough of ICC (ICC.1:2010) to tell whether a JPEG's embedded colour profile is sRGB: then the
-// colour transform the decoder would run is an identity and can be skipped (images.ts). Any profile this
-// cannot read as a plain matrix/TRC RGB profile counts as "not sRGB": it is transformed as before.
+// Just enough of ICC (ICC.1:2010) for the engine's decode (images.ts): an embedded sRGB profile needs no
+// colour transform at all, and any other matrix/TRC RGB profile (Display P3, Adobe RGB) is converted to
+// sRGB here on the working image. A profile this cannot read (LUT-based, CMYK, malformed) is left to libvips.
 
 /** The ICC profile of a JPEG (APP2 "ICC_PROFILE" chunks, joined in order), or null when it has none. */
 export function jpegIccProfile(buf: Buffer): Buffer | null {
@@ -31,16 +31,54 @@ export function jpegIccProfile(buf: Buffer): Buffer | null {
   return chunks.length === 1 ? chunks[0]!.data : Buffer.concat(chunks.map((c) => c.data))
 }
 
-/** sRGB's colorants adapted to D50 (IEC 61966-2-1 as in the ICC's sRGB profiles) */
-const SRGB_COLORANTS: Record<string, [number, number, number]> = {
-  rXYZ: [0.4361, 0.2225, 0.0139],
-  gXYZ: [0.3851, 0.7169, 0.0971],
-  bXYZ: [0.1431, 0.0606, 0.7141]
-}
+/** sRGB's colorants adapted to D50 (IEC 61966-2-1 as in the ICC's sRGB profiles), columns r, g, b */
+const SRGB_D50 = [
+  [0.436065674, 0.385147095, 0.143066406],
+  [0.222488403, 0.716873169, 0.06060791],
+  [0.013916016, 0.097076416, 0.714096069]
+]
 /** vendors' sRGB profiles round the colorants differently; a wide-gamut profile is off by > 0.03 */
 const COLORANT_TOLERANCE = 0.002
 
 const srgbEncode = (l: number): number => (l <= 0.0031308 ? l * 12.92 : 1.055 * l ** (1 / 2.4) - 0.055)
+
+/** An RGB profile that is a 3x3 matrix and three tone curves (sRGB, Display P3, Adobe RGB...). */
+interface MatrixProfile {
+  /** XYZ (D50) from linear r, g, b: rows X, Y, Z */
+  matrix: number[][]
+  /** device value 0..1 → linear, per channel */
+  curves: ((v: number) => number)[]
+}
+
+function parseMatrixProfile(icc: Buffer | null): MatrixProfile | null {
+  if (!icc || icc.length < 132) return null
+  try {
+    if (icc.toString('latin1', 16, 20) !== 'RGB ' || icc.toString('latin1', 36, 40) !== 'acsp') return null
+    const tags = new Map<string, Buffer>()
+    const count = icc.readUInt32BE(128)
+    if (count > 100 || 132 + count * 12 > icc.length) return null
+    for (let i = 0; i < count; i++) {
+      const at = 132 + i * 12
+      const off = icc.readUInt32BE(at + 4)
+      const size = icc.readUInt32BE(at + 8)
+      if (off + size > icc.length) return null
+      tags.set(icc.toString('latin1', at, at + 4), icc.subarray(off, off + size))
+    }
+    // a LUT-based profile may say anything in its colorants: a colour engine would use the LUT
+    if (['A2B0', 'A2B1', 'A2B2', 'B2A0'].some((t) => tags.has(t))) return null
+    const columns: number[][] = []
+    for (const sig of ['rXYZ', 'gXYZ', 'bXYZ']) {
+      const t = tags.get(sig)
+      if (!t || t.length < 20 || t.toString('latin1', 0, 4) !== 'XYZ ') return null
+      columns.push([0, 1, 2].map((k) => t.readInt32BE(8 + k * 4) / 65536))
+    }
+    const curves = ['rTRC', 'gTRC', 'bTRC'].map((sig) => toneCurve(tags.get(sig)))
+    if (curves.some((c) => !c)) return null
+    return { matrix: [0, 1, 2].map((row) => columns.map((c) => c[row]!)), curves: curves as MatrixProfile['curves'] }
+  } catch {
+    return null // a truncated or malformed profile: left to the decoder
+  }
+}
 
 /**
  * True when `icc` is an RGB display profile with sRGB's colorants and a tone curve that maps every 8-bit
@@ -48,38 +86,94 @@ const srgbEncode = (l: number): number => (l <= 0.0031308 ? l * 12.92 : 1.055 * 
  * a model could see.
  */
 export function isSrgbProfile(icc: Buffer | null): boolean {
-  if (!icc || icc.length < 132) return false
-  try {
-    if (icc.toString('latin1', 16, 20) !== 'RGB ' || icc.toString('latin1', 36, 40) !== 'acsp') return false
-    const tags = new Map<string, Buffer>()
-    const count = icc.readUInt32BE(128)
-    if (count > 100 || 132 + count * 12 > icc.length) return false
-    for (let i = 0; i < count; i++) {
-      const at = 132 + i * 12
-      const off = icc.readUInt32BE(at + 4)
-      const size = icc.readUInt32BE(at + 8)
-      if (off + size > icc.length) return false
-      tags.set(icc.toString('latin1', at, at + 4), icc.subarray(off, off + size))
-    }
-    // a LUT-based profile may say anything in its colorants: the decoder would use the LUT
-    if (['A2B0', 'A2B1', 'A2B2', 'B2A0'].some((t) => tags.has(t))) return false
-    for (const [sig, want] of Object.entries(SRGB_COLORANTS)) {
-      const t = tags.get(sig)
-      if (!t || t.length < 20 || t.toString('latin1', 0, 4) !== 'XYZ ') return false
-      for (let k = 0; k < 3; k++) if (Math.abs(t.readInt32BE(8 + k * 4) / 65536 - want[k]!) > COLORANT_TOLERANCE) return false
-    }
-    for (const sig of ['rTRC', 'gTRC', 'bTRC']) {
-      const curve = toneCurve(tags.get(sig))
-      if (!curve) return false
-      for (let v = 0; v <= 255; v++) {
-        const level = srgbEncode(Math.min(1, Math.max(0, curve(v / 255)))) * 255
-        if (Math.abs(level - v) > 1) return false
-      }
-    }
+  const p = parseMatrixProfile(icc)
+  if (!p) return false
+  for (let row = 0; row < 3; row++) for (let col = 0; col < 3; col++) if (Math.abs(p.matrix[row]![col]! - SRGB_D50[row]![col]!) > COLORANT_TOLERANCE) return false
+  return p.curves.every((curve) => {
+    for (let v = 0; v <= 255; v++) if (Math.abs(srgbEncode(Math.min(1, Math.max(0, curve(v / 255)))) * 255 - v) > 1) return false
     return true
-  } catch {
-    return false // a truncated or malformed profile: let the decoder deal with it
+  })
+}
+
+/** linear light → sRGB level, 16384 steps: under half a level off in the deepest shadows */
+const ENCODE_STEPS = 16384
+
+/** A conversion to sRGB: per channel, device level → linear; the matrix scaled to encode-table steps */
+interface Conversion {
+  lin: [Float32Array, Float32Array, Float32Array]
+  m: Float64Array
+}
+/** conversions by profile bytes: a folder of photos from one phone carries the same profile in each */
+const conversions = new Map<string, Conversion | 'identity' | null>()
+
+/**
+ * What an image with this embedded profile needs to be sRGB: 'identity' (it is sRGB), a conversion in
+ * place (a matrix/TRC profile: relative colorimetric, as a colour engine converts such a profile,
+ * out-of-gamut colours clipped), or null (no profile, or one this cannot read: leave it to libvips).
+ */
+export function toSrgb(icc: Buffer | null): 'identity' | ((rgb: Buffer) => void) | null {
+  if (!icc) return null
+  const key = icc.toString('latin1')
+  let c = conversions.get(key)
+  if (c === undefined) {
+    c = isSrgbProfile(icc) ? 'identity' : conversion(parseMatrixProfile(icc))
+    if (conversions.size > 16) conversions.clear()
+    conversions.set(key, c)
   }
+  if (c === 'identity' || c === null) return c
+  const conv = c
+  return (rgb) => convertPixels(rgb, conv.lin[0], conv.lin[1], conv.lin[2], conv.m, encodeTable())
+}
+
+function conversion(p: MatrixProfile | null): Conversion | null {
+  if (!p) return null
+  const m = multiply(invert3(SRGB_D50), p.matrix) // source linear → sRGB linear, both via XYZ (D50)
+  return {
+    lin: p.curves.map((c) => Float32Array.from({ length: 256 }, (_, v) => c(v / 255))) as Conversion['lin'],
+    m: Float64Array.from(m.flat(), (x) => x * ENCODE_STEPS)
+  }
+}
+
+const encodeTable = (): Uint8Array => (encodeTableCache ??= Uint8Array.from({ length: ENCODE_STEPS + 1 }, (_, i) => Math.round(srgbEncode(i / ENCODE_STEPS) * 255)))
+let encodeTableCache: Uint8Array | null = null
+
+/** One function for every conversion (stays optimised): 9 multiply-adds and 6 lookups a pixel. */
+function convertPixels(rgb: Buffer, lr: Float32Array, lg: Float32Array, lb: Float32Array, m: Float64Array, enc: Uint8Array): void {
+  const k = ENCODE_STEPS
+  const m00 = m[0]!, m01 = m[1]!, m02 = m[2]!, m10 = m[3]!, m11 = m[4]!, m12 = m[5]!, m20 = m[6]!, m21 = m[7]!, m22 = m[8]!
+  const n = rgb.length - 2
+  for (let i = 0; i < n; i += 3) {
+    const r = lr[rgb[i]!]!
+    const g = lg[rgb[i + 1]!]!
+    const b = lb[rgb[i + 2]!]!
+    // clamp to [0, k] (out of gamut: clipped); | 0 truncates after the + 0.5
+    let x = m00 * r + m01 * g + m02 * b + 0.5
+    let y = m10 * r + m11 * g + m12 * b + 0.5
+    let z = m20 * r + m21 * g + m22 * b + 0.5
+    x = x < 0 ? 0 : x > k ? k : x
+    y = y < 0 ? 0 : y > k ? k : y
+    z = z < 0 ? 0 : z > k ? k : z
+    rgb[i] = enc[x | 0]!
+    rgb[i + 1] = enc[y | 0]!
+    rgb[i + 2] = enc[z | 0]!
+  }
+}
+
+function multiply(a: number[][], b: number[][]): number[][] {
+  return a.map((row) => [0, 1, 2].map((j) => row[0]! * b[0]![j]! + row[1]! * b[1]![j]! + row[2]! * b[2]![j]!))
+}
+
+function invert3(m: number[][]): number[][] {
+  const [[a, b, c], [d, e, f], [g, h, i]] = m as [[number, number, number], [number, number, number], [number, number, number]]
+  const A = e * i - f * h
+  const B = -(d * i - f * g)
+  const C = d * h - e * g
+  const det = a * A + b * B + c * C
+  return [
+    [A / det, -(b * i - c * h) / det, (b * f - c * e) / det],
+    [B / det, (a * i - c * g) / det, -(a * f - c * d) / det],
+    [C / det, -(a * h - b * g) / det, (a * e - b * d) / det]
+  ]
 }
 
 /** The device → linear function of a 'curv' or 'para' tag, or null if it is neither. */

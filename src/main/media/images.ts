@@ -10,7 +10,7 @@ import { extname, join, resolve } from 'node:path'
 import sharp, { type Metadata, type Sharp } from 'sharp'
 import type { Box } from '../../shared/types'
 import { WHOLE_FILE_MAX } from './hash'
-import { isSrgbProfile, jpegIccProfile } from './icc'
+import { jpegIccProfile, toSrgb } from './icc'
 
 /** Longest side of the decoded working image. Plates stay legible; memory stays ~20 MB per image. */
 export const DEFAULT_MAX_SIDE = 2560
@@ -54,14 +54,23 @@ export class ImageDecodeError extends Error {
 }
 
 /**
- * sharp's input options for an engine decode. A JPEG whose embedded profile is sRGB (cameras and photo
- * editors often write one) is decoded as stored: libvips would otherwise run its
- * colour transform to sRGB, an identity here that cost 15.5 vs 4.8 ms CPU for a 720p JPEG and 181 vs
- * 68 ms for a 12 MP one. Any other profile (Display P3 from phones, Adobe RGB) is still transformed:
- * read as stored, fixture frames converted to P3 lost a plate (30 vs 31 found).
+ * sharp's input options for an engine decode; ignoreIcc: decode the pixels as stored, without libvips'
+ * colour transform of the full-size image through the embedded profile (colourOf says when).
  */
-function engineInput(buf: Buffer) {
-  return { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS, autoOrient: true, ignoreIcc: isSrgbProfile(jpegIccProfile(buf)) } as const
+function engineInput(ignoreIcc: boolean) {
+  return { failOn: 'truncated', limitInputPixels: MAX_INPUT_PIXELS, autoOrient: true, ignoreIcc } as const
+}
+
+/**
+ * What a JPEG's embedded colour profile needs. sRGB (cameras and photo editors often embed it): nothing,
+ * where libvips ran an identity transform (15.5 vs 4.8 ms CPU per 720p decode, 181 vs 68 ms at 12 MP).
+ * Another matrix profile (Display P3 from phones, Adobe RGB): a conversion to sRGB in icc.ts on the
+ * working image, cheaper than libvips' on the full-size one. Read as stored instead, fixture frames
+ * made P3 lost a plate. Anything else (CMYK, LUT profiles, other formats): libvips as before.
+ */
+function colourOf(head: Buffer): { ignoreIcc: boolean; convert: ((rgb: Buffer) => void) | null } {
+  const c = toSrgb(jpegIccProfile(head))
+  return c === null ? { ignoreIcc: false, convert: null } : { ignoreIcc: true, convert: c === 'identity' ? null : c }
 }
 
 export interface DecodeOptions {
@@ -80,7 +89,8 @@ export async function decodeImageFile(path: string, opts: DecodeOptions = {}): P
   const maxSide = Math.min(opts.maxSide ?? DEFAULT_MAX_SIDE, 100_000_000)
   if (isBmp(head.bytes)) return decodeImageBuffer(await readBmp(path, head.size), path, opts)
   const dims = await imageHeader(path, head.bytes)
-  const img = sharp(path, { ...engineInput(head.bytes), sequentialRead: true })
+  // only the file's first bytes are at hand: an sRGB profile there is skipped, any other left to libvips
+  const img = sharp(path, { ...engineInput(toSrgb(jpegIccProfile(head.bytes)) === 'identity'), sequentialRead: true })
   return finish(img, head.bytes, path, maxSide, sniffFormat(head.bytes), dims)
 }
 
@@ -215,8 +225,11 @@ export async function decodeImageBuffer(buf: Buffer, name: string, opts: DecodeO
   }
   // 'truncated' aborts on cut-off data (a half-copied JPEG) but tolerates the harmless warnings many
   // cameras' files raise, which the stricter default 'warning' level would reject.
-  const img = sharp(buf, engineInput(buf))
-  return finish(img, buf, name, maxSide, sniffFormat(buf), null)
+  const colour = colourOf(buf)
+  const img = sharp(buf, engineInput(colour.ignoreIcc))
+  const decoded = await finish(img, buf, name, maxSide, sniffFormat(buf), null)
+  colour.convert?.(decoded.data)
+  return decoded
 }
 
 /**
