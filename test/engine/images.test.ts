@@ -139,6 +139,13 @@ describe('decodeImageFile: bad inputs are clear errors naming the file', () => {
     })
   }
 
+  it('an iPhone HEIC photo says what it is and how to get a JPEG instead', async () => {
+    // the HEIF header of an iPhone photo (brand heic); sharp's libvips decodes AVIF only, not HEVC
+    const f = join(dir, 'IMG_0001.HEIC')
+    writeFileSync(f, Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic\0\0\0\0mif1heic', 'latin1'), Buffer.alloc(4000, 7)]))
+    await expect(decodeImageFile(f)).rejects.toThrow(/IMG_0001\.HEIC: HEIC photo .*Most Compatible/)
+  })
+
   it('a missing file says so', async () => {
     await expect(decodeImageFile(join(dir, 'nope.jpg'))).rejects.toThrow(/nope\.jpg: file not found/)
   })

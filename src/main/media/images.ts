@@ -290,8 +290,14 @@ function sniffFormat(b: Buffer): string {
   return 'unknown'
 }
 
+/** HEIF brands of HEVC-coded images: sharp's libvips reads AVIF (AV1) only, HEVC needs a patent licence */
+const HEVC_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 'hevs'])
+
 function describeSharpError(buf: Buffer | null, err: unknown): string {
   const msg = (err as Error).message ?? String(err)
+  if (buf && buf.length >= 12 && buf.toString('latin1', 4, 8) === 'ftyp' && HEVC_BRANDS.has(buf.toString('latin1', 8, 12))) {
+    return 'HEIC photo (HEVC-coded, the iPhone camera\'s default format) cannot be decoded here: save or export it as JPEG (on an iPhone: Settings → Camera → Formats → Most Compatible)'
+  }
   if (/unsupported image format/i.test(msg)) {
     if (buf && looksLikeText(buf)) return 'not an image: the file contains text (wrong extension?)'
     if (buf && buf.length >= 16 && buf.every((b) => b === 0)) return 'not an image: the file starts with zero bytes (an unfinished copy or download?)'
