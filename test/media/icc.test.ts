@@ -1,11 +1,12 @@
 // Embedded colour profiles in the engine's decode (media/icc.ts): an sRGB one is skipped (its transform
 // is an identity), a P3 / Adobe RGB one converted in JS on the working image, the rest left to libvips.
-import { readFileSync, readdirSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { isSrgbProfile, jpegIccProfile, toSrgb } from '../../src/main/media/icc'
-import { decodeImageBuffer } from '../../src/main/media/images'
+import { decodeImageBuffer, previewImageFile } from '../../src/main/media/images'
 import { fixturesDir } from '../helpers/models'
 
 const fixtures = fixturesDir()
@@ -126,5 +127,23 @@ describe('embedded colour profiles', () => {
     }
     expect(max).toBeLessThanOrEqual(1)
     expect(sum / vips.length).toBeLessThan(0.05)
+  })
+
+  it.skipIf(!frame)('a preview for the screen keeps a P3 profile for the browser to apply, drops an sRGB one, converts CMYK', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'platedesk-icc-'))
+    try {
+      const file = async (name: string, jpeg: Buffer) => (writeFileSync(join(dir, name), jpeg), join(dir, name))
+      const p3 = await tagged('p3')
+      const p3Preview = await previewImageFile(await file('p3.jpg', p3), { maxSide: 640 })
+      expect((await sharp(p3Preview.data).metadata()).icc?.equals(jpegIccProfile(p3)!)).toBe(true)
+      const srgbPreview = await previewImageFile(await file('srgb.jpg', await tagged('srgb')), { maxSide: 640 })
+      expect((await sharp(srgbPreview.data).metadata()).icc).toBeUndefined()
+      const cmyk = await sharp(frame!).withIccProfile('cmyk').jpeg().toBuffer()
+      const cmykPreview = await previewImageFile(await file('cmyk.jpg', cmyk), { maxSide: 640 })
+      const m = await sharp(cmykPreview.data).metadata()
+      expect([m.space, m.channels, m.icc]).toEqual(['srgb', 3, undefined])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -95,7 +95,10 @@ export async function decodeImageFile(path: string, opts: DecodeOptions = {}): P
 }
 
 /** stat + the first bytes (format sniffing, error messages), or all of them up to `whole` bytes; rejects with ImageDecodeError */
-async function openImage(path: string, whole = 0): Promise<{ bytes: Buffer; size: number }> {
+/** a JPEG's colour profile sits in its header segments, after EXIF (with its thumbnail): 64 KB holds both */
+const PREVIEW_HEAD_BYTES = 65536
+
+async function openImage(path: string, whole = 0, headBytes = 4096): Promise<{ bytes: Buffer; size: number }> {
   try {
     const st = await stat(path)
     if (st.isDirectory()) throw new ImageDecodeError(path, 'is a directory, not an image file')
@@ -103,7 +106,7 @@ async function openImage(path: string, whole = 0): Promise<{ bytes: Buffer; size
     if (st.size === 0) throw new ImageDecodeError(path, 'empty file (0 bytes)')
     const fh = await open(path, 'r')
     try {
-      const bytes = Buffer.alloc(st.size <= whole ? st.size : Math.min(4096, st.size))
+      const bytes = Buffer.alloc(st.size <= whole ? st.size : Math.min(headBytes, st.size))
       const { bytesRead } = await fh.read(bytes, 0, bytes.length, 0)
       return { bytes: bytes.subarray(0, bytesRead), size: st.size }
     } finally {
@@ -163,7 +166,7 @@ export interface PreviewOptions {
  * scanlines plus the output whatever the image's size.
  */
 export async function previewImageFile(path: string, o: PreviewOptions): Promise<{ data: Buffer; width: number; height: number }> {
-  const head = await openImage(path)
+  const head = await openImage(path, 0, PREVIEW_HEAD_BYTES)
   let img: Sharp
   let dims: { width: number; height: number }
   if (isBmp(head.bytes)) {
@@ -172,7 +175,11 @@ export async function previewImageFile(path: string, o: PreviewOptions): Promise
     dims = { width: bmp.width, height: bmp.height }
   } else {
     dims = await imageHeader(path, head.bytes)
-    img = sharp(path, { failOn: 'none', limitInputPixels: MAX_INPUT_PIXELS, autoOrient: true, sequentialRead: true })
+    // a colour profile goes to the browser, which displays it colour-managed, instead of libvips converting
+    // every preview to sRGB (12 MP JPEG at 1280 px: 89 vs 32 ms with a P3 profile, 60 vs 32 ms with sRGB)
+    const colour = toSrgb(jpegIccProfile(head.bytes))
+    img = sharp(path, { failOn: 'none', limitInputPixels: MAX_INPUT_PIXELS, autoOrient: true, sequentialRead: true, ignoreIcc: colour === 'identity' })
+    if (typeof colour === 'function') img = img.keepIccProfile()
   }
   if (o.crop) {
     const c = o.crop
