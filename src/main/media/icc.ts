@@ -1,6 +1,7 @@
 // Just enough of ICC (ICC.1:2010) for the engine's decode (images.ts): an embedded sRGB profile needs no
 // colour transform at all, and any other matrix/TRC RGB profile (Display P3, Adobe RGB) is converted to
 // sRGB here on the working image. A profile this cannot read (LUT-based, CMYK, malformed) is left to libvips.
+import { createHash } from 'node:crypto'
 
 /** The ICC profile of a JPEG (APP2 "ICC_PROFILE" chunks, joined in order), or null when it has none. */
 export function jpegIccProfile(buf: Buffer): Buffer | null {
@@ -50,10 +51,12 @@ interface MatrixProfile {
   curves: ((v: number) => number)[]
 }
 
+/** ICC's profile header: an RGB display profile (not CMYK, grey...) */
+const isRgbProfile = (icc: Buffer): boolean => icc.length >= 132 && icc.toString('latin1', 16, 20) === 'RGB ' && icc.toString('latin1', 36, 40) === 'acsp'
+
 function parseMatrixProfile(icc: Buffer | null): MatrixProfile | null {
-  if (!icc || icc.length < 132) return null
+  if (!icc || !isRgbProfile(icc)) return null
   try {
-    if (icc.toString('latin1', 16, 20) !== 'RGB ' || icc.toString('latin1', 36, 40) !== 'acsp') return null
     const tags = new Map<string, Buffer>()
     const count = icc.readUInt32BE(128)
     if (count > 100 || 132 + count * 12 > icc.length) return null
@@ -87,7 +90,10 @@ function parseMatrixProfile(icc: Buffer | null): MatrixProfile | null {
  */
 export function isSrgbProfile(icc: Buffer | null): boolean {
   const p = parseMatrixProfile(icc)
-  if (!p) return false
+  return !!p && isSrgb(p)
+}
+
+function isSrgb(p: MatrixProfile): boolean {
   for (let row = 0; row < 3; row++) for (let col = 0; col < 3; col++) if (Math.abs(p.matrix[row]![col]! - SRGB_D50[row]![col]!) > COLORANT_TOLERANCE) return false
   return p.curves.every((curve) => {
     for (let v = 0; v <= 255; v++) if (Math.abs(srgbEncode(Math.min(1, Math.max(0, curve(v / 255)))) * 255 - v) > 1) return false
@@ -103,7 +109,7 @@ interface Conversion {
   lin: [Float32Array, Float32Array, Float32Array]
   m: Float64Array
 }
-/** conversions by profile bytes: a folder of photos from one phone carries the same profile in each */
+/** conversions by the profile's SHA-1: a folder of photos from one phone carries the same profile in each */
 const conversions = new Map<string, Conversion | 'identity' | null>()
 
 /**
@@ -112,11 +118,13 @@ const conversions = new Map<string, Conversion | 'identity' | null>()
  * out-of-gamut colours clipped), or null (no profile, or one this cannot read: leave it to libvips).
  */
 export function toSrgb(icc: Buffer | null): 'identity' | ((rgb: Buffer) => void) | null {
-  if (!icc) return null
-  const key = icc.toString('latin1')
+  // a CMYK or grey profile (a CMYK one is ~1 MB) is libvips' without hashing or parsing it
+  if (!icc || !isRgbProfile(icc)) return null
+  const key = createHash('sha1').update(icc).digest('hex')
   let c = conversions.get(key)
   if (c === undefined) {
-    c = isSrgbProfile(icc) ? 'identity' : conversion(parseMatrixProfile(icc))
+    const p = parseMatrixProfile(icc)
+    c = !p ? null : isSrgb(p) ? 'identity' : conversion(p)
     if (conversions.size > 16) conversions.clear()
     conversions.set(key, c)
   }
@@ -125,8 +133,7 @@ export function toSrgb(icc: Buffer | null): 'identity' | ((rgb: Buffer) => void)
   return (rgb) => convertPixels(rgb, conv.lin[0], conv.lin[1], conv.lin[2], conv.m, encodeTable())
 }
 
-function conversion(p: MatrixProfile | null): Conversion | null {
-  if (!p) return null
+function conversion(p: MatrixProfile): Conversion {
   const m = multiply(invert3(SRGB_D50), p.matrix) // source linear → sRGB linear, both via XYZ (D50)
   return {
     lin: p.curves.map((c) => Float32Array.from({ length: 256 }, (_, v) => c(v / 255))) as Conversion['lin'],

@@ -94,10 +94,10 @@ export async function decodeImageFile(path: string, opts: DecodeOptions = {}): P
   return finish(img, head.bytes, path, maxSide, sniffFormat(head.bytes), dims)
 }
 
-/** stat + the first bytes (format sniffing, error messages), or all of them up to `whole` bytes; rejects with ImageDecodeError */
 /** a JPEG's colour profile sits in its header segments, after EXIF (with its thumbnail): 64 KB holds both */
 const PREVIEW_HEAD_BYTES = 65536
 
+/** stat + the first `headBytes` (format sniffing, colour profile, error messages), or all of them up to `whole` bytes; rejects with ImageDecodeError */
 async function openImage(path: string, whole = 0, headBytes = 4096): Promise<{ bytes: Buffer; size: number }> {
   try {
     const st = await stat(path)
